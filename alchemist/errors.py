@@ -1,0 +1,32 @@
+"""Exceptions a user can cause. Each message is written for the user, not for a developer."""
+
+
+class AlchemistError(Exception):
+    """Base of every error the app shows to a user as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class VariableError(AlchemistError):
+    """A variable definition is not valid (empty name, min >= max, too few levels, ...)."""
+
+
+class ExperimentError(AlchemistError):
+    """Experiment data cannot be used as given (unknown column, no target, ...)."""
+
+
+class FileFormatError(AlchemistError):
+    """An uploaded table or variable file cannot be read."""
+
+
+class SessionFileError(AlchemistError):
+    """A session file cannot be loaded. Nothing was changed."""
+
+
+class ModelError(AlchemistError):
+    """A model cannot be trained or used on the data at hand."""
