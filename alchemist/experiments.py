@@ -1,0 +1,273 @@
+"""The experiment table: one row per experiment, checked cell by cell against the variables.
+
+Cells are kept as the user gave them. A value that does not fit (an unknown level, text in a
+numeric column, a number out of bounds, a gap) stays in the table and is reported with its
+row, so nothing is ever dropped silently. Only rows without problems and with a result are
+used to train a model; rows without a result are "pending".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from alchemist.errors import ExperimentError, SessionFileError
+from alchemist.plain import frame_from_state, frame_to_state
+from alchemist.variables import Variable, is_missing, level_text, to_number
+
+DEFAULT_TARGET = "Output"
+NOISE = "Noise"
+ITERATION = "Iteration"
+NOTE = "Note"
+STATUS_OK = "ok"
+STATUS_PENDING = "pending: no result yet"
+
+# ALchemist writes the reason for an experiment as "Reason"; we keep it as the row's note.
+_NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did, in words for the user."""
+
+    rows_added: int
+    target: str
+    ignored_columns: tuple[str, ...]
+    invalid_rows: int
+
+    def summary(self) -> str:
+        parts = [f"Added {self.rows_added} experiment(s) with target '{self.target}'."]
+        if self.invalid_rows:
+            parts.append(f"{self.invalid_rows} row(s) need attention; see the Status column.")
+        if self.ignored_columns:
+            parts.append("Columns not used: " + ", ".join(self.ignored_columns) + ".")
+        return " ".join(parts)
+
+
+def _numeric_cell(raw: Any) -> Any:
+    if is_missing(raw):
+        return math.nan
+    number = to_number(raw)
+    return raw if number is None else number
+
+
+def _iteration_cell(raw: Any) -> Any:
+    value = _numeric_cell(raw)
+    if isinstance(value, float) and not math.isnan(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _note_cell(raw: Any) -> str:
+    return "" if is_missing(raw) else str(raw)
+
+
+def _column(values: Iterable[Any]) -> pd.Series:
+    """A float64 column when every cell is a number, else an object column that keeps raw text."""
+    values = list(values)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return pd.Series(values, dtype="float64")
+    return pd.Series(values, dtype="object")
+
+
+class ExperimentTable:
+    """The experiments of a session, in columns: variables, target, noise, iteration, note."""
+
+    def __init__(self, variables: Sequence[Variable], target: str = DEFAULT_TARGET, frame: pd.DataFrame | None = None):
+        self.target = target
+        self.frame = self._normalise(frame if frame is not None else pd.DataFrame(), variables)
+
+    # -- shape -----------------------------------------------------------------------------
+    def columns_for(self, variables: Sequence[Variable]) -> list[str]:
+        return [v.name for v in variables] + [self.target, NOISE, ITERATION, NOTE]
+
+    def _normalise(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> pd.DataFrame:
+        """Coerce every cell to its column's form; unparseable cells stay as text to be reported."""
+        n = len(frame)
+        columns: dict[str, pd.Series] = {}
+        for variable in variables:
+            raw = frame[variable.name] if variable.name in frame else [None] * n
+            columns[variable.name] = _column(variable.coerce(v) for v in raw)
+        for name, cell in ((self.target, _numeric_cell), (NOISE, _numeric_cell), (ITERATION, _iteration_cell)):
+            raw = frame[name] if name in frame else [None] * n
+            columns[name] = _column(cell(v) for v in raw)
+        raw_notes = frame[NOTE] if NOTE in frame else [None] * n
+        columns[NOTE] = pd.Series([_note_cell(v) for v in raw_notes], dtype="object")
+        return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+    def conform(self, variables: Sequence[Variable], renamed: dict[str, str] | None = None) -> None:
+        """Follow a change of the variables: rename, add or drop columns, re-coerce cells."""
+        frame = self.frame.rename(columns=renamed or {})
+        self.frame = self._normalise(frame, variables)
+
+    def replace(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
+        self.frame = self._normalise(frame.reset_index(drop=True), variables)
+
+    def append(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
+        new = self._normalise(frame.reset_index(drop=True), variables)
+        if len(self.frame) == 0:
+            self.frame = new
+        else:
+            combined = pd.concat([self.frame.astype(object), new.astype(object)], ignore_index=True)
+            self.frame = self._normalise(combined, variables)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    # -- checks ----------------------------------------------------------------------------
+    def problems(self, variables: Sequence[Variable]) -> list[list[str]]:
+        """For each row, the list of reasons it cannot be used (empty when the row is fine)."""
+        per_row: list[list[str]] = [[] for _ in range(len(self.frame))]
+        for variable in variables:
+            for i, value in enumerate(self.frame[variable.name].tolist()):
+                message = variable.check(value)
+                if message:
+                    per_row[i].append(message)
+        checks = ((self.target, "result"), (NOISE, "noise"))
+        for column, what in checks:
+            for i, value in enumerate(self.frame[column].tolist()):
+                if not is_missing(value) and to_number(value) is None:
+                    per_row[i].append(f"{column}: '{value}' is not a number")
+                elif column == NOISE and not is_missing(value) and to_number(value) < 0:
+                    per_row[i].append(f"{column}: must not be negative")
+        for i, value in enumerate(self.frame[ITERATION].tolist()):
+            if not is_missing(value):
+                number = to_number(value)
+                if number is None or not number.is_integer() or number < 0:
+                    per_row[i].append(f"{ITERATION}: '{value}' is not a whole number ≥ 0")
+        return per_row
+
+    def statuses(self, variables: Sequence[Variable]) -> list[str]:
+        """One word or sentence per row: ok, pending, or what is wrong."""
+        result = []
+        targets = self.frame[self.target].tolist()
+        for problems, target in zip(self.problems(variables), targets):
+            if problems:
+                result.append("; ".join(problems))
+            elif is_missing(target):
+                result.append(STATUS_PENDING)
+            else:
+                result.append(STATUS_OK)
+        return result
+
+    def invalid_rows(self, variables: Sequence[Variable]) -> list[int]:
+        """0-based positions of rows with problems."""
+        return [i for i, p in enumerate(self.problems(variables)) if p]
+
+    def training_rows(self, variables: Sequence[Variable]) -> np.ndarray:
+        """Positions of rows that are valid and have a result."""
+        statuses = self.statuses(variables)
+        return np.array([i for i, s in enumerate(statuses) if s == STATUS_OK], dtype=int)
+
+    def training_data(self, variables: Sequence[Variable]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+        """X (typed per variable), y and per-row noise (None when no row gives one)."""
+        rows = self.training_rows(variables)
+        X = pd.DataFrame(index=range(len(rows)))
+        for variable in variables:
+            values = self.frame[variable.name].to_numpy()[rows]
+            if variable.kind == "categorical":
+                X[variable.name] = pd.Series([level_text(v) for v in values], dtype="object")
+            else:
+                X[variable.name] = np.asarray(values, dtype=float)
+        y = np.asarray(self.frame[self.target].to_numpy()[rows], dtype=float)
+        noise_values = self.frame[NOISE].to_numpy()[rows]
+        noise = None
+        if len(rows) and any(not is_missing(v) for v in noise_values):
+            noise = np.array([0.0 if is_missing(v) else float(v) for v in noise_values])
+        return X, y, noise
+
+    def fingerprint(self, variables: Sequence[Variable]) -> str:
+        """Hash of what a model trains on, to tell when a trained model is out of date."""
+        X, y, noise = self.training_data(variables)
+        digest = hashlib.sha256()
+        digest.update(repr([v.to_state() for v in variables]).encode())
+        digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+        digest.update(np.ascontiguousarray(y).tobytes())
+        if noise is not None:
+            digest.update(noise.tobytes())
+        return digest.hexdigest()
+
+    # -- import ----------------------------------------------------------------------------
+    @staticmethod
+    def guess_target(frame: pd.DataFrame, variables: Sequence[Variable]) -> str | None:
+        """The target column when it is obvious: 'Output', or the one numeric column left over."""
+        names = {v.name for v in variables}
+        spare = [c for c in frame.columns if c not in names and not _is_side_column(c)]
+        if DEFAULT_TARGET in spare:
+            return DEFAULT_TARGET
+        numeric = [c for c in spare if pd.api.types.is_numeric_dtype(frame[c])]
+        return numeric[0] if len(numeric) == 1 else None
+
+    def import_frame(
+        self, frame: pd.DataFrame, variables: Sequence[Variable], target_column: str, replace: bool = False
+    ) -> ImportReport:
+        """Add the rows of an uploaded table. Raises ExperimentError, changing nothing, when columns are missing."""
+        if len(frame) == 0:
+            raise ExperimentError("The file has no rows.")
+        frame = frame.rename(columns=lambda c: str(c).strip())
+        if frame.columns.duplicated().any():
+            duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
+            raise ExperimentError("The file has more than one column named " + ", ".join(f"'{c}'" for c in duplicated) + ".")
+        missing = [v.name for v in variables if v.name not in frame.columns]
+        if missing:
+            raise ExperimentError(
+                "The file has no column for the variable(s) " + ", ".join(f"'{m}'" for m in missing)
+                + ". Column names must match the variable names."
+            )
+        if target_column not in frame.columns:
+            raise ExperimentError(f"The file has no column '{target_column}'.")
+        if target_column in {v.name for v in variables}:
+            raise ExperimentError(f"'{target_column}' is a variable; choose another column as the result.")
+        incoming = pd.DataFrame({v.name: frame[v.name] for v in variables})
+        incoming[self.target] = frame[target_column]
+        used = {v.name for v in variables} | {target_column}
+        for column in frame.columns:
+            key = str(column).lower()
+            if column in used:
+                continue
+            if key == "noise":
+                incoming[NOISE] = frame[column]
+            elif key == "iteration":
+                incoming[ITERATION] = frame[column]
+            elif key in _NOTE_ALIASES and NOTE not in incoming:
+                incoming[NOTE] = frame[column]
+            else:
+                continue
+            used.add(column)
+        ignored = tuple(str(c) for c in frame.columns if c not in used)
+        if replace or len(self.frame) == 0:
+            if len(self.frame) == 0 and self.target == DEFAULT_TARGET:
+                # A fresh table takes the result column's own name, e.g. 'Yield'.
+                self.target = target_column
+                incoming = incoming.rename(columns={DEFAULT_TARGET: target_column})
+            self.replace(incoming, variables)
+        else:
+            self.append(incoming, variables)
+        problems = self.problems(variables)[-len(incoming):]
+        return ImportReport(
+            rows_added=len(incoming),
+            target=self.target,
+            ignored_columns=ignored,
+            invalid_rows=sum(1 for p in problems if p),
+        )
+
+    # -- state -----------------------------------------------------------------------------
+    def to_state(self) -> dict:
+        return {"target": self.target, "table": frame_to_state(self.frame)}
+
+    @classmethod
+    def from_state(cls, state: dict, variables: Sequence[Variable]) -> "ExperimentTable":
+        if not isinstance(state, dict) or not isinstance(state.get("target"), str) or not state["target"]:
+            raise SessionFileError("The experiments in the file name no target column.")
+        table = cls(variables, state["target"])
+        table.frame = table._normalise(frame_from_state(state.get("table"), "experiments"), variables)
+        return table
+
+
+def _is_side_column(name: Any) -> bool:
+    return str(name).lower() in ("noise", "iteration", *_NOTE_ALIASES)

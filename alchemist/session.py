@@ -1,0 +1,334 @@
+"""The session: one campaign's variables, experiments, model and suggestions — the single source of truth.
+
+Every page reads and changes a campaign through this object, and scripts that automate a lab
+use the same methods:
+
+    from alchemist import Session, ContinuousVariable
+    session = Session.new("Catalyst screening")
+    session.add_variable(ContinuousVariable("Temperature", unit="°C", low=350, high=450))
+    session.add_experiments(frame)          # columns: variable names + the result column
+    session.train()
+    session.suggest(n=3, goal="maximize")   # a table of next experiments
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
+from alchemist.experiments import DEFAULT_TARGET, ITERATION, NOTE, ExperimentTable, ImportReport
+from alchemist.model import GPModel, ModelSettings
+from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
+from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
+
+SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+MAX_SESSION_NAME = 120
+DEFAULT_NAME = "Untitled session"
+STATE_VERSION = 1
+
+
+def new_session_id() -> str:
+    """122 random bits: on a shared deployment the id in the URL is the only key to a session."""
+    return uuid.uuid4().hex
+
+
+def is_session_id(value: object) -> bool:
+    return isinstance(value, str) and SESSION_ID_PATTERN.fullmatch(value) is not None
+
+
+class ChangeNeedsConfirmation(AlchemistError):
+    """A change would make experiments invalid or remove data; the user decides."""
+
+    def __init__(self, message: str, rows: Sequence[int]):
+        super().__init__(message)
+        self.rows = list(rows)
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    state: str  # "none", "trained" or "stale"
+    n_train: int
+
+    @property
+    def text(self) -> str:
+        if self.state == "none":
+            return "No model"
+        if self.state == "trained":
+            return f"Trained on {self.n_train} experiments"
+        return f"Out of date (trained on {self.n_train} experiments)"
+
+
+def _row_list(rows: Sequence[int], limit: int = 12) -> str:
+    shown = ", ".join(str(r + 1) for r in rows[:limit])
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+@dataclass
+class Session:
+    id: str
+    name: str
+    created: datetime
+    modified: datetime
+    variables: list[Variable] = field(default_factory=list)
+    experiments: ExperimentTable = field(default_factory=lambda: ExperimentTable([]))
+    model_settings: ModelSettings = field(default_factory=ModelSettings)
+    model: GPModel | None = None
+    model_fingerprint: str | None = None
+    suggestions: pd.DataFrame | None = None
+
+    @classmethod
+    def new(cls, name: str = DEFAULT_NAME) -> "Session":
+        now = utc_now()
+        return cls(id=new_session_id(), name=clean_session_name(name), created=now, modified=now)
+
+    def touch(self) -> None:
+        self.modified = utc_now()
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:8]
+
+    def rename(self, name: str) -> None:
+        self.name = clean_session_name(name)
+        self.touch()
+
+    # -- variables -------------------------------------------------------------------------
+    def variable(self, name: str) -> Variable:
+        for variable in self.variables:
+            if variable.name == name:
+                return variable
+        raise VariableError(f"There is no variable named '{name}'.")
+
+    def add_variable(self, variable: Variable) -> None:
+        check_unique_names([*self.variables, variable])
+        if variable.name == self.experiments.target:
+            raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
+        self.variables.append(variable)
+        self.experiments.conform(self.variables)
+        self.touch()
+
+    def replace_variable(self, old_name: str, variable: Variable, confirm: bool = False) -> None:
+        """Change a variable. Without confirm, refuses when rows that are valid now would turn invalid."""
+        index = self.variables.index(self.variable(old_name))
+        updated = [*self.variables[:index], variable, *self.variables[index + 1:]]
+        check_unique_names(updated)
+        if variable.name == self.experiments.target:
+            raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
+        renamed = {old_name: variable.name} if old_name != variable.name else {}
+        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        before = set(trial.invalid_rows(self.variables))
+        trial.conform(updated, renamed)
+        broken = sorted(set(trial.invalid_rows(updated)) - before)
+        if broken and not confirm:
+            raise ChangeNeedsConfirmation(
+                f"This change makes {len(broken)} experiment(s) invalid: row(s) {_row_list(broken)}. "
+                "They stay in the table, marked, but a model will not use them.",
+                broken,
+            )
+        self.variables = updated
+        self.experiments = trial
+        self.touch()
+
+    def delete_variable(self, name: str, confirm: bool = False) -> None:
+        """Remove a variable and its column. Without confirm, refuses when the column holds values."""
+        variable = self.variable(name)
+        filled = [i for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
+        if filled and not confirm:
+            raise ChangeNeedsConfirmation(
+                f"Deleting '{name}' removes its values from {len(filled)} experiment(s): row(s) {_row_list(filled)}.",
+                filled,
+            )
+        self.variables.remove(variable)
+        self.experiments.conform(self.variables)
+        self.touch()
+
+    def set_variables(self, variables: Sequence[Variable], confirm: bool = False) -> None:
+        """Replace the whole variable list (an import). Columns of variables kept by name keep their values."""
+        variables = list(variables)
+        check_unique_names(variables)
+        dropped = [v.name for v in self.variables if v.name not in {w.name for w in variables}]
+        lost = [i for name in dropped for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
+        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        before = set(trial.invalid_rows(self.variables))
+        trial.conform(variables)
+        broken = sorted((set(trial.invalid_rows(variables)) - before) | set(lost))
+        if broken and not confirm:
+            parts = []
+            if dropped and lost:
+                parts.append(f"removes the column(s) {', '.join(dropped)} with their values")
+            parts.append(f"affects {len(broken)} experiment(s): row(s) {_row_list(broken)}")
+            raise ChangeNeedsConfirmation("Importing these variables " + " and ".join(parts) + ".", broken)
+        self.variables = variables
+        self.experiments = trial
+        self.touch()
+
+    # -- experiments -----------------------------------------------------------------------
+    def add_experiments(self, frame: pd.DataFrame, target: str | None = None, replace: bool = False) -> ImportReport:
+        """Add rows from a table whose columns are named after the variables; `target` names the result column."""
+        if not self.variables:
+            raise ExperimentError("Define the variables first: the experiment columns are checked against them.")
+        target = target or self.experiments.target
+        if target not in frame.columns:
+            guess = ExperimentTable.guess_target(frame, self.variables)
+            if guess is None:
+                raise ExperimentError("Choose which column of the file holds the result.")
+            target = guess
+        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        report = trial.import_frame(frame, self.variables, target, replace=replace)
+        self.experiments = trial
+        self.touch()
+        return report
+
+    def edit_experiments(self, frame: pd.DataFrame) -> None:
+        """Take the table as edited by the user (cells changed, rows added or deleted)."""
+        self.experiments.replace(frame, self.variables)
+        self.touch()
+
+    def add_pending(self, points: pd.DataFrame, note: str) -> int:
+        """Append suggested points as experiments without a result, to be measured."""
+        rows = points[[v.name for v in self.variables]].copy()
+        iterations = pd.to_numeric(self.experiments.frame[ITERATION], errors="coerce")
+        rows[ITERATION] = int(iterations.max()) + 1 if iterations.notna().any() else 1
+        rows[NOTE] = note
+        self.experiments.append(rows, self.variables)
+        self.touch()
+        return len(rows)
+
+    @property
+    def target(self) -> str:
+        return self.experiments.target
+
+    def statuses(self) -> list[str]:
+        return self.experiments.statuses(self.variables)
+
+    def training_data(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+        return self.experiments.training_data(self.variables)
+
+    # -- model -----------------------------------------------------------------------------
+    def train(self, settings: ModelSettings | None = None) -> GPModel:
+        """Fit the GP on the valid experiments with a result; the model becomes part of the session."""
+        if not self.variables:
+            raise ModelError("Define variables and add experiments before training a model.")
+        settings = settings or self.model_settings
+        X, y, noise = self.training_data()
+        if len(y) < 2:
+            raise ModelError(f"A model needs at least 2 valid experiments with a result; there are {len(y)}.")
+        model = GPModel(self.variables, settings).fit(X, y, noise)
+        self.model_settings = settings
+        self.model = model
+        self.model_fingerprint = self.experiments.fingerprint(self.variables)
+        self.suggestions = None
+        self.touch()
+        return model
+
+    def model_status(self) -> ModelStatus:
+        if self.model is None:
+            return ModelStatus("none", 0)
+        current = self.model_fingerprint == self.experiments.fingerprint(self.variables)
+        return ModelStatus("trained" if current else "stale", self.model.n_train)
+
+    def suggest(
+        self, n: int = 1, acquisition: str = "ei", goal: str = "maximize", beta: float = 2.0, seed: int | None = 0
+    ) -> pd.DataFrame:
+        """Next experiments to run, from the trained model (trained first if it is missing or out of date)."""
+        from alchemist.optimize import suggest
+
+        if self.model is None or self.model_status().state == "stale":
+            self.train()
+        X, y, _ = self.training_data()
+        pending = self.pending_points()
+        self.suggestions = suggest(
+            self.model, X, y, n=n, acquisition=acquisition, goal=goal, beta=beta, seed=seed, exclude=pending
+        )
+        self.touch()
+        return self.suggestions
+
+    def pending_points(self) -> pd.DataFrame | None:
+        statuses = self.statuses()
+        rows = [i for i, s in enumerate(statuses) if s.startswith("pending")]
+        if not rows:
+            return None
+        return self.experiments.frame.iloc[rows][[v.name for v in self.variables]].reset_index(drop=True)
+
+    # -- summary ---------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        return {"variables": len(self.variables), "experiments": len(self.experiments)}
+
+    # -- state -----------------------------------------------------------------------------
+    def to_state(self) -> dict:
+        """The session as plain data (builtins only): what a session file stores."""
+        return {
+            "state_version": STATE_VERSION,
+            "id": self.id,
+            "name": self.name,
+            "created": timestamp_to_state(self.created),
+            "modified": timestamp_to_state(self.modified),
+            "variables": [v.to_state() for v in self.variables],
+            "experiments": self.experiments.to_state(),
+            "model_settings": self.model_settings.to_state(),
+            "model": self.model.to_state() if self.model is not None else None,
+            "model_fingerprint": self.model_fingerprint,
+            "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
+        }
+
+    @classmethod
+    def from_state(cls, state: Any) -> "Session":
+        """Rebuild a session from plain data, checking every part; raises SessionFileError."""
+        if not isinstance(state, dict):
+            raise SessionFileError("The session in the file is not in the expected form.")
+        if state.get("state_version") != STATE_VERSION:
+            raise SessionFileError(f"The session in the file has an unknown layout ({state.get('state_version')!r}).")
+        if not is_session_id(state.get("id")):
+            raise SessionFileError("The session in the file has no valid id.")
+        try:
+            variables = [variable_from_state(v) for v in _list(state.get("variables"), "variables")]
+            check_unique_names(variables)
+            name = clean_session_name(state.get("name"))
+        except VariableError as error:
+            raise SessionFileError(f"A variable in the file is not valid: {error.message}") from None
+        experiments = ExperimentTable.from_state(state.get("experiments"), variables)
+        try:
+            settings = ModelSettings.from_state(state.get("model_settings"))
+            model = GPModel.from_state(state["model"]) if state.get("model") is not None else None
+        except ModelError as error:
+            raise SessionFileError(f"The model in the file cannot be used: {error.message}") from None
+        fingerprint = state.get("model_fingerprint")
+        if fingerprint is not None and not isinstance(fingerprint, str):
+            raise SessionFileError("The model in the file is not in the expected form.")
+        suggestions = state.get("suggestions")
+        return cls(
+            id=state["id"],
+            name=name,
+            created=timestamp_from_state(state.get("created")),
+            modified=timestamp_from_state(state.get("modified")),
+            variables=variables,
+            experiments=experiments,
+            model_settings=settings,
+            model=model,
+            model_fingerprint=fingerprint,
+            suggestions=frame_from_state(suggestions, "suggestions") if suggestions is not None else None,
+        )
+
+
+def clean_session_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise VariableError("A session name must be text.")
+    name = " ".join(name.split())
+    if not name:
+        raise VariableError("A session needs a name.")
+    if len(name) > MAX_SESSION_NAME:
+        raise VariableError(f"A session name can have at most {MAX_SESSION_NAME} characters.")
+    return name
+
+
+def _list(value: Any, what: str) -> list:
+    if not isinstance(value, list):
+        raise SessionFileError(f"The {what} in the file are not a list.")
+    return value
