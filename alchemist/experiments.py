@@ -269,5 +269,28 @@ class ExperimentTable:
         return table
 
 
+def apply_editor_changes(frame: pd.DataFrame, changes: dict) -> pd.DataFrame:
+    """Apply a table editor's change set ({edited_rows, added_rows, deleted_rows}, by row position)
+    to the frame that was shown, giving the table the user now sees."""
+    result = frame.astype(object).copy()
+    n = len(result)
+    for position, cells in (changes.get("edited_rows") or {}).items():
+        row = int(position)
+        if 0 <= row < n and isinstance(cells, dict):
+            for column, value in cells.items():
+                if column in result.columns:
+                    result.iat[row, result.columns.get_loc(column)] = value
+    deleted = sorted({int(p) for p in changes.get("deleted_rows") or [] if 0 <= int(p) < n})
+    result = result.drop(index=result.index[deleted])
+    added = [
+        {c: v for c, v in row.items() if c in result.columns}
+        for row in changes.get("added_rows") or []
+        if isinstance(row, dict)
+    ]
+    if added:
+        result = pd.concat([result, pd.DataFrame(added, columns=result.columns, dtype=object)], ignore_index=True)
+    return result.reset_index(drop=True)
+
+
 def _is_side_column(name: Any) -> bool:
     return str(name).lower() in ("noise", "iteration", *_NOTE_ALIASES)

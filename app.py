@@ -1,0 +1,134 @@
+"""ALchemist: the Streamlit entry point. Welcome screen, navigation and the session header."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from alchemist.errors import AlchemistError
+from alchemist.examples import catalyst_example
+from alchemist.session import Session
+from alchemist.userfiles import MAX_SESSION_FILE_BYTES
+
+st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
+
+PAGES = [
+    st.Page("pages/variables.py", title="Variables", icon="🎛️", default=True),
+    st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
+    st.Page("pages/model.py", title="Model", icon="📈"),
+    st.Page("pages/suggestions.py", title="Suggestions", icon="🎯"),
+]
+
+
+def start(session: Session, message: str) -> None:
+    ui.commit(session)
+    ui.open_session(session)
+    st.toast(message, icon="✅")
+
+
+def load_uploaded_session() -> None:
+    upload = st.session_state.get("load_session_file")
+    if upload is None:
+        return
+    # st.file_uploader's type= checks only the name: the size and the content are checked here.
+    if upload.size > MAX_SESSION_FILE_BYTES:
+        st.session_state["load_error"] = (
+            f"'{upload.name}' is {upload.size / 1e6:.1f} MB; session files can be at most "
+            f"{MAX_SESSION_FILE_BYTES / 1e6:.0f} MB."
+        )
+        return
+    try:
+        session = ui.get_store().load_file(upload.getvalue())
+    except AlchemistError as error:
+        st.session_state["load_error"] = f"'{upload.name}' could not be loaded: {error.message}"
+        return
+    start(session, f"Loaded '{session.name}' as a new session ({session.short_id}).")
+
+
+def welcome() -> None:
+    st.title("⚗️ ALchemist")
+    st.write(
+        "Active learning for experiments: define your variables, record results, train a "
+        "Gaussian-process model and get the next experiments to run."
+    )
+    error = st.session_state.pop("load_error", None)
+    if error:
+        st.error(error)
+        st.toast("The session file could not be loaded. Nothing was changed.", icon="❌")
+    new_col, load_col = st.columns(2, gap="large")
+    with new_col:
+        st.subheader("New Session")
+        with st.form("new_session"):
+            name = st.text_input("Session name", value="Untitled session", max_chars=120)
+            if st.form_submit_button("New Session", type="primary"):
+                try:
+                    start(Session.new(name), f"Started '{name.strip()}'.")
+                    st.rerun()
+                except AlchemistError as err:
+                    st.error(err.message)
+        if st.button("Open example", help="A real catalyst screening campaign with 4 variables and 22 experiments."):
+            start(catalyst_example(), "Opened the catalyst example.")
+            st.rerun()
+    with load_col:
+        st.subheader("Load Session")
+        st.file_uploader(
+            "Session file (.pkl) saved with Save Session",
+            type=["pkl"],
+            key="load_session_file",
+            on_change=load_uploaded_session,
+            help=f"At most {MAX_SESSION_FILE_BYTES // 1_000_000} MB. The file is loaded under a new session id.",
+        )
+
+
+def rename_session(session: Session) -> None:
+    try:
+        session.rename(st.session_state["session_name"])
+    except AlchemistError as error:
+        st.session_state["session_name"] = session.name
+        st.toast(error.message, icon="⚠️")
+        return
+    ui.commit(session)
+
+
+def header(session: Session) -> None:
+    """Drawn once for every page: who the session is, what it holds, and how to keep it."""
+    store = ui.get_store()
+    counts = session.counts()
+    status = session.model_status()
+    name_col, facts_col, save_col, close_col = st.columns([3, 4, 1.3, 1.3], vertical_alignment="bottom")
+    with name_col:
+        if st.session_state.get("session_name_for") != session.id:
+            st.session_state["session_name"] = session.name
+            st.session_state["session_name_for"] = session.id
+        st.text_input("Session name", key="session_name", on_change=rename_session, args=(session,), max_chars=120)
+    with facts_col:
+        st.markdown(
+            f"**ID** `{session.short_id}` · **{counts['variables']}** variables · "
+            f"**{counts['experiments']}** experiments · **Model:** {status.text}"
+        )
+    with save_col:
+        # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
+        st.download_button(
+            "💾 Save Session",
+            data=lambda: store.export(session),
+            file_name=f"alchemist_session_{session.short_id}.pkl",
+            mime="application/octet-stream",
+            on_click="ignore",
+            key="save_session",
+        )
+    with close_col:
+        if st.button("Close Session", key="close_session"):
+            ui.close_session()
+            st.rerun()
+    st.divider()
+
+
+session = ui.current_session()
+if session is None:
+    page = st.navigation([st.Page(welcome, title="Welcome", icon="⚗️")], position="hidden")
+else:
+    # Query params are cleared on page switch; set the id again on every run so a reload finds the session.
+    st.query_params[ui.QUERY_KEY] = session.id
+    page = st.navigation(PAGES)
+    header(session)
+page.run()

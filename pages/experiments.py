@@ -1,0 +1,145 @@
+"""Experiments: the measured results, checked row by row against the variables."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from alchemist.errors import AlchemistError, FileFormatError
+from alchemist.experiments import ITERATION, NOISE, NOTE, STATUS_OK, ExperimentTable, apply_editor_changes
+from alchemist.userfiles import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
+
+session = ui.require_session()
+st.header("Experiments")
+
+if not session.variables:
+    st.info("Define the variables first: every experiment is checked against them.")
+    st.page_link("pages/variables.py", label="Go to Variables", icon="🎛️")
+    st.stop()
+
+# -- upload -----------------------------------------------------------------------------------
+round_ = st.session_state.get("experiments_round", 0)
+with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.experiments) == 0):
+    upload = st.file_uploader(
+        "Table with one column per variable and a result column",
+        type=["csv", "xlsx"],
+        key=f"experiments_file{round_}",
+        help=f"At most {MAX_TABLE_FILE_BYTES // 1_000_000} MB. Columns named Noise, Iteration and Note (or Reason) are kept too.",
+    )
+    if upload is not None:
+        try:
+            incoming = read_table(upload.getvalue(), upload.name)
+        except FileFormatError as error:
+            st.error(f"'{upload.name}' could not be read: {error.message}")
+        else:
+            st.caption(f"{len(incoming)} row(s), columns: {', '.join(incoming.columns)}")
+            candidates = [c for c in incoming.columns if c not in {v.name for v in session.variables}]
+            guess = ExperimentTable.guess_target(incoming, session.variables)
+            target = st.selectbox(
+                "Result column",
+                candidates,
+                index=candidates.index(guess) if guess in candidates else None,
+                placeholder="Choose the column that holds the measured result",
+                key=f"experiments_target{round_}",
+            )
+            replace = False
+            if len(session.experiments):
+                replace = st.radio(
+                    "Existing experiments",
+                    ["Keep them and add these rows", "Replace them with this file"],
+                    horizontal=True,
+                    key=f"experiments_mode{round_}",
+                ).startswith("Replace")
+            if st.button("Import experiments", type="primary", disabled=target is None, key="import_experiments"):
+                try:
+                    report = session.add_experiments(incoming, target=target, replace=replace)
+                except AlchemistError as error:
+                    st.error(error.message)
+                else:
+                    ui.commit(session)
+                    st.session_state["experiments_round"] = round_ + 1
+                    st.session_state["experiments_message"] = report.summary()
+                    st.rerun()
+
+message = st.session_state.pop("experiments_message", None)
+if message:
+    st.toast(message, icon="✅")
+    st.success(message)
+
+# -- the table --------------------------------------------------------------------------------
+frame = session.experiments.frame
+statuses = session.statuses()
+shown = frame.copy()
+shown.insert(0, "Status", ["✅ ok" if s == STATUS_OK else ("⏳ " + s if s.startswith("pending") else "⚠️ " + s) for s in statuses])
+
+problems = [(i, s) for i, s in enumerate(statuses) if s != STATUS_OK and not s.startswith("pending")]
+pending = sum(1 for s in statuses if s.startswith("pending"))
+usable = sum(1 for s in statuses if s == STATUS_OK)
+st.markdown(
+    f"**{len(frame)}** experiments · **{usable}** usable for the model · **{pending}** pending · "
+    f"**{len(problems)}** need attention"
+)
+if problems:
+    with st.expander(f"⚠️ {len(problems)} row(s) cannot be used until they are fixed", expanded=True):
+        st.markdown("\n".join(f"- Row {i + 1}: {s}" for i, s in problems[:50]))
+        if len(problems) > 50:
+            st.caption(f"… and {len(problems) - 50} more; see the Status column.")
+
+column_config = {
+    "Status": st.column_config.TextColumn("Status", disabled=True, width="medium"),
+    session.target: st.column_config.NumberColumn(f"{session.target} (result)", format="%g"),
+    NOISE: st.column_config.NumberColumn(NOISE, help="Noise variance of the result, if known", format="%g", min_value=0.0),
+    ITERATION: st.column_config.NumberColumn(ITERATION, format="%d", min_value=0, step=1),
+    NOTE: st.column_config.TextColumn(NOTE, width="medium"),
+}
+for variable in session.variables:
+    help_text = f"{variable.describe()}" + (f" · {variable.description}" if variable.description else "")
+    numeric_column = frame[variable.name].dtype == "float64"
+    if variable.kind == "categorical":
+        valid = all(v is None or v in variable.levels for v in frame[variable.name])
+        column_config[variable.name] = (
+            st.column_config.SelectboxColumn(variable.label, options=list(variable.levels), help=help_text)
+            if valid
+            else st.column_config.TextColumn(variable.label, help=help_text)
+        )
+    elif numeric_column:
+        column_config[variable.name] = st.column_config.NumberColumn(variable.label, help=help_text, format="%g")
+    else:
+        # Text in a numeric column is shown as text so the user can see and fix it.
+        column_config[variable.name] = st.column_config.TextColumn(variable.label, help=help_text)
+if frame[session.target].dtype != "float64":
+    column_config[session.target] = st.column_config.TextColumn(f"{session.target} (result)")
+
+editor_key = f"experiments_editor{st.session_state.get('editor_version', 0)}"
+
+
+def commit_edits() -> None:
+    # The editor keeps its change set relative to the frame it was given: apply it to that frame,
+    # store the result in the session, and start a fresh editor so no edit is applied twice.
+    changes = st.session_state.get(editor_key) or {}
+    session.edit_experiments(apply_editor_changes(shown.drop(columns=["Status"]), changes))
+    ui.commit(session)
+    st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
+
+
+if len(frame) == 0:
+    st.info("No experiments yet. Upload a table above, or type rows into the table below.")
+st.data_editor(
+    shown,
+    key=editor_key,
+    num_rows="dynamic",
+    column_config=column_config,
+    hide_index=True,
+    width="stretch",
+    on_change=commit_edits,
+)
+st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once.")
+
+st.download_button(
+    "Download table (CSV)",
+    data=lambda: table_to_csv(frame),
+    file_name=f"experiments_{session.short_id}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    disabled=len(frame) == 0,
+)

@@ -1,0 +1,184 @@
+"""Variables: what the scientist can set in an experiment, with units and limits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from alchemist.errors import AlchemistError, FileFormatError
+from alchemist.session import ChangeNeedsConfirmation
+from alchemist.userfiles import read_variables, variables_to_csv, variables_to_json
+from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
+
+session = ui.require_session()
+st.header("Variables")
+st.caption("The quantities you set in each experiment. Experiments are checked against these limits.")
+
+
+def parse_levels(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+def variable_form(prefix: str, existing: Variable | None) -> Variable | None:
+    """Fields of one variable; returns the variable when the form is submitted and valid."""
+    kind = st.selectbox(
+        "Type",
+        KINDS,
+        index=KINDS.index(existing.kind) if existing else 0,
+        format_func=KIND_LABELS.get,
+        key=f"{prefix}_kind",
+    )
+    with st.form(f"{prefix}_form", border=False):
+        name_col, unit_col = st.columns([2, 1])
+        name = name_col.text_input("Name", value=existing.name if existing else "", key=f"{prefix}_name")
+        unit = unit_col.text_input(
+            "Unit", value=existing.unit if existing else "", key=f"{prefix}_unit", placeholder="e.g. °C, bar, mol%"
+        )
+        description = st.text_input(
+            "Description", value=existing.description if existing else "", key=f"{prefix}_description"
+        )
+        fields: dict = {}
+        if kind in ("continuous", "integer"):
+            same_kind = existing is not None and existing.kind in ("continuous", "integer", "discrete")
+            step = 1.0 if kind == "integer" else None
+            low_col, high_col = st.columns(2)
+            fields["low"] = low_col.number_input(
+                "Minimum", value=float(existing.low) if same_kind else 0.0, step=step, format="%g", key=f"{prefix}_low_{kind}"
+            )
+            fields["high"] = high_col.number_input(
+                "Maximum",
+                value=float(existing.high) if same_kind else (10.0 if kind == "integer" else 1.0),
+                step=step,
+                format="%g",
+                key=f"{prefix}_high_{kind}",
+            )
+        elif kind == "categorical":
+            levels = "\n".join(existing.levels) if existing is not None and existing.kind == "categorical" else ""
+            fields["levels"] = parse_levels(
+                st.text_area("Levels (one per line)", value=levels, key=f"{prefix}_levels", height=110)
+            )
+        else:
+            values = existing.describe() if existing is not None and existing.kind == "discrete" else ""
+            raw = st.text_input(
+                "Allowed values (comma-separated numbers)", value=values, key=f"{prefix}_values", placeholder="e.g. 80, 280"
+            )
+            fields["values"] = [v.strip() for v in raw.split(",") if v.strip()]
+        label = "Save changes" if existing else "Add variable"
+        if not st.form_submit_button(label, type="primary"):
+            return None
+    try:
+        return make_variable(kind, name, unit=unit, description=description, **fields)
+    except AlchemistError as error:
+        st.error(error.message)
+        return None
+
+
+def attempt(change, success: str, confirm_label: str) -> None:
+    """Apply a change; when it would invalidate experiments, keep it aside for the user to confirm."""
+    try:
+        change(False)
+    except ChangeNeedsConfirmation as needs:
+        st.session_state["pending_variable_change"] = (change, needs.message, success, confirm_label)
+        st.rerun()
+    except AlchemistError as error:
+        st.error(error.message)
+        return
+    else:
+        ui.commit(session)
+        st.session_state["variables_form_round"] = st.session_state.get("variables_form_round", 0) + 1
+        st.toast(success, icon="✅")
+        st.rerun()
+
+
+pending = st.session_state.get("pending_variable_change")
+if pending:
+    change, message, success, confirm_label = pending
+    with st.container(border=True):
+        st.warning(message)
+        go_col, cancel_col, _ = st.columns([1.2, 1, 4])
+        if go_col.button(confirm_label, type="primary", key="confirm_variable_change"):
+            st.session_state.pop("pending_variable_change")
+            if ui.run_action(lambda: change(True), success):
+                st.session_state["variables_form_round"] = st.session_state.get("variables_form_round", 0) + 1
+                st.rerun()
+        if cancel_col.button("Cancel", key="cancel_variable_change"):
+            st.session_state.pop("pending_variable_change")
+            st.toast("Nothing was changed.", icon="↩️")
+            st.rerun()
+
+# -- the list -------------------------------------------------------------------------------
+if session.variables:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Name": [v.name for v in session.variables],
+                "Type": [KIND_LABELS[v.kind] for v in session.variables],
+                "Range or levels": [v.describe() for v in session.variables],
+                "Unit": [v.unit for v in session.variables],
+                "Description": [v.description for v in session.variables],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.info("No variables yet. Add the first one below, or import a list from a JSON or CSV file.")
+
+round_ = st.session_state.get("variables_form_round", 0)
+add_tab, edit_tab, files_tab = st.tabs(["➕ Add", "✏️ Edit or delete", "📁 Import / export"])
+
+with add_tab:
+    new = variable_form(f"add{round_}", None)
+    if new is not None:
+        attempt(lambda confirm: session.add_variable(new), f"Added variable '{new.name}'.", "Add anyway")
+
+with edit_tab:
+    if not session.variables:
+        st.caption("Add a variable first.")
+    else:
+        names = [v.name for v in session.variables]
+        chosen = st.selectbox("Variable", names, key=f"edit_choice{round_}")
+        current = session.variable(chosen)
+        edited = variable_form(f"edit{round_}_{names.index(chosen)}", current)
+        if edited is not None:
+            attempt(
+                lambda confirm: session.replace_variable(chosen, edited, confirm=confirm),
+                f"Saved changes to '{edited.name}'.",
+                "Apply anyway",
+            )
+        if st.button(f"Delete '{chosen}'", key=f"delete{round_}", icon="🗑️"):
+            attempt(
+                lambda confirm: session.delete_variable(chosen, confirm=confirm),
+                f"Deleted variable '{chosen}'.",
+                "Delete anyway",
+            )
+
+with files_tab:
+    st.markdown("**Import** a variable list: ALchemist's search-space JSON, or a JSON or CSV exported here.")
+    upload = st.file_uploader("Variables file", type=["json", "csv"], key=f"variables_file{round_}")
+    if upload is not None:
+        try:
+            imported = read_variables(upload.getvalue(), upload.name)
+        except FileFormatError as error:
+            st.error(f"'{upload.name}' could not be read: {error.message}")
+        else:
+            st.write(f"{len(imported)} variable(s): " + ", ".join(v.label for v in imported))
+            if st.button("Replace the variables with these", type="primary", key="import_variables"):
+                attempt(
+                    lambda confirm: session.set_variables(imported, confirm=confirm),
+                    f"Imported {len(imported)} variable(s).",
+                    "Import anyway",
+                )
+    if session.variables:
+        st.markdown("**Export** the variable list")
+        json_col, csv_col, _ = st.columns([1, 1, 3])
+        variables = list(session.variables)
+        json_col.download_button(
+            "Download JSON", data=lambda: variables_to_json(variables), file_name="variables.json",
+            mime="application/json", on_click="ignore",
+        )
+        csv_col.download_button(
+            "Download CSV", data=lambda: variables_to_csv(variables), file_name="variables.csv",
+            mime="text/csv", on_click="ignore",
+        )
