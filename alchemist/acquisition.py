@@ -1,0 +1,125 @@
+"""Acquisition functions: pure functions of the posterior mean and std at candidate points.
+
+Each takes (mean, std, best, goal, ...) as arrays in the same units and returns an array.
+Two views of each function:
+
+* `acquisition_value` - what the user sees: EI and PI as an improvement / probability, the
+  confidence bound as a bound in the target's units, the std or the mean.
+* `acquisition_score` - what the optimiser maximises: larger is always better, and EI and PI are
+  taken in log space. Far from the incumbent EI underflows to exactly 0 in floating point, which
+  leaves a gradient optimiser on a flat plateau; log EI stays informative there (Ament et al.,
+  2023, "Unexpected improvements to expected improvement for Bayesian optimization").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import erfcx, log_ndtr, ndtr
+
+from alchemist.errors import ModelError
+
+ACQUISITIONS = {
+    "ei": "Expected improvement",
+    "pi": "Probability of improvement",
+    "ucb": "Upper/lower confidence bound",
+    "explore": "Pure exploration (largest uncertainty)",
+    "exploit": "Pure exploitation (best predicted mean)",
+}
+GOALS = ("maximize", "minimize")
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_LOG_SQRT_PI_OVER_2 = 0.5 * math.log(math.pi / 2.0)
+_INV_SQRT_EPS = 1.0 / math.sqrt(np.finfo(float).eps)
+
+
+def check_goal(goal: str) -> None:
+    if goal not in GOALS:
+        raise ModelError(f"The goal must be 'maximize' or 'minimize', not '{goal}'.")
+
+
+def improvement_z(mean: np.ndarray, std: np.ndarray, best: float, goal: str, xi: float = 0.0) -> np.ndarray:
+    """Standardised improvement over the best value so far, signed so that positive is better."""
+    check_goal(goal)
+    mean = np.asarray(mean, dtype=float)
+    std = np.maximum(np.asarray(std, dtype=float), 1e-300)
+    gain = mean - best - xi if goal == "maximize" else best - mean - xi
+    return gain / std
+
+
+def _log1mexp(x: np.ndarray) -> np.ndarray:
+    """log(1 - exp(x)) for x < 0, accurate on both sides of -log 2 (Maechler, 2012)."""
+    return np.where(x > -math.log(2.0), np.log(-np.expm1(np.minimum(x, -1e-300))), np.log1p(-np.exp(x)))
+
+
+def log_h(z: np.ndarray) -> np.ndarray:
+    """log(phi(z) + z Phi(z)), the expected improvement of a standard normal, without underflow."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    upper = z > -1.0
+    zu = z[upper]
+    out[upper] = np.log(np.exp(-0.5 * zu**2 - _LOG_SQRT_2PI) + zu * ndtr(zu))
+    mid = (~upper) & (z > -_INV_SQRT_EPS)
+    zm = z[mid]
+    # phi(z) + z Phi(z) = phi(z) (1 - |z| Phi(z)/phi(z)) and Phi(z)/phi(z) = erfcx(-z/sqrt2) sqrt(pi/2).
+    out[mid] = -0.5 * zm**2 - _LOG_SQRT_2PI + _log1mexp(np.log(erfcx(-zm / math.sqrt(2.0)) * -zm) + _LOG_SQRT_PI_OVER_2)
+    low = ~(upper | mid)
+    zl = z[low]
+    # Asymptotically h(z) ~ phi(z) / z^2.
+    out[low] = -0.5 * zl**2 - _LOG_SQRT_2PI - 2.0 * np.log(-zl)
+    return out
+
+
+def log_expected_improvement(mean, std, best: float, goal: str, xi: float = 0.0) -> np.ndarray:
+    z = improvement_z(mean, std, best, goal, xi)
+    return np.log(np.maximum(np.asarray(std, dtype=float), 1e-300)) + log_h(z)
+
+
+def expected_improvement(mean, std, best: float, goal: str, xi: float = 0.0) -> np.ndarray:
+    """E[max(0, improvement)] under the posterior, in the target's units."""
+    return np.exp(log_expected_improvement(mean, std, best, goal, xi))
+
+
+def log_probability_of_improvement(mean, std, best: float, goal: str, xi: float = 0.0) -> np.ndarray:
+    return log_ndtr(improvement_z(mean, std, best, goal, xi))
+
+
+def probability_of_improvement(mean, std, best: float, goal: str, xi: float = 0.0) -> np.ndarray:
+    return ndtr(improvement_z(mean, std, best, goal, xi))
+
+
+def confidence_bound(mean, std, goal: str, beta: float = 2.0) -> np.ndarray:
+    """mean + beta*std when maximising (upper bound), mean - beta*std when minimising (lower)."""
+    check_goal(goal)
+    mean = np.asarray(mean, dtype=float)
+    std = np.asarray(std, dtype=float)
+    return mean + beta * std if goal == "maximize" else mean - beta * std
+
+
+def acquisition_value(name: str, mean, std, best: float, goal: str, beta: float = 2.0) -> np.ndarray:
+    """The acquisition as shown to the user (see module docstring)."""
+    if name == "ei":
+        return expected_improvement(mean, std, best, goal)
+    if name == "pi":
+        return probability_of_improvement(mean, std, best, goal)
+    if name == "ucb":
+        return confidence_bound(mean, std, goal, beta)
+    if name == "explore":
+        return np.asarray(std, dtype=float).copy()
+    if name == "exploit":
+        check_goal(goal)
+        return np.asarray(mean, dtype=float).copy()
+    raise ModelError(f"Unknown acquisition '{name}'. Use one of: {', '.join(ACQUISITIONS)}.")
+
+
+def acquisition_score(name: str, mean, std, best: float, goal: str, beta: float = 2.0) -> np.ndarray:
+    """A monotone transform of the acquisition where larger is better, for the optimiser."""
+    if name == "ei":
+        return log_expected_improvement(mean, std, best, goal)
+    if name == "pi":
+        return log_probability_of_improvement(mean, std, best, goal)
+    value = acquisition_value(name, mean, std, best, goal, beta)
+    if goal == "minimize" and name in ("ucb", "exploit"):
+        return -value
+    return value

@@ -1,0 +1,273 @@
+"""Choose the next experiments: maximise an acquisition function over the allowed points.
+
+The search, on the unit-cube encoding (see alchemist.encoding):
+
+1. Candidates: a scrambled Sobol set over the numeric variables, repeated for every combination
+   of categorical levels (or random combinations when there are too many), plus points
+   scattered at several radii around the best experiments so far, where the final digits of an
+   optimum are won. Every candidate is snapped to allowed values before it is scored.
+2. Multi-start L-BFGS-B from the best candidates (and the best one of each level combination)
+   over the numeric columns, with the categorical levels of each start held fixed. All starts
+   run as one batched problem (the objective is the sum of independent terms) so that a single
+   vectorised prediction serves every start and the finite-difference gradient.
+3. The best snapped point that is not a measured, pending or already chosen point wins.
+
+A batch of q points uses the kriging believer: after each choice the model is conditioned on a
+fantasy observation equal to its own prediction there (hyperparameters fixed), which collapses
+the uncertainty at that point so that the next choice goes elsewhere. Pending experiments
+(`exclude`) are fantasised in the same way before the first choice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.stats import qmc
+
+from alchemist.acquisition import ACQUISITIONS, acquisition_score, acquisition_value, check_goal
+from alchemist.encoding import Encoder
+from alchemist.errors import ModelError
+from alchemist.model import GPModel, Posterior
+
+MAX_BATCH = 50
+N_SOBOL = 2048  # quasi-random candidates per search (split across categorical combinations)
+MAX_ENUMERATED_COMBINATIONS = 64
+N_STARTS = 10  # L-BFGS-B starts
+N_ANCHORS = 3  # best experiments to scatter local candidates around
+LOCAL_RADII = (0.2, 0.05, 0.01, 0.002)  # unit-cube sds of the local candidates
+N_LOCAL_PER_RADIUS = 48
+DUPLICATE_TOLERANCE = 1e-6  # unit-cube distance (max norm) under which two points are the same
+FD_STEP = 1e-6
+
+ScoreFn = Callable[[np.ndarray], np.ndarray]
+
+
+def suggest(
+    model: GPModel,
+    X_measured: pd.DataFrame,
+    y_measured: np.ndarray,
+    *,
+    n: int = 1,
+    acquisition: str = "ei",
+    goal: str = "maximize",
+    beta: float = 2.0,
+    seed: int | None = 0,
+    exclude: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The next `n` experiments to run, best first, with the model's prediction at each.
+
+    Columns: one per variable (allowed values, natural types), then "Predicted mean",
+    "Predicted std" (of the underlying function, target units) and "Acquisition" (under the
+    current model, see alchemist.acquisition.acquisition_value).
+    """
+    if acquisition not in ACQUISITIONS:
+        raise ModelError(f"Unknown acquisition '{acquisition}'. Use one of: {', '.join(ACQUISITIONS)}.")
+    check_goal(goal)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_BATCH:
+        raise ModelError(f"The number of suggestions must be a whole number from 1 to {MAX_BATCH}.")
+    if not np.isfinite(beta) or beta < 0:
+        raise ModelError("The confidence-bound factor beta must be a number of at least 0.")
+    posterior = model._check_fitted()
+    encoder = model.encoder
+    y = np.asarray(y_measured, dtype=float).ravel()
+    U_measured = encoder.snap(encoder.encode(X_measured)) if len(X_measured) else np.empty((0, encoder.n_dims))
+    if len(U_measured) != len(y):
+        raise ModelError("The number of outputs does not match the number of experiments.")
+    finite = np.isfinite(y)
+    if not finite.any():
+        raise ModelError("No experiment has an output yet.")
+    best_y = float(np.max(y[finite]) if goal == "maximize" else np.min(y[finite]))
+    best_s = (best_y - model.y_mean) / model.y_std
+    rng = np.random.default_rng(seed)
+
+    taken = [U_measured]
+    if exclude is not None and len(exclude):
+        U_pending = encoder.snap(encoder.encode(exclude))
+        taken.append(U_pending)
+        posterior = posterior.condition(U_pending, posterior.predict(U_pending)[0])
+    order = np.argsort(-y[finite] if goal == "maximize" else y[finite], kind="stable")
+    anchors = U_measured[finite][order[:N_ANCHORS]]
+
+    chosen: list[np.ndarray] = []
+    for _ in range(int(n)):
+        current = posterior
+
+        def score(U: np.ndarray, current: Posterior = current) -> np.ndarray:
+            mean, std = current.predict(U)
+            return acquisition_score(acquisition, mean, std, best_s, goal, beta)
+
+        blocked = np.vstack(taken + [np.array(chosen).reshape(-1, encoder.n_dims)])
+        point = _maximize(score, encoder, rng, anchors, blocked)
+        chosen.append(point)
+        posterior = posterior.condition(point[None, :], posterior.predict(point[None, :])[0])
+
+    U_chosen = np.array(chosen)
+    table = encoder.decode(U_chosen)
+    mean, std = model.predict_encoded(U_chosen)
+    table["Predicted mean"] = mean
+    table["Predicted std"] = std
+    table["Acquisition"] = acquisition_value(acquisition, mean, std, best_y, goal, beta)
+    return table
+
+
+def _maximize(score: ScoreFn, encoder: Encoder, rng: np.random.Generator, anchors: np.ndarray, blocked: np.ndarray) -> np.ndarray:
+    """The best allowed point (encoded, snapped) that is not within tolerance of a blocked one."""
+    candidates = encoder.snap(_candidates(encoder, rng, anchors))
+    scores = score(candidates)
+    starts = _pick_starts(encoder, candidates, scores)
+    optimised = encoder.snap(_batched_lbfgsb(score, starts, encoder.numeric_dims))
+    pool = np.vstack([optimised, candidates])
+    pool_scores = np.concatenate([score(optimised), scores])
+    pool_scores = np.where(np.isfinite(pool_scores), pool_scores, -np.inf)
+    for index in np.argsort(-pool_scores, kind="stable"):
+        if not _is_blocked(pool[index], blocked):
+            return pool[index]
+    # Every scored point is taken (a small, fully discrete space): fall back to any free point.
+    for point in _enumerate_free(encoder, blocked, rng):
+        return point
+    raise ModelError("Every allowed combination of the variables has already been measured or suggested.")
+
+
+def _is_blocked(point: np.ndarray, blocked: np.ndarray) -> bool:
+    if len(blocked) == 0:
+        return False
+    return bool(np.any(np.max(np.abs(blocked - point), axis=1) < DUPLICATE_TOLERANCE))
+
+
+def _combinations(encoder: Encoder, rng: np.random.Generator, count: int) -> np.ndarray:
+    """`count` rows of one-hot blocks for the categorical variables (width = their columns)."""
+    blocks = encoder.categorical_blocks
+    width = sum(b.width for b in blocks)
+    rows = np.zeros((count, width))
+    offset = 0
+    for block in blocks:
+        picks = rng.integers(0, block.width, size=count)
+        rows[np.arange(count), offset + picks] = 1.0
+        offset += block.width
+    return rows
+
+
+def _all_combinations(encoder: Encoder) -> np.ndarray:
+    blocks = encoder.categorical_blocks
+    width = sum(b.width for b in blocks)
+    combos = []
+    for choice in itertools.product(*[range(b.width) for b in blocks]):
+        row = np.zeros(width)
+        offset = 0
+        for block, pick in zip(blocks, choice):
+            row[offset + pick] = 1.0
+            offset += block.width
+        combos.append(row)
+    return np.array(combos).reshape(-1, width)
+
+
+def _candidates(encoder: Encoder, rng: np.random.Generator, anchors: np.ndarray) -> np.ndarray:
+    numeric = encoder.numeric_dims
+    cat_columns = np.array(
+        [c for b in encoder.categorical_blocks for c in range(b.start, b.stop)], dtype=int
+    )
+    n_combos = encoder.categorical_combinations()
+    if len(numeric):
+        sobol = qmc.Sobol(len(numeric), scramble=True, rng=rng).random(N_SOBOL)
+    else:
+        sobol = np.empty((N_SOBOL, 0))
+    if len(cat_columns) == 0:
+        parts = [_assemble(encoder, sobol, numeric, np.empty((len(sobol), 0)), cat_columns)]
+    elif n_combos <= MAX_ENUMERATED_COMBINATIONS:
+        # Every level combination gets its own share of the Sobol set, so none is left unexplored.
+        combos = _all_combinations(encoder)
+        share = max(64, N_SOBOL // len(combos))
+        parts = []
+        for i, combo in enumerate(combos):
+            rows = sobol[(i * share) % N_SOBOL:][:share] if len(numeric) else sobol[:1]
+            parts.append(_assemble(encoder, rows, numeric, np.tile(combo, (len(rows), 1)), cat_columns))
+    else:
+        parts = [_assemble(encoder, sobol, numeric, _combinations(encoder, rng, len(sobol)), cat_columns)]
+
+    # Local candidates: the anchors' numeric parts moved by Gaussian steps of several sizes, with
+    # the anchors' levels kept (mostly) or redrawn (sometimes), so that a promising region is
+    # refined finely enough to reach the optimum to many digits.
+    for anchor in anchors:
+        for radius in LOCAL_RADII:
+            local = np.tile(anchor, (N_LOCAL_PER_RADIUS, 1))
+            if len(numeric):
+                local[:, numeric] += radius * rng.standard_normal((N_LOCAL_PER_RADIUS, len(numeric)))
+            if len(cat_columns):
+                redraw = rng.random(N_LOCAL_PER_RADIUS) < 0.25
+                local[np.ix_(redraw, cat_columns)] = _combinations(encoder, rng, int(redraw.sum()))
+            parts.append(np.clip(local, 0.0, 1.0))
+    return np.vstack(parts)
+
+
+def _assemble(encoder: Encoder, numeric_rows: np.ndarray, numeric: np.ndarray, cat_rows: np.ndarray, cat_columns: np.ndarray) -> np.ndarray:
+    U = np.zeros((len(numeric_rows), encoder.n_dims))
+    if len(numeric):
+        U[:, numeric] = numeric_rows
+    if len(cat_columns):
+        U[:, cat_columns] = cat_rows
+    return U
+
+
+def _pick_starts(encoder: Encoder, candidates: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The best candidates, plus the best of each categorical combination (when few)."""
+    order = np.argsort(-np.where(np.isfinite(scores), scores, -np.inf), kind="stable")
+    picked: list[int] = []
+    for index in order:
+        if len(picked) >= N_STARTS:
+            break
+        if all(np.max(np.abs(candidates[index] - candidates[j])) > 1e-3 for j in picked):
+            picked.append(int(index))
+    if encoder.categorical_blocks and encoder.categorical_combinations() <= 16:
+        cat_columns = [c for b in encoder.categorical_blocks for c in range(b.start, b.stop)]
+        keys = [tuple(row) for row in candidates[:, cat_columns]]
+        seen = {keys[i] for i in picked}
+        for index in order:
+            if keys[index] not in seen:
+                seen.add(keys[index])
+                picked.append(int(index))
+    return candidates[picked]
+
+
+def _batched_lbfgsb(score: ScoreFn, starts: np.ndarray, numeric: np.ndarray, maxiter: int = 200) -> np.ndarray:
+    """Maximise `score` from every start at once over the numeric columns (others held fixed).
+
+    The objective is the sum over starts; its gradient is the stack of per-start gradients
+    (finite differences, all evaluated in one call), so one L-BFGS-B run moves every start.
+    """
+    if len(numeric) == 0 or len(starts) == 0:
+        return starts
+    m, d = len(starts), len(numeric)
+    base = starts.copy()
+
+    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        Z = flat.reshape(m, d)
+        points = np.repeat(base[None, :, :], d + 1, axis=0)
+        points[:, :, numeric] = Z[None, :, :]
+        for j in range(d):
+            points[j + 1, :, numeric[j]] += FD_STEP
+        values = score(points.reshape(-1, base.shape[1])).reshape(d + 1, m)
+        values = np.where(np.isfinite(values), values, -1e10)
+        grad = (values[1:] - values[0]).T / FD_STEP
+        return -float(values[0].sum()), -grad.ravel()
+
+    x0 = base[:, numeric].ravel()
+    result = minimize(
+        objective, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * (m * d),
+        options={"maxiter": maxiter},
+    )
+    out = base.copy()
+    out[:, numeric] = np.clip(result.x.reshape(m, d), 0.0, 1.0)
+    return out
+
+
+def _enumerate_free(encoder: Encoder, blocked: np.ndarray, rng: np.random.Generator):
+    """Random allowed points not yet blocked (for nearly exhausted discrete spaces)."""
+    for _ in range(20):
+        U = encoder.snap(rng.random((4096, encoder.n_dims)))
+        for point in U:
+            if not _is_blocked(point, blocked):
+                yield point
