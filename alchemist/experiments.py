@@ -18,7 +18,7 @@ import pandas as pd
 
 from alchemist.errors import ExperimentError, SessionFileError
 from alchemist.plain import frame_from_state, frame_to_state
-from alchemist.variables import Variable, is_missing, level_text, to_number
+from alchemist.variables import RESERVED_COLUMNS, Variable, is_missing, level_text, to_number
 
 DEFAULT_TARGET = "Output"
 NOISE = "Noise"
@@ -223,6 +223,9 @@ class ExperimentTable:
             raise ExperimentError(f"The file has no column '{target_column}'.")
         if target_column in {v.name for v in variables}:
             raise ExperimentError(f"'{target_column}' is a variable; choose another column as the result.")
+        if target_column in RESERVED_COLUMNS:
+            # The table keeps its own column of that name; the result would overwrite it or be overwritten.
+            raise ExperimentError(f"'{target_column}' is a column the table uses itself; choose the column that holds the result.")
         incoming = pd.DataFrame({v.name: frame[v.name] for v in variables})
         incoming[self.target] = frame[target_column]
         used = {v.name for v in variables} | {target_column}

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+import pandas as pd
+
 from alchemist.errors import VariableError
 
 MAX_NAME_LENGTH = 100
@@ -75,7 +77,7 @@ def to_number(value: Any) -> float | None:
 
 
 def is_missing(value: Any) -> bool:
-    if value is None:
+    if value is None or value is pd.NA:  # pd.NA != pd.NA is NA, whose bool() raises
         return True
     if isinstance(value, float) and math.isnan(value):
         return True

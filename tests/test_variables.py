@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from alchemist.errors import VariableError
@@ -15,6 +16,7 @@ from alchemist.variables import (
     IntegerVariable,
     check_unique_names,
     format_number,
+    is_missing,
     level_text,
     make_variable,
     variable_from_state,
@@ -172,3 +174,17 @@ def test_format_number():
     assert format_number(0.1) == "0.1"
     assert format_number(1 / 3) == repr(1 / 3)
     assert format_number(1e20) == "1e+20"
+
+
+@pytest.mark.parametrize("value", [None, math.nan, "", "   ", np.float64("nan"), pd.NA, pd.NaT])
+def test_missing_values_of_every_origin(value):
+    # Nullable pandas columns (Int64, Float64) hold pd.NA; it is a gap, not the text '<NA>'.
+    assert is_missing(value)
+    assert ONE_OF_EACH[0].check(value) == "Temperature: missing value"
+    assert math.isnan(ONE_OF_EACH[0].coerce(value))
+    assert ONE_OF_EACH[2].coerce(value) is None
+
+
+@pytest.mark.parametrize("value", [0, 0.0, "0", "x", False])
+def test_present_values_are_not_missing(value):
+    assert not is_missing(value)
