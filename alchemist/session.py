@@ -153,6 +153,8 @@ class Session:
         """Replace the whole variable list (an import). Columns of variables kept by name keep their values."""
         variables = list(variables)
         check_unique_names(variables)
+        if self.experiments.target in {v.name for v in variables}:
+            raise VariableError(f"'{self.experiments.target}' is the name of the result column; choose another name.")
         dropped = [v.name for v in self.variables if v.name not in {w.name for w in variables}]
         lost = [i for name in dropped for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
         trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
@@ -294,6 +296,8 @@ class Session:
         except VariableError as error:
             raise SessionFileError(f"A variable in the file is not valid: {error.message}") from None
         experiments = ExperimentTable.from_state(state.get("experiments"), variables)
+        if experiments.target in {v.name for v in variables}:
+            raise SessionFileError(f"In the file, '{experiments.target}' is both a variable and the result column.")
         try:
             settings = ModelSettings.from_state(state.get("model_settings"))
             model = GPModel.from_state(state["model"]) if state.get("model") is not None else None

@@ -1,0 +1,372 @@
+"""The session: variable changes that need confirmation, model status, and the plain-data state."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alchemist.errors import ExperimentError, ModelError, SessionFileError, VariableError
+from alchemist.examples import catalyst_example
+from alchemist.experiments import NOTE, STATUS_OK, STATUS_PENDING
+from alchemist.model import ModelSettings
+from alchemist.session import ChangeNeedsConfirmation, Session, is_session_id
+from alchemist.userfiles import check_plain_state
+from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
+
+FAST = ModelSettings(n_restarts=0)
+
+
+def small_session() -> Session:
+    """Five experiments: rows 1-3 valid, row 4 has no temperature, row 5 no result yet."""
+    session = Session.new("Screening")
+    session.add_variable(ContinuousVariable("Temperature", unit="°C", low=300, high=500))
+    session.add_variable(CategoricalVariable("Catalyst", levels=("A", "B")))
+    session.add_experiments(
+        pd.DataFrame(
+            {
+                "Temperature": [320.0, 400.0, 480.0, None, 350.0],
+                "Catalyst": ["A", "B", "A", "B", "B"],
+                "Yield": [0.1, 0.5, 0.3, 0.2, None],
+                "Notes": ["", "", "repeat", "probe failed", "in the oven"],
+            }
+        ),
+        target="Yield",
+    )
+    return session
+
+
+def walk_builtins(node, path="state"):
+    """Every node of a state tree must be a builtin value (what the restricted loader accepts)."""
+    kind = type(node)
+    assert kind in (dict, list, str, bytes, int, float, bool, type(None)), f"{path} is {kind.__name__}"
+    if kind is dict:
+        for key, value in node.items():
+            assert type(key) is str, f"{path} has key {key!r}"
+            walk_builtins(value, f"{path}.{key}")
+    elif kind is list:
+        for i, item in enumerate(node):
+            walk_builtins(item, f"{path}[{i}]")
+
+
+@pytest.fixture(scope="module")
+def trained_catalyst() -> Session:
+    session = catalyst_example()
+    session.train(FAST)
+    session.suggest(n=2)
+    return session
+
+
+# -- new sessions ---------------------------------------------------------------------------------
+def test_new_session_has_unguessable_id_and_utc_times():
+    first, second = Session.new("A"), Session.new("  B   campaign ")
+    assert is_session_id(first.id) and is_session_id(second.id) and first.id != second.id
+    assert second.name == "B campaign"
+    assert first.created.tzinfo is not None and first.created.utcoffset() == timedelta(0)
+    with pytest.raises(VariableError):
+        Session.new("   ")
+    with pytest.raises(VariableError):
+        Session.new("x" * 121)
+
+
+def test_experiments_need_variables_first():
+    with pytest.raises(ExperimentError, match="Define the variables first"):
+        Session.new().add_experiments(pd.DataFrame({"a": [1], "Output": [2]}))
+
+
+def test_add_experiments_guesses_or_asks_for_the_target():
+    session = Session.new()
+    session.add_variable(ContinuousVariable("T", low=0, high=1))
+    with pytest.raises(ExperimentError, match="Choose which column"):
+        session.add_experiments(pd.DataFrame({"T": [0.5], "a": [1.0], "b": [2.0]}))
+    assert len(session.experiments) == 0
+    session.add_experiments(pd.DataFrame({"T": [0.5], "Conversion": [1.0], "Operator": ["KB"]}))
+    assert session.target == "Conversion"
+
+
+def test_small_session_statuses():
+    session = small_session()
+    assert session.statuses() == [STATUS_OK, STATUS_OK, STATUS_OK, "Temperature: missing value", STATUS_PENDING]
+    assert session.experiments.frame[NOTE].tolist()[3] == "probe failed"
+    assert session.counts() == {"variables": 2, "experiments": 5}
+    pending = session.pending_points()
+    assert pending.to_dict("records") == [{"Temperature": 350.0, "Catalyst": "B"}]
+
+
+# -- variable changes -------------------------------------------------------------------------------
+def test_add_variable_adds_an_empty_column_and_refuses_duplicates_and_the_target():
+    session = small_session()
+    session.add_variable(IntegerVariable("Cycles", low=1, high=3))
+    assert session.experiments.frame["Cycles"].isna().all()
+    assert all("Cycles: missing value" in s for s in session.statuses())
+    with pytest.raises(VariableError, match="already a variable"):
+        session.add_variable(ContinuousVariable("cycles", low=0, high=1))
+    with pytest.raises(VariableError, match="result column"):
+        session.add_variable(ContinuousVariable("Yield", low=0, high=1))
+    assert [v.name for v in session.variables] == ["Temperature", "Catalyst", "Cycles"]
+
+
+def test_narrowing_a_range_needs_confirmation_listing_the_rows():
+    session = small_session()
+    narrower = ContinuousVariable("Temperature", unit="°C", low=300, high=390)
+    with pytest.raises(ChangeNeedsConfirmation) as info:
+        session.replace_variable("Temperature", narrower)
+    assert info.value.rows == [1, 2]  # 0-based positions; the message counts from 1
+    assert "2 experiment(s) invalid: row(s) 2, 3" in info.value.message
+    assert session.variable("Temperature").high == 500, "nothing changes without confirmation"
+    assert session.statuses()[1] == STATUS_OK
+
+    session.replace_variable("Temperature", narrower, confirm=True)
+    assert session.variable("Temperature").high == 390
+    statuses = session.statuses()
+    assert statuses[1] == "Temperature: 400 is outside 300 to 390"
+    assert session.experiments.frame["Temperature"].tolist()[1] == 400.0, "values are kept, only marked"
+
+
+def test_change_that_breaks_nothing_needs_no_confirmation():
+    session = small_session()
+    session.replace_variable("Temperature", ContinuousVariable("Temperature", low=250, high=600))
+    assert session.variable("Temperature").low == 250
+
+
+def test_rename_keeps_the_values():
+    session = small_session()
+    session.replace_variable("Temperature", ContinuousVariable("Bed temperature", unit="K", low=300, high=500))
+    frame = session.experiments.frame
+    assert "Temperature" not in frame.columns
+    assert frame["Bed temperature"].tolist()[:3] == [320.0, 400.0, 480.0]
+    with pytest.raises(VariableError, match="already a variable"):
+        session.replace_variable("Bed temperature", ContinuousVariable("catalyst", low=0, high=1))
+    with pytest.raises(VariableError, match="result column"):
+        session.replace_variable("Bed temperature", ContinuousVariable("Yield", low=0, high=1))
+    with pytest.raises(VariableError, match="no variable named"):
+        session.replace_variable("Pressure", ContinuousVariable("P", low=0, high=1))
+
+
+def test_changing_a_kind_lists_the_rows_that_break():
+    session = small_session()
+    with pytest.raises(ChangeNeedsConfirmation) as info:
+        session.replace_variable("Catalyst", CategoricalVariable("Catalyst", levels=("A", "C")))
+    assert info.value.rows == [1, 4]
+    with pytest.raises(ChangeNeedsConfirmation) as info:
+        session.replace_variable("Temperature", DiscreteVariable("Temperature", values=(320, 480)))
+    assert info.value.rows == [1, 4]
+
+
+def test_delete_variable_with_values_needs_confirmation():
+    session = small_session()
+    with pytest.raises(ChangeNeedsConfirmation) as info:
+        session.delete_variable("Temperature")
+    assert info.value.rows == [0, 1, 2, 4]  # row 4 (0-based 3) has no temperature
+    assert "4 experiment(s): row(s) 1, 2, 3, 5" in info.value.message
+    assert "Temperature" in session.experiments.frame.columns
+    session.delete_variable("Temperature", confirm=True)
+    assert [v.name for v in session.variables] == ["Catalyst"]
+    assert "Temperature" not in session.experiments.frame.columns
+    assert len(session.experiments) == 5, "deleting a variable removes a column, never rows"
+
+
+def test_delete_empty_variable_needs_no_confirmation():
+    session = small_session()
+    session.add_variable(ContinuousVariable("Pressure", low=1, high=2))
+    session.delete_variable("Pressure")
+    assert [v.name for v in session.variables] == ["Temperature", "Catalyst"]
+
+
+def test_long_row_lists_are_shortened_in_the_message():
+    session = Session.new()
+    session.add_variable(ContinuousVariable("T", low=0, high=100))
+    session.add_experiments(pd.DataFrame({"T": np.arange(30.0), "y": np.arange(30.0)}), target="y")
+    with pytest.raises(ChangeNeedsConfirmation) as info:
+        session.replace_variable("T", ContinuousVariable("T", low=50, high=100))
+    assert info.value.rows == list(range(30))
+    assert "row(s) 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 18 more" in info.value.message
+
+
+def test_set_variables_keeps_columns_by_name_and_asks_before_dropping_values():
+    session = small_session()
+    new_list = [
+        ContinuousVariable("Temperature", unit="K", low=300, high=500),
+        IntegerVariable("Cycles", low=1, high=3),
+    ]
+    with pytest.raises(ChangeNeedsConfirmation) as info:
+        session.set_variables(new_list)
+    assert "removes the column(s) Catalyst" in info.value.message
+    assert info.value.rows == [0, 1, 2, 3, 4]
+    assert [v.name for v in session.variables] == ["Temperature", "Catalyst"]
+    session.set_variables(new_list, confirm=True)
+    assert [v.name for v in session.variables] == ["Temperature", "Cycles"]
+    assert session.variable("Temperature").unit == "K"
+    assert session.experiments.frame["Temperature"].tolist()[:3] == [320.0, 400.0, 480.0]
+    assert list(session.experiments.frame.columns[:2]) == ["Temperature", "Cycles"]
+
+
+def test_set_variables_refuses_duplicates_and_the_result_column():
+    session = small_session()
+    with pytest.raises(VariableError, match="already a variable"):
+        session.set_variables([ContinuousVariable("A", low=0, high=1), ContinuousVariable("a", low=0, high=1)])
+    # A variable named like the result would share its column: the model would learn y from y.
+    with pytest.raises(VariableError, match="result column"):
+        session.set_variables(
+            [*session.variables, ContinuousVariable("Yield", low=0, high=1)], confirm=True
+        )
+    assert [v.name for v in session.variables] == ["Temperature", "Catalyst"]
+
+
+# -- the model --------------------------------------------------------------------------------------
+def test_model_status_none_trained_stale():
+    session = small_session()
+    assert session.model_status().state == "none"
+    assert session.model_status().text == "No model"
+    session.train(FAST)
+    status = session.model_status()
+    assert (status.state, status.n_train) == ("trained", 3)
+    assert status.text == "Trained on 3 experiments"
+
+    # A note does not change what the model learnt from; a result does.
+    frame = session.experiments.frame.copy()
+    frame.loc[0, NOTE] = "checked the thermocouple"
+    session.edit_experiments(frame)
+    assert session.model_status().state == "trained"
+    frame.loc[4, "Yield"] = 0.45
+    session.edit_experiments(frame)
+    assert session.model_status().state == "stale"
+    assert session.model_status().text == "Out of date (trained on 3 experiments)"
+
+    session.train(FAST)
+    assert (session.model_status().state, session.model_status().n_train) == ("trained", 4)
+    session.replace_variable("Temperature", ContinuousVariable("Temperature", unit="°C", low=300, high=600))
+    assert session.model_status().state == "stale", "a changed variable outdates the model"
+
+
+def test_train_needs_two_valid_results():
+    session = Session.new()
+    with pytest.raises(ModelError):
+        session.train()
+    session.add_variable(ContinuousVariable("T", low=0, high=1))
+    session.add_experiments(pd.DataFrame({"T": [0.5, 2.0], "y": [1.0, 2.0]}), target="y")
+    with pytest.raises(ModelError, match="at least 2 valid experiments"):
+        session.train(FAST)
+    assert session.model is None
+
+
+def test_add_pending_appends_suggestions_without_result():
+    session = small_session()
+    points = pd.DataFrame({"Temperature": [410.0, 420.0], "Catalyst": ["A", "B"], "Predicted mean": [1, 2]})
+    assert session.add_pending(points, "suggested by EI") == 2
+    frame = session.experiments.frame
+    assert len(frame) == 7
+    assert frame["Iteration"].tolist()[-2:] == [1, 1]
+    assert frame[NOTE].tolist()[-2:] == ["suggested by EI"] * 2
+    assert session.statuses()[-2:] == [STATUS_PENDING, STATUS_PENDING]
+    session.add_pending(points.iloc[:1], "next round")
+    assert session.experiments.frame["Iteration"].tolist()[-1] == 2
+
+
+# -- the state ---------------------------------------------------------------------------------------
+def test_state_holds_only_builtins(trained_catalyst):
+    state = trained_catalyst.to_state()
+    walk_builtins(state)
+    check_plain_state(state)
+    assert state["model"] is not None and state["suggestions"] is not None
+
+
+def test_state_round_trip_of_a_trained_session(trained_catalyst):
+    original = trained_catalyst
+    again = Session.from_state(original.to_state())
+    assert (again.id, again.name, again.created, again.modified) == (
+        original.id, original.name, original.created, original.modified,
+    )
+    assert again.variables == original.variables
+    pd.testing.assert_frame_equal(again.experiments.frame, original.experiments.frame)
+    pd.testing.assert_frame_equal(again.suggestions, original.suggestions)
+    assert again.model_settings == original.model_settings
+    assert again.model_status() == original.model_status() == again.model_status().__class__("trained", 22)
+    X, _, _ = original.training_data()
+    for before, after in zip(original.model.predict(X), again.model.predict(X)):
+        assert np.array_equal(before, after)
+    assert again.to_state() == original.to_state()
+
+
+def test_state_round_trip_with_units_descriptions_missing_values_and_notes():
+    session = small_session()
+    session.add_variable(
+        DiscreteVariable("SAR", unit="mol/mol", description="Si/Al ratio of the zeolite", values=(80, 280))
+    )
+    session.replace_variable(
+        "Temperature",
+        ContinuousVariable("Temperature", unit="°C", description="Set point, not the bed reading", low=300, high=500),
+    )
+    again = Session.from_state(session.to_state())
+    assert again.variables == session.variables
+    assert again.variable("Temperature").description == "Set point, not the bed reading"
+    assert again.variable("SAR").unit == "mol/mol"
+    pd.testing.assert_frame_equal(again.experiments.frame, session.experiments.frame)
+    assert again.statuses() == session.statuses()
+    assert math.isnan(again.experiments.frame["Temperature"].tolist()[3])
+    assert again.experiments.frame[NOTE].tolist() == ["", "", "repeat", "probe failed", "in the oven"]
+    assert again.model is None and again.suggestions is None and again.model_status().state == "none"
+
+
+def _mutated(state: dict, path: tuple, value) -> dict:
+    import copy
+
+    state = copy.deepcopy(state)
+    node = state
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return state
+
+
+@pytest.mark.parametrize(
+    "path, value, fragment",
+    [
+        (("state_version",), 2, "unknown layout"),
+        (("id",), "../../etc/passwd", "no valid id"),
+        (("id",), "ABCDEF" * 6, "no valid id"),
+        (("name",), "", "not valid"),
+        (("name",), 5, "not valid"),
+        (("variables",), "Temperature", "not a list"),
+        (("variables", 0, "low"), 900.0, "not valid"),
+        (("variables", 1, "name"), "temperature", "already a variable"),
+        (("created",), "2025-01-01T00:00:00", "not in UTC"),
+        (("modified",), "2025-01-01T00:00:00+02:00", "not in UTC"),
+        (("modified",), "yesterday", "not a valid timestamp"),
+        (("experiments", "target"), "", "no target"),
+        (("model_settings", "kernel"), "spline", "not valid"),
+        (("model_fingerprint",), 42, "expected form"),
+        (("model", "y_std"), -1.0, "output scaling"),
+        (("model", "variables"), [], "no variables"),
+    ],
+)
+def test_from_state_refuses_bad_parts(trained_catalyst, path, value, fragment):
+    state = _mutated(trained_catalyst.to_state(), path, value)
+    with pytest.raises(SessionFileError) as info:
+        Session.from_state(state)
+    assert fragment in info.value.message
+
+
+def test_from_state_refuses_a_variable_named_like_the_result():
+    session = small_session()
+    state = session.to_state()
+    state["variables"].append({"kind": "continuous", "name": "Yield", "unit": "", "description": "", "low": 0.0, "high": 1.0})
+    with pytest.raises(SessionFileError):
+        Session.from_state(state)
+
+
+def test_from_state_refuses_non_dict():
+    for state in (None, [], "session"):
+        with pytest.raises(SessionFileError):
+            Session.from_state(state)
+
+
+def test_timestamps_survive_in_utc():
+    session = small_session()
+    session.created = datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=timezone(timedelta(hours=2)))
+    again = Session.from_state(session.to_state())
+    assert again.created == session.created
+    assert again.created.utcoffset() == timedelta(0)
