@@ -195,7 +195,8 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         raise FileFormatError(f"The file could not be read as a table: {str(error).splitlines()[0][:200]}") from None
     except Exception:
         raise FileFormatError("The file could not be read as a table.") from None
-    frame = frame.dropna(axis=1, how="all") if len(frame) else frame
+    # A named column stays even when empty (e.g. the result column of planned experiments);
+    # spreadsheet layout columns have no header and are dropped below.
     frame.columns = [str(c).strip() for c in frame.columns]
     unnamed = [c for c in frame.columns if c.startswith("Unnamed:")]
     frame = frame.drop(columns=unnamed)
@@ -272,7 +273,16 @@ def _refuse_constant(name: str) -> None:
 def _csv_entry(row: dict) -> dict:
     entry: dict[str, Any] = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
     values = entry.get("values", "")
-    entry["values"] = [v.strip() for v in values.split("|")] if values else []
+    parsed = None
+    if values.startswith("["):  # written as a JSON list when a level contains the separator
+        try:
+            parsed = json.loads(values, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            parsed = None
+    if isinstance(parsed, list):
+        entry["values"] = parsed
+    else:
+        entry["values"] = [v.strip() for v in values.split("|")] if values else []
     return entry
 
 
@@ -331,7 +341,10 @@ def variables_to_csv(variables: Sequence[Variable]) -> bytes:
         if variable.kind in ("continuous", "integer"):
             row.update(min=repr(variable.low), max=repr(variable.high))
         elif variable.kind == "categorical":
-            row["values"] = "|".join(variable.levels)
+            if any("|" in level for level in variable.levels) or variable.levels[0].startswith("["):
+                row["values"] = json.dumps(list(variable.levels), ensure_ascii=False)
+            else:
+                row["values"] = "|".join(variable.levels)
         else:
             row["values"] = "|".join(repr(v) for v in variable.values)
         writer.writerow(row)

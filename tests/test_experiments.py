@@ -182,6 +182,14 @@ def test_ignored_columns_are_reported():
     assert "Columns not used: Operator." in report.summary()
 
 
+def test_planned_experiments_with_an_empty_result_column_import_as_pending():
+    frame = read_table(b"Temperature,Catalyst,Cycles,Yield\n400,Low SAR,1,\n410,High SAR,2,\n", "plan.csv")
+    table = ExperimentTable(VARIABLES)
+    report = table.import_frame(frame, VARIABLES, "Yield")
+    assert report.rows_added == 2 and report.invalid_rows == 0
+    assert table.statuses(VARIABLES) == [STATUS_PENDING, STATUS_PENDING]
+
+
 # -- guess_target ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "columns, expected",
