@@ -90,12 +90,16 @@ def rename_session(session: Session) -> None:
     ui.commit(session)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"**{count}** {noun}{'' if count == 1 else 's'}"
+
+
 def header(session: Session) -> None:
     """Drawn once for every page: who the session is, what it holds, and how to keep it."""
     store = ui.get_store()
     counts = session.counts()
     status = session.model_status()
-    name_col, facts_col, save_col, close_col = st.columns([3, 4, 1.3, 1.3], vertical_alignment="bottom")
+    name_col, facts_col, save_col, close_col = st.columns([3, 5, 1.7, 1.5], vertical_alignment="bottom")
     with name_col:
         if st.session_state.get("session_name_for") != session.id:
             st.session_state["session_name"] = session.name
@@ -103,8 +107,8 @@ def header(session: Session) -> None:
         st.text_input("Session name", key="session_name", on_change=rename_session, args=(session,), max_chars=120)
     with facts_col:
         st.markdown(
-            f"**ID** `{session.short_id}` · **{counts['variables']}** variables · "
-            f"**{counts['experiments']}** experiments · **Model:** {status.text}"
+            f"**ID** `{session.short_id}` · {plural(counts['variables'], 'variable')} · "
+            f"{plural(counts['experiments'], 'experiment')} · **Model:** {status.text}"
         )
     with save_col:
         # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
@@ -131,4 +135,5 @@ else:
     st.query_params[ui.QUERY_KEY] = session.id
     page = st.navigation(PAGES)
     header(session)
+ui.navigation_started()
 page.run()

@@ -97,7 +97,34 @@ def close_session() -> None:
     st.query_params.clear()
 
 
+_navigation_ran = False
+
+
+def navigation_started() -> None:
+    """Called by app.py once it has called st.navigation."""
+    global _navigation_ran
+    _navigation_ran = True
+
+
+def _run_through_app() -> None:
+    # Until app.py has called st.navigation once in a server process, Streamlit treats a pages/
+    # folder as its old multipage mode and runs pages/<name>.py on its own for a link to /<name>:
+    # the first visit after a server restart would lose the header and navigation. Leave that
+    # mode (as st.navigation itself does) and run again, through app.py.
+    if not _navigation_ran:
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        PagesManager.uses_pages_directory = False
+        ctx = get_script_run_ctx()
+        page = ctx.pages_manager.get_pages().get(ctx.page_script_hash) if ctx else None
+        if page is None:
+            st.rerun()
+        st.switch_page(page["script_path"], query_params=st.query_params.to_dict())
+
+
 def require_session() -> Session:
+    _run_through_app()
     session = current_session()
     if session is None:
         st.info("No session is open.")

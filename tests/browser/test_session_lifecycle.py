@@ -1,0 +1,165 @@
+"""A scientist's whole session lifecycle, in a real Chromium against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import StreamlitServer, screenshot, wait_idle
+
+EXPERIMENTS_CSV = """Temperature,Pressure,Output
+320,2.5,0.41
+350,4.0,0.55
+410,6.5,0.72
+455,8.0,0.63
+480,9.5,0.48
+"""
+
+
+def header(page: Page):
+    return page.get_by_text(re.compile(r"^ID [0-9a-f]{8}")).first
+
+
+def header_text(page: Page) -> str:
+    return header(page).inner_text()
+
+
+def session_id_in_url(page: Page) -> str:
+    match = re.search(r"[?&]session=([0-9a-f]{32})", page.url)
+    assert match, f"no session id in {page.url}"
+    return match.group(1)
+
+
+def go_to(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_idle(page)
+
+
+def new_session(page: Page, server: StreamlitServer, name: str) -> None:
+    page.goto(server.url)
+    expect(page.get_by_role("heading", name="ALchemist")).to_be_visible()
+    page.get_by_label("Session name").fill(name)
+    page.get_by_role("button", name="New Session").click()
+    expect(page.get_by_role("heading", name="Variables")).to_be_visible()
+    wait_idle(page)
+
+
+def field(page: Page, label: str):
+    """The visible input with this label (hidden tabs hold inputs with the same labels)."""
+    return page.get_by_label(label, exact=True).locator("visible=true")
+
+
+def add_continuous(page: Page, name: str, unit: str, description: str, low: str, high: str) -> None:
+    field(page, "Name").fill(name)
+    field(page, "Unit").fill(unit)
+    field(page, "Description").fill(description)
+    field(page, "Minimum").fill(low)
+    field(page, "Maximum").fill(high)
+    page.get_by_role("button", name="Add variable").click()
+    expect(page.get_by_text(f"Added variable '{name}'.")).to_be_visible()
+    # The form is drawn anew, empty, once the variable is in: only then is it safe to type again.
+    expect(field(page, "Name")).to_have_value("")
+    wait_idle(page)
+
+
+def build_campaign(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
+    new_session(page, server, "Hydrogenation screen")
+    add_continuous(page, "Temperature", "°C", "Reactor wall temperature", "300", "500")
+    add_continuous(page, "Pressure", "bar", "H2 partial pressure", "1", "10")
+    expect(header(page)).to_contain_text("2 variables")
+    screenshot(page, "variables")
+
+    go_to(page, "Experiments")
+    csv_path = tmp_path / "runs.csv"
+    csv_path.write_text(EXPERIMENTS_CSV)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(csv_path))
+    wait_idle(page)
+    page.get_by_role("button", name="Import experiments").click()
+    expect(page.get_by_text("Added 5 experiment(s)").first).to_be_visible()
+    wait_idle(page)
+    expect(header(page)).to_contain_text("5 experiments")
+    screenshot(page, "experiments")
+
+
+def test_save_close_and_load_a_session(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
+    build_campaign(page, server, tmp_path)
+    first_id = session_id_in_url(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Save Session").click()
+    download = download_info.value
+    assert download.suggested_filename == f"alchemist_session_{first_id[:8]}.pkl"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.stat().st_size > 0
+
+    page.get_by_role("button", name="Close Session").click()
+    expect(page.get_by_role("heading", name="Load Session")).to_be_visible()
+    assert "session=" not in page.url
+
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(saved))
+    expect(page.get_by_role("heading", name="Variables")).to_be_visible()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"Loaded 'Hydrogenation screen' as a new session"))).to_be_visible()
+    new_id = session_id_in_url(page)
+    assert new_id != first_id
+    text = header_text(page)
+    assert new_id[:8] in text and "2 variables" in text and "5 experiments" in text
+
+    # Units and descriptions came back: open each variable in the edit form.
+    page.get_by_role("tab", name="Edit or delete").click()
+    wait_idle(page)
+    expect(field(page, "Unit")).to_have_value("°C")
+    expect(field(page, "Description")).to_have_value("Reactor wall temperature")
+    field(page, "Variable").click()
+    page.get_by_role("option", name="Pressure").click()
+    wait_idle(page)
+    expect(field(page, "Unit")).to_have_value("bar")
+    expect(field(page, "Description")).to_have_value("H2 partial pressure")
+    screenshot(page, "loaded-variables")
+
+    go_to(page, "Experiments")
+    expect(page.get_by_text(re.compile(r"5\s+experiments · 5\s+usable"))).to_be_visible()
+    screenshot(page, "loaded-experiments")
+
+
+def test_a_bad_file_is_refused_and_changes_nothing(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
+    bad = tmp_path / "alchemist_session_deadbeef.pkl"
+    bad.write_bytes(b"\x80\x04not really a pickle")
+    page.goto(server.url)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
+    wait_idle(page)
+    expect(page.get_by_text(re.compile("could not be loaded")).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Load Session")).to_be_visible()
+    assert "session=" not in page.url
+    screenshot(page, "load-error")
+
+
+def test_reload_and_server_restart_bring_the_session_back(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
+    build_campaign(page, server, tmp_path)
+    session_id = session_id_in_url(page)
+    assert "experiments" in page.url
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Experiments")).to_be_visible()
+    wait_idle(page)
+    assert session_id[:8] in header_text(page)
+    assert "5 experiments" in header_text(page)
+
+    server.restart()
+    page.goto(f"{server.url}/variables?session={session_id}")
+    expect(page.get_by_role("heading", name="Variables")).to_be_visible()
+    wait_idle(page)
+    text = header_text(page)
+    assert session_id[:8] in text and "2 variables" in text and "5 experiments" in text
+    expect(page.get_by_label("Session name")).to_have_value("Hydrogenation screen")
+
+    # A second tab with the same link finds the same session.
+    other = page.context.new_page()
+    other.goto(f"{server.url}/experiments?session={session_id}")
+    expect(other.get_by_role("heading", name="Experiments")).to_be_visible()
+    wait_idle(other)
+    assert "5 experiments" in header_text(other)
+    screenshot(other, "after-restart")
