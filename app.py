@@ -135,5 +135,4 @@ else:
     st.query_params[ui.QUERY_KEY] = session.id
     page = st.navigation(PAGES)
     header(session)
-ui.navigation_started()
 page.run()

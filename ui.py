@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import runpy
 from datetime import timedelta
 from pathlib import Path
 from typing import Callable
@@ -53,12 +54,16 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ALCHEMIST_CACHE_DIR", PROJECT_DIR / "cache"))
 
 
-@st.cache_resource
-def get_store() -> SessionStore:
-    """One store per server process (shared by all users: it holds files, not anyone's session)."""
-    store = SessionStore(cache_dir(), configured_ttl())
+@st.cache_resource(show_spinner=False)
+def _store(root: str, ttl_seconds: float) -> SessionStore:
+    store = SessionStore(root, timedelta(seconds=ttl_seconds))
     start_sweeper(store)
     return store
+
+
+def get_store() -> SessionStore:
+    """One store per folder and process, shared by all users: it holds files, never anyone's open session."""
+    return _store(str(cache_dir()), configured_ttl().total_seconds())
 
 
 def current_session() -> Session | None:
@@ -97,30 +102,17 @@ def close_session() -> None:
     st.query_params.clear()
 
 
-_navigation_ran = False
-
-
-def navigation_started() -> None:
-    """Called by app.py once it has called st.navigation."""
-    global _navigation_ran
-    _navigation_ran = True
-
-
 def _run_through_app() -> None:
-    # Until app.py has called st.navigation once in a server process, Streamlit treats a pages/
+    # While no st.navigation call has happened in a server process, Streamlit treats a pages/
     # folder as its old multipage mode and runs pages/<name>.py on its own for a link to /<name>:
-    # the first visit after a server restart would lose the header and navigation. Leave that
-    # mode (as st.navigation itself does) and run again, through app.py.
-    if not _navigation_ran:
-        from streamlit.runtime.pages_manager import PagesManager
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    # the first visit after a server restart would come without the header and the navigation
+    # (and AppTest runs every page that way). Run app.py instead, within this same run: it calls
+    # st.navigation, which leaves that mode, and runs this page again, so no click is lost.
+    from streamlit.runtime.pages_manager import PagesManager
 
-        PagesManager.uses_pages_directory = False
-        ctx = get_script_run_ctx()
-        page = ctx.pages_manager.get_pages().get(ctx.page_script_hash) if ctx else None
-        if page is None:
-            st.rerun()
-        st.switch_page(page["script_path"], query_params=st.query_params.to_dict())
+    if PagesManager.uses_pages_directory:
+        runpy.run_path(str(PROJECT_DIR / "app.py"), run_name="__main__")
+        st.stop()
 
 
 def require_session() -> Session:

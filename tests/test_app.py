@@ -1,0 +1,272 @@
+"""The pages through Streamlit's AppTest: the welcome screen, the header, variables, experiments, model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alchemist.examples import catalyst_example
+from alchemist.persistence import SessionStore
+from alchemist.session import is_session_id
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(folder))
+    monkeypatch.delenv("ALCHEMIST_SESSION_TTL_DAYS", raising=False)
+    return folder
+
+
+def start_app(**query: str) -> AppTest:
+    # Model fits take longer than AppTest's default 3 s.
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button '{label}' among {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def header(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**ID**"))
+
+
+def texts(elements) -> str:
+    return " | ".join(e.value for e in elements)
+
+
+def open_example(at: AppTest) -> AppTest:
+    button(at, "Open example").click().run()
+    assert not at.exception
+    return at
+
+
+def test_welcome_offers_new_load_and_example(cache: Path) -> None:
+    at = start_app()
+    assert "ALchemist" in at.title[0].value
+    assert {"New Session", "Open example"} <= {b.label for b in at.button}
+    assert at.file_uploader[0].label.startswith("Session file (.pkl)")
+    assert not at.query_params.get("session")
+
+
+def test_new_session_is_stored_and_named(cache: Path) -> None:
+    at = start_app()
+    at.text_input(key=None) if False else None
+    next(t for t in at.text_input if t.label == "Session name").set_value("Zeolite screen")
+    button(at, "New Session").click().run()
+    session_id = at.query_params["session"]
+    session_id = session_id[0] if isinstance(session_id, list) else session_id
+    assert is_session_id(session_id)
+    assert "**0** variables" in header(at) and "**0** experiments" in header(at) and "No model" in header(at)
+    stored = SessionStore(cache).get(session_id)
+    assert stored is not None and stored.name == "Zeolite screen"
+
+
+def test_example_session_and_header_counts(cache: Path) -> None:
+    at = open_example(start_app())
+    assert "**4** variables" in header(at) and "**22** experiments" in header(at)
+    table = at.dataframe[0].value
+    assert list(table["Name"]) == ["Temperature", "Catalyst", "Metal Loading", "Zinc Fraction"]
+
+
+def test_renaming_the_session_is_saved(cache: Path) -> None:
+    at = open_example(start_app())
+    at.text_input(key="session_name").set_value("Renamed campaign").run()
+    session = at.session_state["session"]
+    assert session.name == "Renamed campaign"
+    assert SessionStore(cache).get(session.id).name == "Renamed campaign"
+
+
+def add_variable(at: AppTest, prefix: str, kind: str, name: str, **fields) -> AppTest:
+    at.selectbox(key=f"{prefix}_kind").set_value(kind).run()
+    at.text_input(key=f"{prefix}_name").set_value(name)
+    for key, value in fields.items():
+        widget_key = f"{prefix}_{key}_{kind}" if key in ("low", "high") else f"{prefix}_{key}"
+        if key == "levels":
+            at.text_area(key=widget_key).set_value(value)
+        elif key in ("low", "high"):
+            at.number_input(key=widget_key).set_value(value)
+        else:
+            at.text_input(key=widget_key).set_value(value)
+    button(at, "Add variable").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_add_variables_with_units_and_clear_errors(cache: Path) -> None:
+    at = start_app()
+    button(at, "New Session").click().run()
+    add_variable(at, "add0", "continuous", "Temperature", unit="°C", description="Wall temperature", low=300.0, high=500.0)
+    session = at.session_state["session"]
+    assert [(v.name, v.unit, v.description) for v in session.variables] == [("Temperature", "°C", "Wall temperature")]
+    assert SessionStore(cache).get(session.id).variables == session.variables
+
+    add_variable(at, "add1", "continuous", "temperature", low=0.0, high=1.0)
+    assert "There is already a variable named 'temperature'." in texts(at.error)
+    add_variable(at, "add1", "integer", "Cycles", low=5.0, high=5.0)
+    assert "must be below its maximum" in texts(at.error)
+    add_variable(at, "add1", "categorical", "Solvent", levels="Water")
+    assert "needs at least two levels" in texts(at.error)
+    add_variable(at, "add1", "continuous", "   ")
+    assert "A variable needs a name." in texts(at.error)
+    assert len(at.session_state["session"].variables) == 1
+
+    add_variable(at, "add1", "categorical", "Solvent", levels="Water\nEthanol\nToluene")
+    assert at.session_state["session"].variable("Solvent").levels == ("Water", "Ethanol", "Toluene")
+
+
+def test_edit_that_invalidates_rows_asks_first(cache: Path) -> None:
+    at = open_example(start_app())
+    # Narrow the temperature range so that some experiments fall outside it.
+    at.number_input(key="edit0_0_high_continuous").set_value(400.0)
+    button(at, "Save changes").click().run()
+    warning = texts(at.warning)
+    assert "invalid" in warning and "row(s)" in warning
+    session = at.session_state["session"]
+    assert session.variable("Temperature").high == 450.0  # nothing changed yet
+    button(at, "Apply anyway").click().run()
+    session = at.session_state["session"]
+    assert session.variable("Temperature").high == 400.0
+    assert len(session.experiments) == 22  # rows are kept, marked invalid
+    assert any("outside 350 to 400" in s for s in session.statuses())
+
+
+def test_delete_variable_with_values_needs_confirmation(cache: Path) -> None:
+    at = open_example(start_app())
+    button(at, "Delete 'Temperature'").click().run()
+    assert "removes its values from 22 experiment(s)" in texts(at.warning)
+    button(at, "Cancel").click().run()
+    assert "Temperature" in [v.name for v in at.session_state["session"].variables]
+    button(at, "Delete 'Temperature'").click().run()
+    button(at, "Delete anyway").click().run()
+    assert "Temperature" not in [v.name for v in at.session_state["session"].variables]
+    assert "**3** variables" in header(at)
+
+
+def test_import_variables_from_alchemist_json(cache: Path, catalyst_dir: Path) -> None:
+    at = start_app()
+    button(at, "New Session").click().run()
+    upload = catalyst_dir / "catalyst_search_space_discrete.json"
+    at.file_uploader(key="variables_file0").set_value((upload.name, upload.read_bytes(), "application/json")).run()
+    button(at, "Replace the variables with these").click().run()
+    session = at.session_state["session"]
+    assert [v.kind for v in session.variables] == ["continuous", "discrete", "continuous", "continuous"]
+    at.file_uploader(key="variables_file1").set_value(("bad.json", b"{not json", "application/json")).run()
+    assert "could not be read" in texts(at.error)
+
+
+def test_upload_experiments_and_see_problem_rows(cache: Path) -> None:
+    at = start_app()
+    button(at, "New Session").click().run()
+    add_variable(at, "add0", "continuous", "Temperature", unit="°C", low=300.0, high=500.0)
+    add_variable(at, "add1", "categorical", "Catalyst", levels="A\nB")
+    at.switch_page("pages/experiments.py").run()
+    csv = (
+        b"Temperature,Catalyst,Yield,Comment,Operator\n350,A,0.4,first,AB\n900,A,0.5,hot,AB\n"
+        b"400,C,0.6,,CD\nabc,B,0.7,,CD\n420,B,,pending,CD\n"
+    )
+    at.file_uploader(key="experiments_file0").set_value(("runs.csv", csv, "text/csv")).run()
+    assert at.selectbox(key="experiments_target0").value == "Yield"
+    button(at, "Import experiments").click().run()
+    assert not at.exception
+    session = at.session_state["session"]
+    assert len(session.experiments) == 5 and session.target == "Yield"
+    problems = texts(at.markdown)
+    assert "Row 2: Temperature: 900 is outside 300 to 500" in problems
+    assert "Row 3: Catalyst: unknown level 'C'" in problems
+    assert "Row 4: Temperature: 'abc' is not a number" in problems
+    assert "**1** usable for the model · **1** pending · **3** need attention" in problems
+    assert "Columns not used: Operator." in texts(at.success)  # named, not dropped silently
+    assert session.experiments.frame["Note"].tolist() == ["first", "hot", "", "", "pending"]
+
+
+def test_unreadable_experiment_file_says_why(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/experiments.py").run()
+    at.file_uploader(key="experiments_file0").set_value(("runs.xlsx", b"not a workbook", "application/octet-stream")).run()
+    assert "is not an Excel workbook" in texts(at.error)
+    assert len(at.session_state["session"].experiments) == 22
+
+
+def test_train_model_shows_status_and_hyperparameters(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Trained on 22 experiments" in texts(at.success)
+    assert "Trained on 22 experiments" in header(at)
+    assert len(at.dataframe[0].value) >= 4
+    session = at.session_state["session"]
+    restored = SessionStore(cache).get(session.id)
+    X, _, _ = session.training_data()
+    assert np.array_equal(restored.model.predict(X)[0], session.model.predict(X)[0])
+
+
+def test_load_session_file_through_the_uploader(cache: Path, tmp_path: Path) -> None:
+    original = catalyst_example()
+    original.train()
+    data = SessionStore(tmp_path / "elsewhere").export(original)
+    at = start_app()
+    at.file_uploader(key="load_session_file").set_value((f"alchemist_session_{original.short_id}.pkl", data, "application/octet-stream")).run()
+    assert not at.exception, [e.message for e in at.exception]
+    session = at.session_state["session"]
+    assert session.id != original.id and session.name == original.name
+    assert session.variables == original.variables
+    assert "**4** variables" in header(at) and "Trained on 22 experiments" in header(at)
+    assert any("Loaded 'Catalyst screening (example)' as a new session" in t.value for t in at.toast)
+    X, _, _ = original.training_data()
+    assert np.array_equal(session.model.predict(X)[1], original.model.predict(X)[1])
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty"),
+        (b"\x80\x05\x95\x10\x00\x00\x00", "damaged"),
+        (b"cos\nsystem\n(S'touch /tmp/x'\ntR.", "not an ALchemist session file"),
+        (b"\x80\x04\x95\x1a\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x8c\x06system\x93\x8c\x04true\x85R.", "may be harmful"),
+    ],
+)
+def test_bad_session_file_gives_an_error_and_changes_nothing(cache: Path, content: bytes, reason: str) -> None:
+    at = start_app()
+    at.file_uploader(key="load_session_file").set_value(("alchemist_session_bad.pkl", content, "application/octet-stream")).run()
+    assert not at.exception
+    assert reason in texts(at.error)
+    assert any("could not be loaded" in t.value for t in at.toast)
+    assert "session" not in at.session_state
+    assert not at.query_params.get("session")
+    assert not list((cache / "sessions").glob("*.pkl"))
+
+
+def test_reload_and_restart_find_the_session_from_the_url(cache: Path) -> None:
+    at = open_example(start_app())
+    session_id = at.session_state["session"].id
+    again = start_app(session=session_id)  # a new browser session: empty session_state
+    assert again.session_state["session"].id == session_id
+    assert "**22** experiments" in header(again)
+
+
+def test_unknown_or_malformed_session_link_goes_to_welcome(cache: Path) -> None:
+    at = start_app(session="0" * 32)
+    assert "expired or does not exist" in " ".join(t.value for t in at.toast)
+    assert "ALchemist" in at.title[0].value
+    at = start_app(session="../../etc/passwd")
+    assert "does not name a valid session" in " ".join(t.value for t in at.toast)
+
+
+def test_close_session_returns_to_welcome(cache: Path) -> None:
+    at = open_example(start_app())
+    button(at, "Close Session").click().run()
+    assert "session" not in at.session_state
+    assert "ALchemist" in at.title[0].value
