@@ -46,6 +46,10 @@ def session_from_envelope(envelope: dict) -> Session:
         raise
     except AlchemistError as error:
         raise SessionFileError(f"The session in the file is not valid: {error.message}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, ArithmeticError) as error:
+        # A value of the wrong kind that a check missed: still a bad file, never a crash of the page.
+        log.warning("Session file refused by an unexpected error", exc_info=error)
+        raise SessionFileError("The session in the file is not valid (a value has the wrong form).") from None
 
 
 def write_atomically(path: Path, data: bytes) -> None:

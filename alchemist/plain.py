@@ -6,6 +6,7 @@ file can be loaded without allowing a single global (see alchemist.userfiles).
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 
 import numpy as np
@@ -27,7 +28,7 @@ def array_from_state(state: dict) -> np.ndarray:
         raise SessionFileError("A numeric array in the file has an invalid shape.")
     if not isinstance(data, bytes):
         raise SessionFileError("A numeric array in the file has no data.")
-    expected = 8 * int(np.prod(shape, dtype=np.int64)) if shape else 8
+    expected = 8 * math.prod(shape)  # Python ints: np.prod would overflow (or wrap to 0) on a crafted shape
     if len(data) != expected:
         raise SessionFileError("A numeric array in the file has the wrong length.")
     return np.frombuffer(data, dtype="<f8").reshape(shape).astype(np.float64)
@@ -81,6 +82,9 @@ def frame_from_state(state: object, what: str) -> pd.DataFrame:
     columns = state.get("columns")
     if not isinstance(n_rows, int) or isinstance(n_rows, bool) or n_rows < 0 or not isinstance(columns, list):
         raise SessionFileError(f"The {what} in the file are not in the expected form.")
+    if n_rows and not columns:
+        # Nothing in the file would back the rows: a few bytes must not make us build huge empty columns.
+        raise SessionFileError(f"The {what} in the file have rows but no columns.")
     data: dict = {}
     for column in columns:
         if not isinstance(column, dict) or not isinstance(column.get("name"), str):

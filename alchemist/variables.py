@@ -347,10 +347,19 @@ def make_variable(
             raise VariableError(f"'{name}' needs a minimum and a maximum.")
         return _CLASSES[kind](name=name, unit=unit, description=description, low=low, high=high)
     if kind == "categorical":
-        return CategoricalVariable(name=name, unit=unit, description=description, levels=tuple(levels or ()))
+        return CategoricalVariable(name=name, unit=unit, description=description, levels=_as_list(levels, name, "levels"))
     if kind == "discrete":
-        return DiscreteVariable(name=name, unit=unit, description=description, values=tuple(values or ()))
+        return DiscreteVariable(name=name, unit=unit, description=description, values=_as_list(values, name, "allowed values"))
     raise VariableError(f"Unknown variable type '{kind}'. Use one of: {', '.join(KINDS)}.")
+
+
+def _as_list(items: Any, name: Any, what: str) -> tuple:
+    # From a file, levels may be anything: a number or a mapping must be refused, not iterated.
+    if items is None:
+        return ()
+    if not isinstance(items, (list, tuple)):
+        raise VariableError(f"The {what} of '{name}' must be a list.")
+    return tuple(items)
 
 
 def variable_from_state(state: dict) -> Variable:

@@ -412,3 +412,38 @@ def test_concurrent_saves_from_two_stores_leave_one_valid_file(tmp_path):
     assert errors == []
     assert files_in(stores[0].sessions_dir) == [f"{session.id}.pkl"]
     assert stores[1].get(session.id).name in {"A 14", "B 14"}
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:2]):
+            yield from _paths(value, path + (i,))
+
+
+def test_any_part_of_a_session_replaced_by_an_odd_value_gives_our_error_or_a_session(trained_catalyst):
+    # A crafted file is valid plain data with the wrong values in places; whatever a check
+    # misses must still end as SessionFileError (shown to the user, quarantined), never a crash.
+    import copy
+
+    from alchemist.persistence import session_from_envelope
+
+    state = trained_catalyst.to_state()
+    odd_values = [None, 2**70, "", {}, 1.5, [2**32, 2**32]]
+    tried = 0
+    for path in list(_paths(state))[1:]:
+        for value in odd_values:
+            mutated = copy.deepcopy(state)
+            node = mutated
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            try:
+                session_from_envelope({"session": mutated})
+            except SessionFileError:
+                pass
+            tried += 1
+    assert tried > 500

@@ -339,7 +339,7 @@ def _mutated(state: dict, path: tuple, value) -> dict:
         (("experiments", "target"), "", "no target"),
         (("model_settings", "kernel"), "spline", "not valid"),
         (("model_fingerprint",), 42, "expected form"),
-        (("model", "y_std"), -1.0, "output scaling"),
+        (("model", "version"), 99, "saved model cannot be loaded"),
         (("model", "variables"), [], "no variables"),
     ],
 )
@@ -370,3 +370,38 @@ def test_timestamps_survive_in_utc():
     again = Session.from_state(session.to_state())
     assert again.created == session.created
     assert again.created.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("variables", 1, "levels"), 5),  # a number where a list belongs
+        (("variables", 1, "levels"), 1.5),
+        (("experiments", "table", "columns", 0, "data", "shape", 0), 2**70),  # overflows numpy's int64
+        (("experiments", "table", "columns", 0, "data", "shape"), [2**32, 2**32]),  # wraps to 0 in int64
+    ],
+)
+def test_crafted_values_give_our_error_not_a_crash(trained_catalyst, path, value):
+    state = _mutated(trained_catalyst.to_state(), path, value)
+    with pytest.raises(SessionFileError):
+        Session.from_state(state)
+
+
+def test_wrapping_shape_with_empty_data_is_refused(trained_catalyst):
+    state = _mutated(
+        trained_catalyst.to_state(),
+        ("experiments", "table", "columns", 0, "data"),
+        {"dtype": "f8", "shape": [2**32, 2**32], "data": b""},
+    )
+    with pytest.raises(SessionFileError):
+        Session.from_state(state)
+
+
+def test_rows_without_columns_cannot_make_huge_tables():
+    # A few bytes claiming 10^12 rows must not make us build empty columns of that length.
+    session = small_session()
+    state = _mutated(session.to_state(), ("experiments", "table"), {"n_rows": 10**12, "columns": []})
+    with pytest.raises(SessionFileError, match="rows but no columns"):
+        Session.from_state(state)
+    empty = _mutated(session.to_state(), ("experiments", "table"), {"n_rows": 0, "columns": []})
+    assert len(Session.from_state(empty).experiments) == 0
