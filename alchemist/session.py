@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -52,6 +52,51 @@ class ChangeNeedsConfirmation(AlchemistError):
 
 
 @dataclass(frozen=True)
+class SuggestionSettings:
+    """How the next experiments are chosen; kept in the session so they survive save and load."""
+
+    acquisition: str = "ei"
+    goal: str = "maximize"
+    beta: float = 2.0
+    batch_size: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        from alchemist.acquisition import ACQUISITIONS, GOALS
+        from alchemist.optimize import MAX_BATCH
+
+        if self.acquisition not in ACQUISITIONS:
+            raise ModelError(f"Unknown acquisition '{self.acquisition}'. Use one of: {', '.join(ACQUISITIONS)}.")
+        if self.goal not in GOALS:
+            raise ModelError(f"The goal must be one of: {', '.join(GOALS)}.")
+        if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) or not 0 <= self.beta <= 100:
+            raise ModelError("The confidence-bound factor beta must be a number from 0 to 100.")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH:
+            raise ModelError(f"The number of suggestions must be a whole number from 1 to {MAX_BATCH}.")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ModelError("The random seed must be a whole number from 0 to 4294967295.")
+        object.__setattr__(self, "beta", float(self.beta))
+
+    def to_state(self) -> dict:
+        return {
+            "acquisition": self.acquisition,
+            "goal": self.goal,
+            "beta": self.beta,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_state(cls, state: Any) -> "SuggestionSettings":
+        if not isinstance(state, dict):
+            raise SessionFileError("The suggestion settings in the file are not in the expected form.")
+        try:
+            return cls(**{k: state[k] for k in ("acquisition", "goal", "beta", "batch_size", "seed") if k in state})
+        except ModelError as error:
+            raise SessionFileError(f"The suggestion settings in the file are not valid: {error.message}") from None
+
+
+@dataclass(frozen=True)
 class ModelStatus:
     state: str  # "none", "trained" or "stale"
     n_train: int
@@ -81,6 +126,7 @@ class Session:
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     model: GPModel | None = None
     model_fingerprint: str | None = None
+    suggestion_settings: SuggestionSettings = field(default_factory=SuggestionSettings)
     suggestions: pd.DataFrame | None = None
 
     @classmethod
@@ -237,18 +283,37 @@ class Session:
         return ModelStatus("trained" if current else "stale", self.model.n_train)
 
     def suggest(
-        self, n: int = 1, acquisition: str = "ei", goal: str = "maximize", beta: float = 2.0, seed: int | None = 0
+        self,
+        n: int | None = None,
+        acquisition: str | None = None,
+        goal: str | None = None,
+        beta: float | None = None,
+        seed: int | None = None,
     ) -> pd.DataFrame:
-        """Next experiments to run, from the trained model (trained first if it is missing or out of date)."""
+        """Next experiments to run, from the trained model (trained first if it is missing or out of date).
+
+        Arguments left out keep the session's current suggestion settings; the ones given become them.
+        Pending experiments (no result yet) are never suggested again.
+        """
         from alchemist.optimize import suggest
 
+        changes = {"batch_size": n, "acquisition": acquisition, "goal": goal, "beta": beta, "seed": seed}
+        settings = replace(self.suggestion_settings, **{k: v for k, v in changes.items() if v is not None})
         if self.model is None or self.model_status().state == "stale":
             self.train()
         X, y, _ = self.training_data()
-        pending = self.pending_points()
         self.suggestions = suggest(
-            self.model, X, y, n=n, acquisition=acquisition, goal=goal, beta=beta, seed=seed, exclude=pending
+            self.model,
+            X,
+            y,
+            n=settings.batch_size,
+            acquisition=settings.acquisition,
+            goal=settings.goal,
+            beta=settings.beta,
+            seed=settings.seed,
+            exclude=self.pending_points(),
         )
+        self.suggestion_settings = settings
         self.touch()
         return self.suggestions
 
@@ -277,6 +342,7 @@ class Session:
             "model_settings": self.model_settings.to_state(),
             "model": self.model.to_state() if self.model is not None else None,
             "model_fingerprint": self.model_fingerprint,
+            "suggestion_settings": self.suggestion_settings.to_state(),
             "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
         }
 
@@ -317,6 +383,7 @@ class Session:
             model_settings=settings,
             model=model,
             model_fingerprint=fingerprint,
+            suggestion_settings=SuggestionSettings.from_state(state.get("suggestion_settings", {})),
             suggestions=frame_from_state(suggestions, "suggestions") if suggestions is not None else None,
         )
 

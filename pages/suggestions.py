@@ -1,11 +1,160 @@
-"""Suggestions: the next experiments to run."""
+"""Suggestions: which experiments to run next, and how the campaign is going."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+import charts
 import ui
+from alchemist.acquisition import ACQUISITIONS, GOALS
+from alchemist.design import DESIGNS, initial_design
+from alchemist.errors import AlchemistError
+from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
+from alchemist.optimize import MAX_BATCH
+from alchemist.session import SuggestionSettings
 
 session = ui.require_session()
 st.header("Suggestions")
-st.info("Train a model on the Model page first.")
+
+if not session.variables:
+    st.info("Define the variables first.")
+    st.page_link("pages/variables.py", label="Go to Variables", icon="🎛️")
+    st.stop()
+
+X, y, _ = session.training_data()
+labels = {v.name: v.label for v in session.variables}
+
+# -- initial design ---------------------------------------------------------------------------
+with st.expander("🎲 Initial design: the first experiments, before a model can help", expanded=len(y) < 2):
+    method_col, n_col, seed_col = st.columns(3)
+    method = method_col.selectbox("Method", list(DESIGNS), index=list(DESIGNS).index("lhs"), format_func=DESIGNS.get)
+    n_points = n_col.number_input("Number of experiments", min_value=1, max_value=200, value=max(2 * len(session.variables), 5))
+    design_seed = seed_col.number_input("Random seed", min_value=0, value=0, step=1, key="design_seed")
+    if st.button("Add initial design as pending experiments"):
+        def add_design() -> None:
+            design = initial_design(session.variables, int(n_points), method=method, seed=int(design_seed))
+            session.add_pending(design, note=f"Initial design ({DESIGNS[method]})")
+
+        if ui.run_action(add_design, f"Added {int(n_points)} pending experiments. Fill in their results on the Experiments page."):
+            st.rerun()
+
+# -- settings ---------------------------------------------------------------------------------
+settings = session.suggestion_settings
+st.subheader("Next experiments")
+goal_col, acq_col, beta_col, n_col, seed_col = st.columns([1.2, 2.4, 1, 1, 1])
+goal = goal_col.radio(
+    "Goal", GOALS, index=GOALS.index(settings.goal), format_func=lambda g: g.capitalize() + " " + session.target,
+    key=f"suggest_goal_{session.id}",
+)
+acquisition = acq_col.selectbox(
+    "Acquisition", list(ACQUISITIONS), index=list(ACQUISITIONS).index(settings.acquisition),
+    format_func=ACQUISITIONS.get, key=f"suggest_acquisition_{session.id}",
+)
+beta = beta_col.number_input(
+    "β (confidence bound)", min_value=0.0, max_value=100.0, value=settings.beta, step=0.5,
+    disabled=acquisition != "ucb", help="Larger values favour uncertain regions.", key=f"suggest_beta_{session.id}",
+)
+batch = n_col.number_input("How many", min_value=1, max_value=MAX_BATCH, value=settings.batch_size, step=1, key=f"suggest_n_{session.id}")
+seed = seed_col.number_input("Seed", min_value=0, value=settings.seed, step=1, key=f"suggest_seed_{session.id}")
+
+if len(y) < 2:
+    st.info("Suggestions need a model, and a model needs at least 2 experiments with a result. "
+            "Start with an initial design above.")
+else:
+    if st.button("Suggest next experiments", type="primary"):
+        with st.spinner("Training the model if needed and searching for the best next experiments…"):
+            ok = ui.run_action(
+                lambda: session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed))
+            )
+        if ok:
+            st.rerun()
+
+suggestions = session.suggestions
+if suggestions is not None and len(suggestions):
+    shown = suggestions.rename(columns=labels)
+    shown.insert(0, "#", range(1, len(shown) + 1))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Predicted mean": st.column_config.NumberColumn(f"Predicted {session.target}", format="%.4g"),
+            "Predicted std": st.column_config.NumberColumn("± std", format="%.3g"),
+            "Acquisition": st.column_config.NumberColumn(ACQUISITIONS[session.suggestion_settings.acquisition], format="%.4g"),
+        },
+    )
+    st.caption(
+        f"Predicted {session.target} is the model's mean ± one standard deviation. "
+        "Pending experiments are never suggested again."
+    )
+    if st.button("Add as pending experiments", icon="➕"):
+        def add_pending() -> None:
+            label = ACQUISITIONS[session.suggestion_settings.acquisition]
+            session.add_pending(suggestions, note=f"Suggested ({label})")
+            session.suggestions = None
+
+        if ui.run_action(add_pending, f"Added {len(suggestions)} pending experiments. Enter their results on the Experiments page."):
+            st.rerun()
+
+# -- plots ------------------------------------------------------------------------------------
+st.subheader("Progress")
+progress = best_so_far(pd.to_numeric(session.experiments.frame[session.target], errors="coerce"), goal)
+if progress["Result"].notna().sum() == 0:
+    st.caption("No results yet.")
+else:
+    st.altair_chart(charts.convergence(progress, session.target), width="stretch")
+
+numeric = [v for v in session.variables if v.kind != "categorical"]
+model = session.model
+st.subheader("Model landscape")
+if model is None:
+    st.caption("Train a model (here or on the Model page) to see its predictions.")
+elif len(numeric) < 2:
+    st.caption("The landscape needs two numeric variables.")
+elif model.variables != tuple(session.variables):
+    st.caption("The variables changed since the model was trained; train it again to see its landscape.")
+else:
+    x_col, y_col, q_col = st.columns(3)
+    names = [v.name for v in numeric]
+    x_name = x_col.selectbox("Horizontal axis", names, index=0, format_func=labels.get, key="land_x")
+    y_name = y_col.selectbox("Vertical axis", [n for n in names if n != x_name], index=0, format_func=labels.get, key="land_y")
+    quantity = q_col.radio("Show", ["Predicted mean", "Predicted std", "Acquisition"], horizontal=True, key="land_q")
+    others = [v for v in session.variables if v.name not in (x_name, y_name)]
+    fixed = default_fixed_values(session.variables)
+    if others:
+        st.caption("The other variables are held at:")
+        columns = st.columns(min(len(others), 4))
+        for i, variable in enumerate(others):
+            box = columns[i % len(columns)]
+            if variable.kind == "categorical":
+                fixed[variable.name] = box.selectbox(variable.label, variable.levels, key=f"fix_{variable.name}")
+            elif variable.kind == "discrete":
+                fixed[variable.name] = box.selectbox(variable.label, variable.values, key=f"fix_{variable.name}")
+            else:
+                fixed[variable.name] = box.slider(
+                    variable.label, min_value=float(variable.low), max_value=float(variable.high),
+                    value=float(fixed[variable.name]), step=1.0 if variable.kind == "integer" else None,
+                    key=f"fix_{variable.name}",
+                )
+    best = None
+    if len(y):
+        best = float(y.max() if goal == "maximize" else y.min())
+    try:
+        grid = prediction_grid(
+            model, x_name, y_name, fixed, acquisition=acquisition, goal=goal, beta=float(beta), best=best
+        )
+    except AlchemistError as error:
+        st.error(error.message)
+    else:
+        points = [X[[x_name, y_name]].assign(Kind="Measured")]
+        if suggestions is not None and len(suggestions):
+            points.append(suggestions[[x_name, y_name]].assign(Kind="Suggested"))
+        shown_quantity = quantity if quantity in grid else "Predicted mean"
+        st.altair_chart(
+            charts.landscape(grid, x_name, y_name, shown_quantity, labels[x_name], labels[y_name], pd.concat(points)),
+            width="stretch",
+        )
+        st.caption(
+            "Measured points are drawn wherever the other variables were; the map is a slice at the values above."
+        )
