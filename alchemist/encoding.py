@@ -14,6 +14,7 @@ others.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -182,3 +183,131 @@ def _nearest(sorted_codes: np.ndarray, u: np.ndarray) -> np.ndarray:
     left = right - 1
     choose_left = np.abs(u - sorted_codes[left]) <= np.abs(sorted_codes[right] - u)
     return np.where(choose_left, left, right)
+
+
+@dataclass(frozen=True)
+class OutputTransform:
+    """Outputs -> model units: standardise, Yeo-Johnson power transform, standardise again.
+
+    Responses such as yields, costs or errors are often skewed: a few very large values next to
+    a narrow interesting region. A GP with a stationary kernel fitted to raw standardised values
+    then spends its flexibility on the extremes and is vague where the optimum is. The
+    Yeo-Johnson transform with the maximum-likelihood exponent makes the outputs closer to
+    normal in either direction of skew (it is monotone increasing, so the best point stays the
+    best point), as HEBO does (Cowen-Rivers et al., 2022). lam = 1 is the identity.
+    """
+
+    mean: float = 0.0
+    std: float = 1.0
+    lam: float = 1.0
+    t_mean: float = 0.0
+    t_std: float = 1.0
+
+    LAMBDA_RANGE = (-3.0, 5.0)  # beyond this the inverse becomes numerically fragile
+    MIN_POINTS_TO_WARP = 6  # below this the exponent is mostly noise
+
+    @classmethod
+    def fit(cls, y: np.ndarray, warp: bool = True) -> "OutputTransform":
+        from scipy import stats
+
+        y = np.asarray(y, dtype=float)
+        mean, std = float(np.mean(y)), float(np.std(y))
+        if not warp or len(y) < cls.MIN_POINTS_TO_WARP:
+            return cls(mean, std)
+        z = (y - mean) / std
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lam = float(stats.yeojohnson_normmax(z))
+        except (ValueError, FloatingPointError, RuntimeError):
+            lam = 1.0
+        if not np.isfinite(lam):
+            lam = 1.0
+        lam = float(np.clip(lam, *cls.LAMBDA_RANGE))
+        t = _yeo_johnson(z, lam)
+        t_std = float(np.std(t))
+        if not (np.isfinite(t_std) and t_std > 1e-12):
+            return cls(mean, std)
+        return cls(mean, std, lam, float(np.mean(t)), t_std)
+
+    def forward(self, y: np.ndarray) -> np.ndarray:
+        z = (np.asarray(y, dtype=float) - self.mean) / self.std
+        return (_yeo_johnson(z, self.lam) - self.t_mean) / self.t_std
+
+    def inverse(self, ys: np.ndarray) -> np.ndarray:
+        t = np.asarray(ys, dtype=float) * self.t_std + self.t_mean
+        return _yeo_johnson_inverse(t, self.lam) * self.std + self.mean
+
+    def derivative(self, y: np.ndarray) -> np.ndarray:
+        """d(model units)/d(target units) at y (to carry per-point noise into model units)."""
+        z = (np.asarray(y, dtype=float) - self.mean) / self.std
+        lam = self.lam
+        with np.errstate(all="ignore"):
+            dt = np.where(z >= 0, (np.abs(z) + 1.0) ** (lam - 1.0), (1.0 + np.abs(z)) ** (1.0 - lam))
+        return dt / (self.std * self.t_std)
+
+    def inverse_derivative(self, ys: np.ndarray) -> np.ndarray:
+        """d(target units)/d(model units) at ys (delta-method scale of a predicted std)."""
+        t = np.asarray(ys, dtype=float) * self.t_std + self.t_mean
+        lam = self.lam
+        with np.errstate(all="ignore"):
+            if abs(lam) < 1e-12:
+                pos = np.exp(np.maximum(t, 0.0))
+            else:
+                pos = np.maximum(lam * np.maximum(t, 0.0) + 1.0, 1e-300) ** (1.0 / lam - 1.0)
+            if abs(lam - 2.0) < 1e-12:
+                neg = np.exp(-np.minimum(t, 0.0))
+            else:
+                neg = np.maximum(1.0 - (2.0 - lam) * np.minimum(t, 0.0), 1e-300) ** (1.0 / (2.0 - lam) - 1.0)
+        dz = np.where(t >= 0, pos, neg)
+        return np.minimum(dz, 1e300) * self.std * self.t_std
+
+    def to_state(self) -> dict:
+        return {"mean": self.mean, "std": self.std, "lambda": self.lam, "t_mean": self.t_mean, "t_std": self.t_std}
+
+    @classmethod
+    def from_state(cls, state: object) -> "OutputTransform":
+        from alchemist.errors import SessionFileError
+
+        keys = ("mean", "std", "lambda", "t_mean", "t_std")
+        if not isinstance(state, dict) or not all(
+            isinstance(state.get(k), float) and np.isfinite(state.get(k)) for k in keys
+        ):
+            raise SessionFileError("The saved model's output scaling is not valid.")
+        if not (state["std"] > 0 and state["t_std"] > 0):
+            raise SessionFileError("The saved model's output scaling is not valid.")
+        if not cls.LAMBDA_RANGE[0] <= state["lambda"] <= cls.LAMBDA_RANGE[1]:
+            raise SessionFileError("The saved model's output transform is out of range.")
+        return cls(state["mean"], state["std"], state["lambda"], state["t_mean"], state["t_std"])
+
+
+def _yeo_johnson(x: np.ndarray, lam: float) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    pos = x >= 0
+    if abs(lam) < 1e-12:
+        out[pos] = np.log1p(x[pos])
+    else:
+        out[pos] = ((x[pos] + 1.0) ** lam - 1.0) / lam
+    if abs(lam - 2.0) < 1e-12:
+        out[~pos] = -np.log1p(-x[~pos])
+    else:
+        out[~pos] = -((1.0 - x[~pos]) ** (2.0 - lam) - 1.0) / (2.0 - lam)
+    return out
+
+
+def _yeo_johnson_inverse(t: np.ndarray, lam: float) -> np.ndarray:
+    t = np.asarray(t, dtype=float)
+    out = np.empty_like(t)
+    pos = t >= 0
+    with np.errstate(all="ignore"):
+        if abs(lam) < 1e-12:
+            out[pos] = np.expm1(np.minimum(t[pos], 700.0))
+        else:
+            # Outside the transform's range (possible for a prediction) clip to its edge.
+            out[pos] = np.maximum(lam * t[pos] + 1.0, 1e-300) ** (1.0 / lam) - 1.0
+        if abs(lam - 2.0) < 1e-12:
+            out[~pos] = -np.expm1(np.minimum(-t[~pos], 700.0))
+        else:
+            out[~pos] = 1.0 - np.maximum(1.0 - (2.0 - lam) * t[~pos], 1e-300) ** (1.0 / (2.0 - lam))
+    return np.clip(out, -1e300, 1e300)

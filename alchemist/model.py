@@ -39,7 +39,7 @@ from sklearn.gaussian_process.kernels import (
     WhiteKernel,
 )
 
-from alchemist.encoding import Encoder
+from alchemist.encoding import Encoder, OutputTransform
 from alchemist.errors import ModelError, SessionFileError, VariableError
 from alchemist.plain import array_from_state, array_to_state
 from alchemist.variables import Variable, variable_from_state
@@ -92,8 +92,13 @@ class ModelSettings:
     kernel: str = "matern52"
     n_restarts: int = 5
     seed: int = 0
+    # Yeo-Johnson power transform of the outputs before standardising (see OutputTransform).
+    warp_outputs: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.warp_outputs, (bool, np.bool_)):
+            raise ModelError("The output-transform switch must be true or false.")
+        object.__setattr__(self, "warp_outputs", bool(self.warp_outputs))
         if self.kernel not in KERNELS:
             raise ModelError(
                 f"Unknown kernel '{self.kernel}'. Use one of: {', '.join(KERNELS)}."
@@ -110,7 +115,10 @@ class ModelSettings:
         object.__setattr__(self, "seed", int(self.seed))
 
     def to_state(self) -> dict:
-        return {"kernel": self.kernel, "n_restarts": self.n_restarts, "seed": self.seed}
+        return {
+            "kernel": self.kernel, "n_restarts": self.n_restarts, "seed": self.seed,
+            "warp_outputs": self.warp_outputs,
+        }
 
     @classmethod
     def from_state(cls, state: dict) -> "ModelSettings":
@@ -121,6 +129,7 @@ class ModelSettings:
                 kernel=state.get("kernel", "matern52"),
                 n_restarts=state.get("n_restarts", 5),
                 seed=state.get("seed", 0),
+                warp_outputs=state.get("warp_outputs", True),
             )
         except ModelError as error:
             raise SessionFileError(f"The model settings in the file are not valid: {error}") from None
@@ -322,8 +331,7 @@ class GPModel:
         self.n_train: int = 0
         self.posterior: Posterior | None = None
         self.theta: np.ndarray | None = None
-        self.y_mean: float = 0.0
-        self.y_std: float = 1.0
+        self.output = OutputTransform()
         self.y_train: np.ndarray | None = None
         self.noise_train: np.ndarray | None = None
 
@@ -338,11 +346,10 @@ class GPModel:
             raise ModelError("At least 2 experiments with an output are needed to train a model.")
         if not np.all(np.isfinite(y)):
             raise ModelError("Every output used for training must be a finite number.")
-        y_mean = float(np.mean(y))
-        y_std = float(np.std(y))
-        if not y_std > 1e-12 * max(1.0, abs(y_mean)):
+        if not np.std(y) > 1e-12 * max(1.0, abs(float(np.mean(y)))):
             raise ModelError("All outputs are equal, so there is nothing to learn yet; vary the experiments.")
-        ys = (y - y_mean) / y_std
+        output = OutputTransform.fit(y, warp=self.settings.warp_outputs)
+        ys = output.forward(y)
         diag = np.full(n, JITTER)
         if noise is not None:
             noise = np.asarray(noise, dtype=float).ravel()
@@ -350,7 +357,8 @@ class GPModel:
                 raise ModelError("The noise column does not have one value per experiment.")
             if not np.all(np.isfinite(noise)) or np.any(noise < 0):
                 raise ModelError("Every noise value must be a finite number of at least 0.")
-            diag = diag + noise / y_std**2
+            # A variance in target units becomes one in model units by the local slope.
+            diag = diag + noise * output.derivative(y) ** 2
 
         kernel = build_kernel(self.settings.kernel, self.encoder.n_dims)
         rng = np.random.default_rng(self.settings.seed)
@@ -375,7 +383,7 @@ class GPModel:
                 raise ModelError(f"The model could not be fitted to these data: {error}") from None
         theta = np.array(gpr.kernel_.theta, dtype=float)
         self._set_posterior(theta, U, ys, diag)
-        self.y_mean, self.y_std = y_mean, y_std
+        self.output = output
         self.y_train = y.copy()
         self.noise_train = None if noise is None else noise.copy()
         return self
@@ -401,7 +409,9 @@ class GPModel:
     def predict_encoded(self, U: np.ndarray, include_noise: bool = False) -> tuple[np.ndarray, np.ndarray]:
         posterior = self._check_fitted()
         mean, std = posterior.predict(U, include_noise=include_noise)
-        return mean * self.y_std + self.y_mean, std * self.y_std
+        # The mean maps back exactly (it is the median of the back-transformed prediction); the
+        # std by the local slope of the transform (delta method).
+        return self.output.inverse(mean), std * self.output.inverse_derivative(mean)
 
     # -- display --------------------------------------------------------------------------
     def length_scales(self) -> np.ndarray:
@@ -426,11 +436,18 @@ class GPModel:
             else:
                 value = float(scales[block.start] * (variable.high - variable.low))
                 rows.append((f"Length scale: {variable.name}", value, variable.unit))
-        signal = float(posterior.signal.k1.constant_value) * self.y_std**2
-        rows.append(("Signal variance", signal, "target units²"))
+        if self.output.lam == 1.0:
+            scale, unit = (self.output.std * self.output.t_std) ** 2, "target units²"
+        else:
+            # Under a power transform a variance has no single value in target units.
+            scale, unit = 1.0, "transformed, standardised output units²"
+        signal = float(posterior.signal.k1.constant_value) * scale
+        rows.append(("Signal variance", signal, unit))
         if self.settings.kernel == "rq":
             rows.append(("Rational quadratic shape α", float(posterior.signal.k2.alpha), ""))
-        rows.append(("Noise variance (learned)", posterior.noise_level * self.y_std**2, "target units²"))
+        rows.append(("Noise variance (learned)", posterior.noise_level * scale, unit))
+        if self.output.lam != 1.0:
+            rows.append(("Output power transform λ (Yeo-Johnson)", self.output.lam, ""))
         return pd.DataFrame(rows, columns=["Parameter", "Value", "Unit"])
 
     # -- persistence ----------------------------------------------------------------------
@@ -450,8 +467,7 @@ class GPModel:
             "diagonal": array_to_state(posterior.diag),
             "alpha": array_to_state(posterior.weights),
             "noise": None if self.noise_train is None else array_to_state(self.noise_train),
-            "y_mean": self.y_mean,
-            "y_std": self.y_std,
+            "output_transform": self.output.to_state(),
         }
 
     @classmethod
@@ -483,9 +499,7 @@ class GPModel:
         diag = array_from_state(state.get("diagonal"))
         weights = array_from_state(state.get("alpha"))
         noise = None if state.get("noise") is None else array_from_state(state.get("noise"))
-        y_mean, y_std = state.get("y_mean"), state.get("y_std")
-        if not all(isinstance(v, float) and math.isfinite(v) for v in (y_mean, y_std)) or not y_std > 0:
-            raise fail("its output scaling is not valid")
+        output = OutputTransform.from_state(state.get("output_transform"))
         kernel = build_kernel(settings.kernel, model.encoder.n_dims)
         n = len(y)
         if theta.shape != kernel.theta.shape or not np.all(np.isfinite(theta)):
@@ -506,7 +520,7 @@ class GPModel:
             raise fail("it contains non-finite numbers")
         if np.any(U < 0) or np.any(U > 1) or np.any(diag <= 0):
             raise fail("its training data are out of range")
-        if not np.allclose(ys, (y - y_mean) / y_std, rtol=1e-9, atol=1e-9):
+        if not np.allclose(ys, output.forward(y), rtol=1e-9, atol=1e-9):
             raise fail("its outputs do not match their scaling")
         try:
             model._set_posterior(theta, U, ys, diag)
@@ -516,7 +530,7 @@ class GPModel:
         # file was edited or produced by something else.
         if not np.allclose(model.posterior.weights, weights, rtol=1e-6, atol=1e-8 * max(1.0, float(np.max(np.abs(weights))))):
             raise fail("its weights do not match its data")
-        model.y_mean, model.y_std = y_mean, y_std
+        model.output = output
         model.y_train = y
         model.noise_train = noise
         return model

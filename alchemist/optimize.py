@@ -81,7 +81,7 @@ def suggest(
     if not finite.any():
         raise ModelError("No experiment has an output yet.")
     best_y = float(np.max(y[finite]) if goal == "maximize" else np.min(y[finite]))
-    best_s = (best_y - model.y_mean) / model.y_std
+    best_s = float(model.output.forward(np.array([best_y]))[0])
     rng = np.random.default_rng(seed)
 
     taken = [U_measured]

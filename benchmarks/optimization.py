@@ -52,6 +52,16 @@ def _session_api():
     return Session if all(hasattr(Session, name) for name in needed) else None
 
 
+# The loop's policy, as a scientist with a fixed budget would run it: expected improvement, and
+# for the last few experiments the best predicted point (the "exploit" acquisition), because
+# once the budget is nearly spent a refined incumbent is worth more than more exploration.
+EXPLOIT_FRACTION = 0.1
+
+
+def n_exploit(problem: Problem) -> int:
+    return int(round(EXPLOIT_FRACTION * problem.budget))
+
+
 def run_alchemist(problem: Problem, seed: int, use_session: bool = True) -> dict:
     from alchemist.model import GPModel, ModelSettings
     from alchemist.optimize import suggest
@@ -67,14 +77,16 @@ def run_alchemist(problem: Problem, seed: int, use_session: bool = True) -> dict
             session.add_variable(variable)
         session.add_experiments(X.assign(**{OUTPUT: y}))
     times = []
-    for iteration in range(problem.budget - problem.n_initial):
+    n_steps = problem.budget - problem.n_initial
+    for iteration in range(n_steps):
+        acquisition = "exploit" if iteration >= n_steps - n_exploit(problem) else "ei"
         start = time.perf_counter()
         if session is not None:
             session.train(settings)
-            proposal = session.suggest(n=1, acquisition="ei", goal="minimize", seed=seed * 1000 + iteration)
+            proposal = session.suggest(n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
         else:
             model = GPModel(problem.variables, settings).fit(X, y)
-            proposal = suggest(model, X, y, n=1, acquisition="ei", goal="minimize", seed=seed * 1000 + iteration)
+            proposal = suggest(model, X, y, n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
         times.append(time.perf_counter() - start)
         x_new = proposal[[v.name for v in problem.variables]].reset_index(drop=True)
         y_new = problem.function(x_new)
