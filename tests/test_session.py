@@ -56,7 +56,19 @@ def walk_builtins(node, path="state"):
 def trained_catalyst() -> Session:
     session = catalyst_example()
     session.train(FAST)
-    session.suggest(n=2)
+    # Suggestions as the optimiser returns them (typed variable columns + predictions);
+    # set directly to keep these tests fast.
+    session.suggestions = pd.DataFrame(
+        {
+            "Temperature": [410.67, 412.97],
+            "Catalyst": pd.Series(["Low SAR", "High SAR"], dtype=object),
+            "Metal Loading": [1.5, 2.25],
+            "Zinc Fraction": [1.0, 0.75],
+            "Predicted mean": [0.55, 0.5],
+            "Predicted std": [0.09, 0.12],
+            "Acquisition": [0.013, 0.0077],
+        }
+    )
     return session
 
 

@@ -48,6 +48,10 @@ from alchemist.variables import CategoricalVariable, ContinuousVariable, Discret
 
 
 
+# pickletools warns about escapes in the random bytes it is given; that is expected here.
+pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
+
+
 # =================================================================================================
 # Tables
 # =================================================================================================
