@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import solve_triangular
+from scipy.linalg import cho_solve, solve_triangular
 from scipy.optimize import minimize
 from scipy.spatial.distance import cdist, pdist, squareform
 from sklearn.exceptions import ConvergenceWarning
@@ -193,7 +193,8 @@ class ARDRationalQuadratic(StationaryKernelMixin, NormalizedKernelMixin, Kernel)
             grad_alpha = np.empty((X.shape[0], X.shape[0], 0))
         else:
             grad_alpha = (K * (-alpha * np.log(base) + d2 / (2.0 * base)))[..., None]
-        return K, np.dstack((grad_scale, grad_alpha))
+        # Gradient columns in theta order: hyperparameters sorted by name, so alpha first.
+        return K, np.dstack((grad_alpha, grad_scale))
 
     def __repr__(self) -> str:
         return f"ARDRationalQuadratic(length_scale={self.length_scale}, alpha={self.alpha:.3g})"
@@ -274,6 +275,74 @@ def _map_optimizer(
         return best_theta, best_value
 
     return optimizer
+
+
+class FastLogMarginalLikelihood:
+    """log p(y | theta) and its gradient for the kernels built by `build_kernel`.
+
+    The same quantity as GaussianProcessRegressor.log_marginal_likelihood (a test checks that),
+    computed from pairwise differences prepared once: scikit-learn rebuilds the kernel object on
+    every call, which costs more than the linear algebra below a few hundred points and made a
+    fit take most of the time budget of a suggestion.
+    Called as obj(theta, eval_gradient=True) -> (negative lml, negative gradient), the form a
+    scikit-learn `optimizer` receives.
+    """
+
+    def __init__(self, key: str, U: np.ndarray, ys: np.ndarray, diag: np.ndarray) -> None:
+        self.key = key
+        self.ys = ys
+        self.diag = diag
+        self.n = len(ys)
+        self.diff2 = (U[:, None, :] - U[None, :, :]) ** 2  # (n, n, d)
+
+    def __call__(self, theta: np.ndarray, eval_gradient: bool = True):
+        n, d = self.n, self.diff2.shape[2]
+        # theta follows scikit-learn's order: hyperparameters sorted by name within a kernel,
+        # so the rational quadratic's alpha comes before its length scales.
+        first = 2 if self.key == "rq" else 1
+        signal = math.exp(theta[0])
+        scale = np.exp(theta[first:first + d])
+        alpha = math.exp(theta[1]) if self.key == "rq" else None
+        noise = math.exp(theta[-1])
+        scaled = self.diff2 / scale**2  # (n, n, d)
+        r2 = scaled.sum(axis=2)
+        # k(r) and g = dk/dlog(l_j) / (diff2_j / l_j^2), shared by every dimension.
+        if self.key == "matern52":
+            r = np.sqrt(5.0 * r2)
+            e = np.exp(-r)
+            k = (1.0 + r + r * r / 3.0) * e
+            g = (5.0 / 3.0) * (1.0 + r) * e
+        elif self.key == "matern32":
+            r = np.sqrt(3.0 * r2)
+            e = np.exp(-r)
+            k = (1.0 + r) * e
+            g = 3.0 * e
+        elif self.key == "rbf":
+            k = np.exp(-0.5 * r2)
+            g = k
+        else:
+            base = 1.0 + r2 / (2.0 * alpha)
+            k = base ** (-alpha)
+            g = base ** (-alpha - 1.0)
+        K = signal * k
+        K[np.diag_indices(n)] += noise + self.diag
+        try:
+            L = np.linalg.cholesky(K)
+        except np.linalg.LinAlgError:
+            return (1e25, np.zeros_like(theta)) if eval_gradient else 1e25
+        weights = cho_solve((L, True), self.ys, check_finite=False)
+        lml = -0.5 * float(self.ys @ weights) - float(np.log(np.diag(L)).sum()) - 0.5 * n * math.log(2 * math.pi)
+        if not eval_gradient:
+            return -lml
+        W = np.outer(weights, weights) - cho_solve((L, True), np.eye(n), check_finite=False)
+        grad = np.empty_like(theta)
+        grad[0] = 0.5 * float(np.sum(W * (signal * k)))
+        grad[first:first + d] = 0.5 * signal * np.einsum("ij,ijk->k", W * g, scaled)
+        if self.key == "rq":
+            dk_dalpha = k * (-alpha * np.log(base) + r2 / (2.0 * base))
+            grad[1] = 0.5 * signal * float(np.sum(W * dk_dalpha))
+        grad[-1] = 0.5 * noise * float(np.trace(W))
+        return -lml, -grad
 
 
 class Posterior:
@@ -367,21 +436,13 @@ class GPModel:
             fit_index = np.sort(rng.choice(n, MAX_FIT_POINTS, replace=False))
         restarts = self.settings.n_restarts if n <= MAX_FIT_POINTS else min(self.settings.n_restarts, 1)
         prior_mean, prior_sd = _log_prior(kernel, self.encoder.n_dims)
-        gpr = GaussianProcessRegressor(
-            kernel=kernel,
-            alpha=diag[fit_index],
-            optimizer=_map_optimizer(prior_mean, prior_sd, restarts, rng),
-            n_restarts_optimizer=0,
-            normalize_y=False,
+        objective = FastLogMarginalLikelihood(
+            self.settings.kernel, U[fit_index], ys[fit_index], diag[fit_index]
         )
-        with warnings.catch_warnings():
-            # Bound hits are expected (e.g. the noise of a deterministic function at its minimum).
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            try:
-                gpr.fit(U[fit_index], ys[fit_index])
-            except (np.linalg.LinAlgError, ValueError) as error:
-                raise ModelError(f"The model could not be fitted to these data: {error}") from None
-        theta = np.array(gpr.kernel_.theta, dtype=float)
+        optimizer = _map_optimizer(prior_mean, prior_sd, restarts, rng)
+        with np.errstate(all="ignore"):
+            theta, _ = optimizer(objective, kernel.theta, kernel.bounds)
+        theta = np.array(theta, dtype=float)
         self._set_posterior(theta, U, ys, diag)
         self.output = output
         self.y_train = y.copy()
