@@ -1,0 +1,129 @@
+"""Shared by the session-file tests: a deterministic session with every feature, and its facts.
+
+The golden files under tests/golden/ were written by `write_golden` with the writer of their
+format version; `session_facts` describes a session in plain JSON (floats as repr text, so NaN,
+infinity and the last bit count) and is what a golden file must still load to.
+
+    .venv/bin/python -m tests.session_files_support <format version>   # writes tests/golden/session_v<N>.*
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from alchemist.session import Session
+from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+GOLDEN_ID = "0123456789abcdef0123456789abcdef"
+
+
+def golden_session(train: bool = True) -> Session:
+    """Every variable kind with units and descriptions; gaps, NaN, infinities, bad cells, notes; a model."""
+    session = Session.new("Golden — every feature «ünïcode»")
+    session.id = GOLDEN_ID
+    session.add_variable(ContinuousVariable("Temperature", unit="°C", description="Set point", low=300, high=500))
+    session.add_variable(IntegerVariable("Cycles", unit="count", description="Regenerations", low=1, high=9))
+    session.add_variable(CategoricalVariable("Catalyst", description="Zeolite", levels=("Low SAR", "High SAR", "Cu/Zn, 3:1")))
+    session.add_variable(DiscreteVariable("SAR", unit="mol/mol", description="Si/Al ratio", values=(80, 280, 0.1 + 0.2)))
+    session.add_experiments(
+        pd.DataFrame(
+            {
+                "Temperature": [320.5, 1 / 3 + 400, "hot", 450.0, 499.999999999, 301.0, None, 410.0],
+                "Cycles": [1, 2, 3, 4, 5, 6, 7, 8],
+                "Catalyst": ["Low SAR", "High SAR", None, "Cu/Zn, 3:1", "Low SAR", "High SAR", "Low SAR", "Medium"],
+                "SAR": [80, 280, 80, 0.1 + 0.2, 280, 80, 280, 81],
+                "Yield": [0.1 + 0.2, 0.5, None, 1e-300, 0.75, float("inf"), float("-inf"), 0.25],
+                "Noise": [0.01, None, None, 0.0, 0.02, None, None, 5e-324],
+                "Iteration": [0, 0, 1, 1, 2, 2, 3, 3],
+                "Reason": ["Initial Design", "", "EI — suggested", "line one\nline two", "tab\there", "NaN", "", "∞"],
+            }
+        ),
+        target="Yield",
+    )
+    if train:
+        session.train()
+        session.suggest(n=2, seed=7)
+    session.created = datetime(2026, 11, 25, 17, 0, 0, 123456, tzinfo=timezone.utc)
+    session.modified = datetime(2026, 11, 25, 17, 30, 0, tzinfo=timezone.utc)
+    return session
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float):
+        return {"float": repr(value)}
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return {"other": repr(value)}
+
+
+def _frame(frame: pd.DataFrame | None) -> object:
+    if frame is None:
+        return None
+    return {"columns": [str(c) for c in frame.columns], "dtypes": [str(t) for t in frame.dtypes],
+            "rows": [[_cell(v) for v in row] for row in frame.astype(object).itertuples(index=False)]}
+
+
+def session_facts(session: Session) -> dict:
+    """What a loaded session must be, in JSON: exact floats, the tables cell by cell, the model's fit."""
+    model = None
+    if session.model is not None:
+        model = {
+            "theta": [repr(float(v)) for v in session.model.theta],
+            "y_train": [repr(float(v)) for v in session.model.y_train],
+            "n_train": session.model.n_train,
+            "kernel": session.model.settings.kernel,
+        }
+    return {
+        "id": session.id,
+        "name": session.name,
+        "created": session.created.isoformat(),
+        "modified": session.modified.isoformat(),
+        "variables": [v.to_state() for v in session.variables],
+        "target": session.target,
+        "experiments": _frame(session.experiments.frame),
+        "statuses": session.statuses(),
+        "model_settings": session.model_settings.to_state(),
+        "model": model,
+        "model_status": session.model_status().state,
+        "suggestion_settings": session.suggestion_settings.to_state(),
+        "suggestions": _frame(session.suggestions),
+    }
+
+
+def write_golden(version: int, data: bytes, session: Session) -> None:
+    GOLDEN_DIR.mkdir(exist_ok=True)
+    (GOLDEN_DIR / f"session_v{version}.pkl").write_bytes(data)
+    facts = json.dumps(session_facts(session), indent=1, ensure_ascii=False, allow_nan=False)
+    (GOLDEN_DIR / f"session_v{version}.facts.json").write_text(facts + "\n", encoding="utf-8")
+
+
+def main(argv: list[str]) -> None:
+    version = int(argv[0])
+    from datetime import timedelta
+
+    from alchemist.persistence import envelope_for
+    from alchemist.userfiles import encode_session_file
+
+    session = golden_session()
+    if version == 1:
+        envelope = envelope_for(session, session.modified, timedelta(days=7))
+        assert envelope["format_version"] == 1
+        data = encode_session_file(envelope)
+        from alchemist.persistence import session_from_envelope
+        from alchemist.userfiles import decode_session_file
+
+        session = session_from_envelope(decode_session_file(data))  # the facts are what a load gives
+    else:
+        raise SystemExit(f"write format version {version} with the current writer (see the tests)")
+    write_golden(version, data, session)
+    print(f"wrote {GOLDEN_DIR}/session_v{version}.pkl ({len(data)} bytes)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
