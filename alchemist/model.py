@@ -39,6 +39,8 @@ from sklearn.gaussian_process.kernels import (
     WhiteKernel,
 )
 
+from threadpoolctl import threadpool_limits
+
 from alchemist.encoding import Encoder, OutputTransform
 from alchemist.errors import ModelError, SessionFileError, VariableError
 from alchemist.plain import array_from_state, array_to_state
@@ -67,6 +69,13 @@ JITTER = 1e-10
 # uses every point): the likelihood costs O(n^3) per evaluation and is needed dozens of times,
 # while hyperparameters change little once there are a few hundred points.
 MAX_FIT_POINTS = 300
+
+
+def blas_single_thread():
+    """Run BLAS on one thread. Our matrices are small (tens to a few thousand rows): there,
+    OpenBLAS's threads cost far more in synchronisation than they save, especially when the
+    app or another process keeps the other cores busy (measured: 10x slower fits)."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _length_scale_prior(n_dims: int) -> tuple[float, float]:
@@ -406,6 +415,11 @@ class GPModel:
 
     # -- fitting --------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None = None) -> "GPModel":
+        """Fit hyperparameters (MAP) and condition on the data; returns self."""
+        with blas_single_thread():
+            return self._fit(X, y, noise)
+
+    def _fit(self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None) -> "GPModel":
         U = self.encoder.encode(X)
         y = np.asarray(y, dtype=float).ravel()
         n = len(y)

@@ -31,7 +31,7 @@ from scipy.stats import qmc
 from alchemist.acquisition import ACQUISITIONS, acquisition_score, acquisition_value, check_goal
 from alchemist.encoding import Encoder
 from alchemist.errors import ModelError
-from alchemist.model import GPModel, Posterior
+from alchemist.model import GPModel, Posterior, blas_single_thread
 
 MAX_BATCH = 50
 N_SOBOL = 2048  # quasi-random candidates per search (split across categorical combinations)
@@ -64,6 +64,11 @@ def suggest(
     "Predicted std" (of the underlying function, target units) and "Acquisition" (under the
     current model, see alchemist.acquisition.acquisition_value).
     """
+    with blas_single_thread():
+        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude)
+
+
+def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude) -> pd.DataFrame:
     if acquisition not in ACQUISITIONS:
         raise ModelError(f"Unknown acquisition '{acquisition}'. Use one of: {', '.join(ACQUISITIONS)}.")
     check_goal(goal)
