@@ -71,27 +71,27 @@ def landscape(
     return alt.layer(*layers).resolve_scale(color="independent").properties(height=440)
 
 
-def parity(table: pd.DataFrame, target_label: str) -> alt.Chart:
-    """Observed against predicted (cross-validated), with 95 % intervals and the line y = x."""
-    low = float(min(table["Observed"].min(), (table["Predicted"] - 1.96 * table["Std"]).min()))
-    high = float(max(table["Observed"].max(), (table["Predicted"] + 1.96 * table["Std"]).max()))
-    data = table.assign(Lower=table["Predicted"] - 1.96 * table["Std"], Upper=table["Predicted"] + 1.96 * table["Std"])
-    scale = alt.Scale(domain=[low, high], nice=True)
+def parity(table: pd.DataFrame, target_label: str) -> alt.LayerChart:
+    """Observed against cross-validated prediction, with 95 % intervals and the line y = x."""
+    low = float(min(table["Observed"].min(), table["Lower 95%"].min()))
+    high = float(max(table["Observed"].max(), table["Upper 95%"].max()))
+    data = table.rename(columns={"Lower 95%": "Lower", "Upper 95%": "Upper"})
+    scale = alt.Scale(domain=[low, high], nice=True, zero=False)
     base = alt.Chart(data)
     bars = base.mark_rule(color="#9aa5b1").encode(
         x=alt.X("Observed:Q", title=f"Observed {target_label}", scale=scale),
-        y=alt.Y("Lower:Q", title=f"Predicted {target_label} (leave-out)", scale=scale),
+        y=alt.Y("Lower:Q", title=f"Predicted {target_label} (left out of the fit)", scale=scale),
         y2="Upper:Q",
     )
     dots = base.mark_circle(size=60, color="#1f77b4").encode(
         x=alt.X("Observed:Q", scale=scale),
         y=alt.Y("Predicted:Q", scale=scale),
-        tooltip=[alt.Tooltip(c, format=".4g") for c in ("Observed", "Predicted", "Std")],
+        tooltip=[alt.Tooltip(c, format=".4g") for c in ("Observed", "Predicted", "Lower", "Upper")],
     )
     line = alt.Chart(pd.DataFrame({"a": [low, high]})).mark_line(color="#e4572e", strokeDash=[4, 4]).encode(
         x=alt.X("a:Q", scale=scale), y=alt.Y("a:Q", scale=scale)
     )
-    return alt.layer(bars, dots, line).properties(width=420, height=420)
+    return alt.layer(bars, dots, line).properties(width=440, height=440)
 
 
 def convergence(table: pd.DataFrame, target_label: str) -> alt.Chart:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
+from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import DEFAULT_TARGET, ITERATION, NOTE, ExperimentTable, ImportReport
 from alchemist.model import GPModel, ModelSettings
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
@@ -128,6 +129,7 @@ class Session:
     model_fingerprint: str | None = None
     suggestion_settings: SuggestionSettings = field(default_factory=SuggestionSettings)
     suggestions: pd.DataFrame | None = None
+    validation: CVResult | None = None
 
     @classmethod
     def new(cls, name: str = DEFAULT_NAME) -> "Session":
@@ -273,8 +275,20 @@ class Session:
         self.model = model
         self.model_fingerprint = self.experiments.fingerprint(self.variables)
         self.suggestions = None
+        self.validation = None
         self.touch()
         return model
+
+    def validate(self) -> CVResult:
+        """Cross-validate the model's settings on the current training data; kept with the session."""
+        if self.model is None:
+            raise ModelError("Train a model first.")
+        X, y, noise = self.training_data()
+        if len(y) < 3:
+            raise ModelError(f"Cross-validation needs at least 3 valid experiments with a result; there are {len(y)}.")
+        self.validation = cross_validate(self.variables, self.model.settings, X, y, noise)
+        self.touch()
+        return self.validation
 
     def model_status(self) -> ModelStatus:
         if self.model is None:
@@ -344,6 +358,7 @@ class Session:
             "model_fingerprint": self.model_fingerprint,
             "suggestion_settings": self.suggestion_settings.to_state(),
             "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
+            "validation": _validation_to_state(self.validation),
         }
 
     @classmethod
@@ -385,7 +400,36 @@ class Session:
             model_fingerprint=fingerprint,
             suggestion_settings=SuggestionSettings.from_state(state.get("suggestion_settings", {})),
             suggestions=frame_from_state(suggestions, "suggestions") if suggestions is not None else None,
+            validation=_validation_from_state(state.get("validation")),
         )
+
+
+def _validation_to_state(result: CVResult | None) -> dict | None:
+    if result is None:
+        return None
+    return {
+        "method": result.method,
+        "n_folds": result.n_folds,
+        "metrics": [result.rmse, result.mae, result.r2, result.coverage95],
+        "table": frame_to_state(result.table),
+    }
+
+
+def _validation_from_state(state: Any) -> CVResult | None:
+    if state is None:
+        return None
+    metrics = state.get("metrics") if isinstance(state, dict) else None
+    if (
+        not isinstance(metrics, list)
+        or len(metrics) != 4
+        or not all(isinstance(m, float) for m in metrics)
+        or not isinstance(state.get("method"), str)
+        or not isinstance(state.get("n_folds"), int)
+    ):
+        raise SessionFileError("The cross-validation results in the file are not in the expected form.")
+    rmse, mae, r2, coverage = metrics
+    table = frame_from_state(state.get("table"), "cross-validation results")
+    return CVResult(state["method"], state["n_folds"], rmse, mae, r2, coverage, table)
 
 
 def clean_session_name(name: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import charts
 import ui
 from alchemist.model import KERNELS, ModelSettings
 
@@ -17,12 +18,12 @@ st.caption(f"A Gaussian process trained on the {len(y)} valid experiment(s) that
 settings = session.model_settings
 kernel_col, restarts_col, seed_col = st.columns(3)
 kernel = kernel_col.selectbox(
-    "Kernel", list(KERNELS), index=list(KERNELS).index(settings.kernel), format_func=KERNELS.get, key="model_kernel"
+    "Kernel", list(KERNELS), index=list(KERNELS).index(settings.kernel), format_func=KERNELS.get, key=f"model_kernel_{session.id}"
 )
 restarts = restarts_col.number_input(
-    "Optimiser restarts", min_value=0, max_value=50, value=settings.n_restarts, step=1, key="model_restarts"
+    "Optimiser restarts", min_value=0, max_value=50, value=settings.n_restarts, step=1, key=f"model_restarts_{session.id}"
 )
-seed = seed_col.number_input("Random seed", min_value=0, value=settings.seed, step=1, key="model_seed")
+seed = seed_col.number_input("Random seed", min_value=0, value=settings.seed, step=1, key=f"model_seed_{session.id}")
 
 if st.button("Train model", type="primary", disabled=len(y) < 2):
     with st.spinner(f"Fitting a Gaussian process to {len(y)} experiments…"):
@@ -46,3 +47,22 @@ else:
 
 st.subheader("Fitted hyperparameters")
 st.dataframe(session.model.hyperparameters(), hide_index=True, width="stretch")
+st.caption("A length scale is how far a variable must change, in its own units, before the result changes "
+           "noticeably: a large one means the variable matters little.")
+
+st.subheader("How well does it predict? (cross-validation)")
+st.caption("Each experiment is predicted by a model fitted without it. Up to 30 experiments: leave-one-out; "
+           "more: 10-fold.")
+if st.button("Cross-validate", disabled=status.state == "stale" or len(y) < 3):
+    with st.spinner(f"Refitting the model {len(y) if len(y) <= 30 else 10} times…"):
+        if ui.run_action(session.validate):
+            st.rerun()
+validation = session.validation
+if validation is not None:
+    metrics = st.columns(4)
+    metrics[0].metric("RMSE", f"{validation.rmse:.3g}", help=f"Root mean squared error, in units of {session.target}")
+    metrics[1].metric("MAE", f"{validation.mae:.3g}", help=f"Mean absolute error, in units of {session.target}")
+    metrics[2].metric("R²", f"{validation.r2:.3f}", help="1 is perfect; 0 is no better than the mean")
+    metrics[3].metric("Inside 95% interval", f"{validation.coverage95:.0%}", help="Should be near 95%")
+    st.altair_chart(charts.parity(validation.table, session.target), width="content")
+    st.caption(f"{validation.method.capitalize()} with {validation.n_folds} folds. Bars: 95% prediction intervals.")

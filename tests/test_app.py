@@ -270,3 +270,62 @@ def test_close_session_returns_to_welcome(cache: Path) -> None:
     button(at, "Close Session").click().run()
     assert "session" not in at.session_state
     assert "ALchemist" in at.title[0].value
+
+
+def test_model_page_cross_validation_and_parity(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    button(at, "Cross-validate").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    labels = [m.label for m in at.metric]
+    assert labels == ["RMSE", "MAE", "R²", "Inside 95% interval"]
+    validation = at.session_state["session"].validation
+    assert validation is not None and validation.method == "leave-one-out" and len(validation.table) == 22
+    assert SessionStore(cache).get(at.session_state["session"].id).validation.rmse == validation.rmse
+
+
+def test_suggest_then_add_as_pending(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/suggestions.py").run()
+    session_id = at.session_state["session"].id
+    at.number_input(key=f"suggest_n_{session_id}").set_value(3)
+    at.radio(key=f"suggest_goal_{session_id}").set_value("minimize")
+    button(at, "Suggest next experiments").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    session = at.session_state["session"]
+    assert session.suggestion_settings.goal == "minimize" and session.suggestion_settings.batch_size == 3
+    table = at.dataframe[0].value
+    assert len(table) == 3 and "Predicted mean" in table.columns and "Acquisition" in table.columns
+    for variable in session.variables:
+        assert all(variable.check(v) is None for v in session.suggestions[variable.name])
+    assert "Trained on 22 experiments" in header(at)
+
+    button(at, "Add as pending experiments").click().run()
+    session = at.session_state["session"]
+    assert len(session.experiments) == 25 and session.suggestions is None
+    assert sum(s.startswith("pending") for s in session.statuses()) == 3
+    assert "**25** experiments" in header(at)
+    stored = SessionStore(cache).get(session.id)
+    assert len(stored.experiments) == 25
+
+    # A second round never repeats the pending points.
+    button(at, "Suggest next experiments").click().run()
+    pending = stored.pending_points()
+    new = at.session_state["session"].suggestions
+    for _, row in new.iterrows():
+        assert not ((pending == row[pending.columns]).all(axis=1)).any()
+
+
+def test_initial_design_for_an_empty_campaign(cache: Path) -> None:
+    at = start_app()
+    button(at, "New Session").click().run()
+    add_variable(at, "add0", "continuous", "Temperature", unit="°C", low=300.0, high=500.0)
+    add_variable(at, "add1", "categorical", "Solvent", levels="Water\nEthanol")
+    at.switch_page("pages/suggestions.py").run()
+    assert any("needs at least 2 experiments" in i.value or "need a model" in i.value for i in at.info)
+    button(at, "Add initial design as pending experiments").click().run()
+    session = at.session_state["session"]
+    assert len(session.experiments) == 5
+    assert all(s.startswith("pending") for s in session.statuses())
+    assert set(session.experiments.frame["Solvent"]) == {"Water", "Ethanol"}
