@@ -15,11 +15,15 @@ from alchemist.variables import Variable
 MAX_RESOLUTION = 100
 
 
-def default_fixed_values(variables: Sequence[Variable]) -> dict[str, Any]:
-    """Where the variables not on the axes sit by default: the middle of a range, the first level."""
+def default_fixed_values(variables: Sequence[Variable], anchor: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Where the variables not on the axes sit by default: at `anchor` (e.g. the best experiment)
+    where it holds a valid value, else the middle of a range or the first level."""
     fixed: dict[str, Any] = {}
     for variable in variables:
-        if variable.kind == "categorical":
+        if anchor is not None and variable.name in anchor and variable.check(anchor[variable.name]) is None:
+            value = anchor[variable.name]
+            fixed[variable.name] = value if variable.kind == "categorical" else float(value)
+        elif variable.kind == "categorical":
             fixed[variable.name] = variable.levels[0]
         elif variable.kind == "discrete":
             fixed[variable.name] = variable.values[len(variable.values) // 2]

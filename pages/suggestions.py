@@ -121,21 +121,34 @@ else:
     y_name = y_col.selectbox("Vertical axis", [n for n in names if n != x_name], index=0, format_func=labels.get, key="land_y")
     quantity = q_col.radio("Show", ["Predicted mean", "Predicted std", "Acquisition"], horizontal=True, key="land_q")
     others = [v for v in session.variables if v.name not in (x_name, y_name)]
-    fixed = default_fixed_values(session.variables)
+    # Slice through the first suggestion, or else the best experiment so far: where the action is.
+    if suggestions is not None and len(suggestions):
+        anchor = suggestions.iloc[0].to_dict()
+    elif len(y):
+        anchor = X.iloc[int(y.argmax() if goal == "maximize" else y.argmin())].to_dict()
+    else:
+        anchor = None
+    fixed = default_fixed_values(session.variables, anchor)
     if others:
         st.caption("The other variables are held at:")
         columns = st.columns(min(len(others), 4))
         for i, variable in enumerate(others):
             box = columns[i % len(columns)]
             if variable.kind == "categorical":
-                fixed[variable.name] = box.selectbox(variable.label, variable.levels, key=f"fix_{variable.name}")
+                fixed[variable.name] = box.selectbox(
+                    variable.label, variable.levels, index=variable.levels.index(fixed[variable.name]),
+                    key=f"fix_{session.id}_{variable.name}",
+                )
             elif variable.kind == "discrete":
-                fixed[variable.name] = box.selectbox(variable.label, variable.values, key=f"fix_{variable.name}")
+                fixed[variable.name] = box.selectbox(
+                    variable.label, variable.values, index=variable.values.index(fixed[variable.name]),
+                    key=f"fix_{session.id}_{variable.name}",
+                )
             else:
                 fixed[variable.name] = box.slider(
                     variable.label, min_value=float(variable.low), max_value=float(variable.high),
                     value=float(fixed[variable.name]), step=1.0 if variable.kind == "integer" else None,
-                    key=f"fix_{variable.name}",
+                    key=f"fix_{session.id}_{variable.name}",
                 )
     best = None
     if len(y):

@@ -1,0 +1,65 @@
+"""What the plots show: the prediction grid over two variables and the best-so-far curve."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alchemist.errors import ModelError
+from alchemist.examples import catalyst_example
+from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
+
+
+@pytest.fixture(scope="module")
+def trained():
+    session = catalyst_example()
+    session.train()
+    return session
+
+
+def test_grid_matches_the_model_at_every_point(trained) -> None:
+    fixed = default_fixed_values(trained.variables)
+    grid = prediction_grid(trained.model, "Temperature", "Metal Loading", fixed, goal="maximize", best=0.5, resolution=7)
+    assert len(grid) == 49
+    assert grid["Temperature"].min() == 350 and grid["Temperature"].max() == 450
+    assert grid["Metal Loading"].min() == 0 and grid["Metal Loading"].max() == 5
+    full = grid[["Temperature", "Metal Loading"]].assign(
+        Catalyst=fixed["Catalyst"], **{"Zinc Fraction": fixed["Zinc Fraction"]}
+    )[[v.name for v in trained.variables]]
+    mean, std = trained.model.predict(full)
+    assert np.array_equal(grid["Predicted mean"].to_numpy(), mean)
+    assert np.array_equal(grid["Predicted std"].to_numpy(), std)
+    assert (grid["Acquisition"] >= 0).all()  # expected improvement is never negative
+
+
+def test_grid_refuses_bad_axes_and_fixed_values(trained) -> None:
+    fixed = default_fixed_values(trained.variables)
+    with pytest.raises(ModelError, match="categorical"):
+        prediction_grid(trained.model, "Catalyst", "Temperature", fixed)
+    with pytest.raises(ModelError, match="two different"):
+        prediction_grid(trained.model, "Temperature", "Temperature", fixed)
+    with pytest.raises(ModelError, match="unknown level"):
+        prediction_grid(trained.model, "Temperature", "Metal Loading", {**fixed, "Catalyst": "Medium SAR"})
+    with pytest.raises(ModelError, match="outside"):
+        prediction_grid(trained.model, "Temperature", "Metal Loading", {**fixed, "Zinc Fraction": 2.0})
+
+
+def test_default_fixed_values_prefer_a_valid_anchor(trained) -> None:
+    plain = default_fixed_values(trained.variables)
+    assert plain == {"Temperature": 400.0, "Catalyst": "High SAR", "Metal Loading": 2.5, "Zinc Fraction": 0.5}
+    anchored = default_fixed_values(trained.variables, {"Temperature": 420.0, "Catalyst": "Low SAR", "Zinc Fraction": 7.0})
+    assert anchored["Temperature"] == 420.0 and anchored["Catalyst"] == "Low SAR"
+    assert anchored["Zinc Fraction"] == 0.5  # out of bounds: not used
+
+
+def test_best_so_far_for_both_goals_skips_gaps() -> None:
+    up = best_so_far([0.2, math.nan, 0.5, 0.1, 0.7], "maximize")
+    assert up["Best so far"].tolist()[1:] == [0.2, 0.5, 0.5, 0.7] and up["Best so far"].iloc[0] == 0.2
+    down = best_so_far(pd.Series([math.nan, 3.0, 4.0, 1.0]), "minimize")
+    assert math.isnan(down["Best so far"].iloc[0]) and down["Best so far"].tolist()[1:] == [3.0, 3.0, 1.0]
+    assert down["Experiment"].tolist() == [1, 2, 3, 4]
+    with pytest.raises(ModelError):
+        best_so_far([1.0], "sideways")
