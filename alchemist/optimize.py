@@ -41,6 +41,12 @@ N_ANCHORS = 3  # best experiments to scatter local candidates around
 LOCAL_RADII = (0.2, 0.05, 0.01, 0.002)  # unit-cube sds of the local candidates
 N_LOCAL_PER_RADIUS = 48
 DUPLICATE_TOLERANCE = 1e-6  # unit-cube distance (max norm) under which two points are the same
+# Members of one batch (and pending experiments) must differ by at least this much (max norm on
+# the unit cube): the kriging believer keeps EI batches apart by itself, but for pure
+# exploitation a fantasy at the predicted mean changes nothing, and the batch would otherwise be
+# q copies of one point a rounding error apart. Measured points only need DUPLICATE_TOLERANCE,
+# so that late refinement close to the best experiment stays possible.
+BATCH_SEPARATION = 0.02
 FD_STEP = 1e-6
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]
@@ -105,8 +111,9 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
             mean, std = current.predict(U)
             return acquisition_score(acquisition, mean, std, best_s, goal, beta)
 
-        blocked = np.vstack(taken + [np.array(chosen).reshape(-1, encoder.n_dims)])
-        point = _maximize(score, encoder, rng, anchors, blocked)
+        blocked = np.vstack(taken[:1])
+        near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
+        point = _maximize(score, encoder, rng, anchors, blocked, near)
         chosen.append(point)
         posterior = posterior.condition(point[None, :], posterior.predict(point[None, :])[0])
 
@@ -119,8 +126,12 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     return table
 
 
-def _maximize(score: ScoreFn, encoder: Encoder, rng: np.random.Generator, anchors: np.ndarray, blocked: np.ndarray) -> np.ndarray:
-    """The best allowed point (encoded, snapped) that is not within tolerance of a blocked one."""
+def _maximize(
+    score: ScoreFn, encoder: Encoder, rng: np.random.Generator, anchors: np.ndarray,
+    blocked: np.ndarray, near: np.ndarray,
+) -> np.ndarray:
+    """The best allowed point (encoded, snapped) that is not a blocked (measured) point and not
+    within BATCH_SEPARATION of a `near` one (pending or already in the batch)."""
     candidates = encoder.snap(_candidates(encoder, rng, anchors))
     scores = score(candidates)
     starts = _pick_starts(encoder, candidates, scores)
@@ -129,18 +140,18 @@ def _maximize(score: ScoreFn, encoder: Encoder, rng: np.random.Generator, anchor
     pool_scores = np.concatenate([score(optimised), scores])
     pool_scores = np.where(np.isfinite(pool_scores), pool_scores, -np.inf)
     for index in np.argsort(-pool_scores, kind="stable"):
-        if not _is_blocked(pool[index], blocked):
+        if not _is_blocked(pool[index], blocked) and not _is_blocked(pool[index], near, BATCH_SEPARATION):
             return pool[index]
     # Every scored point is taken (a small, fully discrete space): fall back to any free point.
-    for point in _enumerate_free(encoder, blocked, rng):
+    for point in _enumerate_free(encoder, np.vstack([blocked, near]), rng):
         return point
     raise ModelError("Every allowed combination of the variables has already been measured or suggested.")
 
 
-def _is_blocked(point: np.ndarray, blocked: np.ndarray) -> bool:
+def _is_blocked(point: np.ndarray, blocked: np.ndarray, tolerance: float = DUPLICATE_TOLERANCE) -> bool:
     if len(blocked) == 0:
         return False
-    return bool(np.any(np.max(np.abs(blocked - point), axis=1) < DUPLICATE_TOLERANCE))
+    return bool(np.any(np.max(np.abs(blocked - point), axis=1) < tolerance))
 
 
 def _combinations(encoder: Encoder, rng: np.random.Generator, count: int) -> np.ndarray:
@@ -271,8 +282,11 @@ def _batched_lbfgsb(score: ScoreFn, starts: np.ndarray, numeric: np.ndarray, max
 
 def _enumerate_free(encoder: Encoder, blocked: np.ndarray, rng: np.random.Generator):
     """Random allowed points not yet blocked (for nearly exhausted discrete spaces)."""
-    for _ in range(20):
-        U = encoder.snap(rng.random((4096, encoder.n_dims)))
-        for point in U:
-            if not _is_blocked(point, blocked):
-                yield point
+    for _ in range(3):
+        U = encoder.snap(rng.random((2048, encoder.n_dims)))
+        free = np.ones(len(U), dtype=bool)
+        for start in range(0, len(blocked), 256):
+            chunk = blocked[start:start + 256]
+            distance = np.max(np.abs(U[:, None, :] - chunk[None, :, :]), axis=2)
+            free &= np.all(distance >= DUPLICATE_TOLERANCE, axis=1)
+        yield from U[free]

@@ -1,0 +1,90 @@
+"""Acquisition functions against values computed by hand (standard normal tables)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from alchemist.acquisition import (
+    ACQUISITIONS,
+    acquisition_score,
+    acquisition_value,
+    expected_improvement,
+    log_expected_improvement,
+    log_h,
+    probability_of_improvement,
+)
+from alchemist.errors import ModelError
+
+PHI_0 = 1.0 / math.sqrt(2.0 * math.pi)  # standard normal density at 0
+
+
+def test_expected_improvement_at_the_incumbent_is_std_times_phi0():
+    # mean == best: EI = std * (phi(0) + 0 * Phi(0)) = std / sqrt(2 pi)
+    assert expected_improvement([5.0], [2.0], best=5.0, goal="maximize")[0] == pytest.approx(2.0 * PHI_0)
+
+
+def test_expected_improvement_hand_values_both_goals():
+    # z = 1: EI = std * (phi(1) + Phi(1)) with phi(1) = 0.2419707, Phi(1) = 0.8413447
+    expected = 0.5 * (0.24197072451914337 + 0.8413447460685429)
+    assert expected_improvement([1.5], [0.5], best=1.0, goal="maximize")[0] == pytest.approx(expected)
+    assert expected_improvement([0.5], [0.5], best=1.0, goal="minimize")[0] == pytest.approx(expected)
+    # z = -1: EI = std * (phi(1) - Phi(-1)) = 0.5 * (0.2419707 - 0.1586553)
+    expected = 0.5 * (0.24197072451914337 - 0.15865525393145707)
+    assert expected_improvement([0.5], [0.5], best=1.0, goal="maximize")[0] == pytest.approx(expected)
+
+
+def test_log_ei_does_not_vanish_far_below_the_incumbent():
+    z = np.array([-5.0, -20.0, -40.0, -1e5])
+    values = log_h(z)
+    assert np.all(np.isfinite(values))
+    assert np.all(np.diff(values) < 0)  # still ordered where plain EI is exactly 0
+    # Asymptotics: h(z) ~ phi(z) / z^2 for z -> -inf.
+    assert values[2] == pytest.approx(-0.5 * 40.0**2 - 0.5 * math.log(2 * math.pi) - 2 * math.log(40.0), rel=1e-3)
+    assert expected_improvement([0.0], [1.0], best=40.0, goal="maximize")[0] == 0.0
+    assert np.isfinite(log_expected_improvement([0.0], [1.0], best=40.0, goal="maximize")[0])
+
+
+def test_log_h_is_continuous_across_its_branches():
+    z = np.array([-1.0 - 1e-9, -1.0 + 1e-9])
+    assert abs(log_h(z)[0] - log_h(z)[1]) < 1e-6
+    edge = -1.0 / math.sqrt(np.finfo(float).eps)
+    z = np.array([edge * (1 + 1e-9), edge * (1 - 1e-9)])
+    assert abs(log_h(z)[0] - log_h(z)[1]) < 1e-3 * abs(log_h(z)[0])
+
+
+def test_probability_of_improvement_hand_values():
+    assert probability_of_improvement([1.0], [1.0], best=1.0, goal="maximize")[0] == pytest.approx(0.5)
+    assert probability_of_improvement([2.0], [1.0], best=1.0, goal="maximize")[0] == pytest.approx(0.8413447460685429)
+    assert probability_of_improvement([2.0], [1.0], best=1.0, goal="minimize")[0] == pytest.approx(0.15865525393145707)
+
+
+def test_confidence_bounds_and_pure_strategies():
+    mean, std = np.array([1.0, 2.0]), np.array([0.5, 0.1])
+    np.testing.assert_allclose(acquisition_value("ucb", mean, std, 0.0, "maximize", beta=2.0), [2.0, 2.2])
+    np.testing.assert_allclose(acquisition_value("ucb", mean, std, 0.0, "minimize", beta=3.0), [-0.5, 1.7])
+    # Scores are "larger is better": the lower bound is negated when minimising.
+    assert np.argmax(acquisition_score("ucb", mean, std, 0.0, "minimize", beta=3.0)) == 0
+    np.testing.assert_allclose(acquisition_value("explore", mean, std, 0.0, "maximize"), std)
+    assert np.argmax(acquisition_score("exploit", mean, std, 0.0, "maximize")) == 1
+    assert np.argmax(acquisition_score("exploit", mean, std, 0.0, "minimize")) == 0
+
+
+@pytest.mark.parametrize("name", list(ACQUISITIONS))
+@pytest.mark.parametrize("goal", ["maximize", "minimize"])
+def test_score_is_a_monotone_transform_of_value(name, goal):
+    rng = np.random.default_rng(1)
+    mean, std = rng.normal(size=50), rng.uniform(0.1, 2.0, size=50)
+    value = acquisition_value(name, mean, std, 0.3, goal, beta=1.5)
+    score = acquisition_score(name, mean, std, 0.3, goal, beta=1.5)
+    sign = -1.0 if goal == "minimize" and name in ("ucb", "exploit") else 1.0
+    assert np.array_equal(np.argsort(sign * value, kind="stable"), np.argsort(score, kind="stable"))
+
+
+def test_unknown_names_are_user_errors():
+    with pytest.raises(ModelError):
+        acquisition_value("nope", [0.0], [1.0], 0.0, "maximize")
+    with pytest.raises(ModelError):
+        acquisition_value("ei", [0.0], [1.0], 0.0, "sideways")

@@ -1,0 +1,188 @@
+"""The GP model: fitting without collapse, predictions, display and the plain-data round trip."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.gaussian_process import GaussianProcessRegressor
+
+from alchemist.design import initial_design
+from alchemist.errors import ModelError, SessionFileError
+from alchemist.model import (
+    KERNELS,
+    LENGTH_SCALE_BOUNDS,
+    FastLogMarginalLikelihood,
+    GPModel,
+    ModelSettings,
+    build_kernel,
+)
+from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
+
+BRANIN_VARS = [ContinuousVariable("x1", low=-5.0, high=10.0), ContinuousVariable("x2", low=0.0, high=15.0)]
+MIXED_VARS = [
+    ContinuousVariable("T", unit="°C", low=20.0, high=80.0),
+    IntegerVariable("n", low=1, high=5),
+    CategoricalVariable("solvent", levels=("water", "ethanol", "DMSO")),
+    DiscreteVariable("p", unit="bar", values=(0.1, 0.5, 2.0)),
+]
+
+
+def branin(X: pd.DataFrame) -> np.ndarray:
+    x1, x2 = X["x1"].to_numpy(), X["x2"].to_numpy()
+    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * np.cos(x1) + 10
+
+
+def mixed_data(n: int = 14, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    X = initial_design(MIXED_VARS, n, method="lhs", seed=seed)
+    level = X["solvent"].map({"water": 0.0, "ethanol": 1.5, "DMSO": -1.0}).to_numpy()
+    y = np.sin(X["T"].to_numpy() / 12.0) + 0.3 * X["n"].to_numpy() + level + X["p"].to_numpy()
+    return X, y
+
+
+def assert_builtins_only(value, path="state"):
+    """A session file may hold only dict/list/str/bytes/int/float/bool/None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert type(key) is str, f"{path}: key {key!r} is not a str"
+            assert_builtins_only(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            assert_builtins_only(item, f"{path}[{i}]")
+    else:
+        assert value is None or type(value) in (str, bytes, int, float, bool), f"{path}: {type(value).__name__}"
+
+
+def test_fit_on_five_branin_points_does_not_collapse():
+    X = initial_design(BRANIN_VARS, 5, method="lhs", seed=0)
+    y = branin(X)
+    model = GPModel(BRANIN_VARS, ModelSettings(seed=0)).fit(X, y)
+    scales = model.length_scales()
+    assert np.all(scales > 3 * LENGTH_SCALE_BOUNDS[0]), scales
+    assert np.all(scales < LENGTH_SCALE_BOUNDS[1] / 3), scales
+    mean, std = model.predict(X)
+    np.testing.assert_allclose(mean, y, atol=0.05 * np.ptp(y))  # near-interpolation of clean data
+    assert np.all(std < 0.1 * np.std(y))
+    grid = initial_design(BRANIN_VARS, 200, method="sobol", seed=1)
+    mean_far, std_far = model.predict(grid)
+    assert np.all(np.isfinite(mean_far)) and np.all(np.isfinite(std_far))
+    # Away from the data the model is unsure on the scale of the data, not 0 and not absurd.
+    assert 0.2 * np.std(y) < np.median(std_far) < 5 * np.std(y)
+
+
+@pytest.mark.parametrize("kernel", list(KERNELS))
+def test_every_kernel_fits_and_predicts(kernel):
+    X, y = mixed_data()
+    model = GPModel(MIXED_VARS, ModelSettings(kernel=kernel, n_restarts=2)).fit(X, y)
+    mean, std = model.predict(X)
+    assert model.n_train == len(y)
+    assert np.sqrt(np.mean((mean - y) ** 2)) < 0.2 * np.std(y)
+    assert np.all(std >= 0)
+
+
+@pytest.mark.parametrize("kernel", list(KERNELS))
+def test_fast_likelihood_equals_scikit_learns(kernel):
+    rng = np.random.default_rng(0)
+    U, ys = rng.random((20, 3)), rng.standard_normal(20)
+    diag = 1e-10 + 0.01 * rng.random(20)
+    base = build_kernel(kernel, 3)
+    gpr = GaussianProcessRegressor(base, alpha=diag, optimizer=None).fit(U, ys)
+    theta = base.theta + rng.normal(0, 0.5, len(base.theta))
+    expected, expected_grad = gpr.log_marginal_likelihood(theta, eval_gradient=True)
+    value, grad = FastLogMarginalLikelihood(kernel, U, ys, diag)(theta)
+    assert -value == pytest.approx(expected, rel=1e-10)
+    np.testing.assert_allclose(-grad, expected_grad, rtol=1e-8, atol=1e-10)
+
+
+def test_seed_makes_fits_reproducible():
+    X, y = mixed_data()
+    a = GPModel(MIXED_VARS, ModelSettings(seed=4)).fit(X, y)
+    b = GPModel(MIXED_VARS, ModelSettings(seed=4)).fit(X, y)
+    assert np.array_equal(a.theta, b.theta)
+
+
+def test_noise_column_is_used_as_per_point_noise():
+    X = initial_design(BRANIN_VARS, 12, method="lhs", seed=2)
+    y = branin(X)
+    quiet = GPModel(BRANIN_VARS, ModelSettings(warp_outputs=False)).fit(X, y)
+    noisy = GPModel(BRANIN_VARS, ModelSettings(warp_outputs=False)).fit(X, y, noise=np.full(12, np.var(y)))
+    assert np.mean(noisy.predict(X)[1]) > 3 * np.mean(quiet.predict(X)[1])
+
+
+def test_hyperparameters_are_shown_in_the_variables_units():
+    X, y = mixed_data()
+    model = GPModel(MIXED_VARS, ModelSettings()).fit(X, y)
+    table = model.hyperparameters()
+    assert list(table.columns) == ["Parameter", "Value", "Unit"]
+    scales = model.length_scales()
+    row = table.set_index("Parameter").loc["Length scale: T"]
+    assert row["Value"] == pytest.approx(scales[0] * 60.0)
+    assert row["Unit"] == "°C"
+    assert table.set_index("Parameter").loc["Length scale: p", "Value"] == pytest.approx(scales[5] * 1.9)
+    level_rows = table[table["Parameter"].str.startswith("Length scale: solvent = ")]
+    assert len(level_rows) == 3 and level_rows["Unit"].str.contains("encoded").all()
+    assert {"Signal variance", "Noise variance (learned)"} <= set(table["Parameter"])
+
+
+@pytest.mark.parametrize("warp", [True, False])
+def test_state_round_trip_gives_bit_identical_predictions(warp):
+    X, y = mixed_data(16)
+    noise = np.linspace(0.0, 0.01, 16)
+    model = GPModel(MIXED_VARS, ModelSettings(kernel="matern32", warp_outputs=warp, seed=3)).fit(X, y, noise)
+    state = model.to_state()
+    assert_builtins_only(state)
+    restored = GPModel.from_state(state)
+    grid = initial_design(MIXED_VARS, 50, method="random", seed=9)
+    for include_noise in (False, True):
+        mean, std = model.predict(grid, include_noise=include_noise)
+        mean2, std2 = restored.predict(grid, include_noise=include_noise)
+        assert np.array_equal(mean, mean2) and np.array_equal(std, std2)
+    assert restored.settings == model.settings
+    assert restored.variables == model.variables
+    assert restored.hyperparameters().equals(model.hyperparameters())
+
+
+def test_malformed_states_are_rejected_clearly():
+    X, y = mixed_data()
+    state = GPModel(MIXED_VARS, ModelSettings()).fit(X, y).to_state()
+    broken = [
+        "not a dict",
+        {**state, "format": "something else"},
+        {**state, "version": 99},
+        {**state, "variables": []},
+        {**state, "settings": {"kernel": "cubic"}},
+        {**state, "theta": {"dtype": "f8", "shape": [2], "data": b"\0" * 16}},
+        {**state, "alpha": {"dtype": "f8", "shape": [1], "data": b"\0" * 8}},
+        {**state, "output_transform": {"mean": 0.0}},
+        {**state, "y": state["y_standardised"]},  # outputs that do not match their scaling
+    ]
+    for bad in broken:
+        with pytest.raises(SessionFileError):
+            GPModel.from_state(bad)
+
+
+def test_settings_round_trip_and_validation():
+    settings = ModelSettings(kernel="rq", n_restarts=2, seed=7, warp_outputs=False)
+    assert ModelSettings.from_state(settings.to_state()) == settings
+    with pytest.raises(ModelError):
+        ModelSettings(kernel="linear")
+    with pytest.raises(ModelError):
+        ModelSettings(n_restarts=-1)
+    with pytest.raises(SessionFileError):
+        ModelSettings.from_state({"kernel": "rbf", "seed": "x"})
+
+
+def test_unusable_data_are_user_errors():
+    X, y = mixed_data()
+    model = GPModel(MIXED_VARS)
+    with pytest.raises(ModelError, match="At least 2"):
+        model.fit(X.iloc[:1], y[:1])
+    with pytest.raises(ModelError, match="equal"):
+        model.fit(X, np.full(len(y), 3.0))
+    with pytest.raises(ModelError, match="finite"):
+        model.fit(X, np.where(np.arange(len(y)) == 0, np.nan, y))
+    with pytest.raises(ModelError, match="not been trained"):
+        model.predict(X)
