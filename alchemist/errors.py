@@ -30,3 +30,18 @@ class SessionFileError(AlchemistError):
 
 class ModelError(AlchemistError):
     """A model cannot be trained or used on the data at hand."""
+
+
+class ForeignFileError(SessionFileError):
+    """A session file was not signed by this installation: unsigned, or signed with another key.
+
+    Nothing was read from it yet. The user may still choose to load it; it is then decoded in a
+    separate, limited process. `reason` is "unsigned", "foreign" (a key id this installation
+    does not have) or "mismatch" (a key id we have, but the file was changed after signing);
+    `key_id` is the key id the file names, if any.
+    """
+
+    def __init__(self, message: str, reason: str, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.key_id = key_id

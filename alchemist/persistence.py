@@ -1,8 +1,22 @@
-"""Sessions on disk: one file per session id, written atomically, expiring after a time to live.
+"""Sessions on disk and in files: one signed file per session id, written atomically, expiring after a time to live.
 
 The cache is a convenience that brings a user back after a reload or a server restart; the
 file a user downloads with Save Session is their real copy. File names are built only from ids
 that match the session id pattern, never from user text.
+
+Every .pkl this store writes (cache files and downloads) is signed with the newest key of its
+key ring (see alchemist.signing). Loading a file:
+
+  * our own signature: decoded at once, by the restricted decoder (a signature never skips it);
+  * unsigned, or signed by another installation: ForeignFileError, naming which; with
+    allow_foreign=True it is decoded in a child process with memory, CPU and time limits,
+    and the plain data it returns are checked again here;
+  * JSON (our interchange form): parsed by json, which runs no code, then checked field by
+    field like any other file: it loads at once and is reported as origin "json";
+  * a JSON session of NREL's ALchemist: see import_alchemist_session.
+
+A file of an earlier format version is migrated step by step (alchemist.migrations); a newer
+one is refused with the version it needs. A file that fails to load changes nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +26,27 @@ import os
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alchemist.errors import AlchemistError, SessionFileError
+from alchemist.errors import AlchemistError, ForeignFileError, SessionFileError
+from alchemist.migrations import migrate
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
-from alchemist.userfiles import SESSION_FORMAT, SESSION_FORMAT_VERSION, decode_session_file, encode_session_file
+from alchemist.signing import KeyRing
+from alchemist.userfiles import (
+    SESSION_FORMAT,
+    SESSION_FORMAT_VERSION,
+    FileInfo,
+    decode_session_file,
+    decode_session_file_in_child,
+    decode_session_json,
+    encode_session_file,
+    encode_session_json,
+    inspect_session_file,
+    looks_like_alchemist_nrel,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +54,7 @@ DEFAULT_TTL = timedelta(days=7)
 # Extending the time to live rewrites the file; once a minute is enough to keep it alive.
 _TOUCH_INTERVAL = timedelta(minutes=1)
 _STALE_TEMP_AGE_SECONDS = 3600
+FORMATS = ("pkl", "json")
 
 
 def envelope_for(session: Session, last_accessed: datetime, ttl: timedelta) -> dict:
@@ -40,8 +69,14 @@ def envelope_for(session: Session, last_accessed: datetime, ttl: timedelta) -> d
 
 
 def session_from_envelope(envelope: dict) -> Session:
+    """The session in an envelope of any known format version (migrated first); raises SessionFileError."""
+    return _session_and_notes(envelope)[0]
+
+
+def _session_and_notes(envelope: dict) -> tuple[Session, list[str]]:
+    envelope, notes = migrate(envelope)
     try:
-        return Session.from_state(envelope["session"])
+        return Session.from_state(envelope["session"]), notes
     except SessionFileError:
         raise
     except AlchemistError as error:
@@ -50,6 +85,37 @@ def session_from_envelope(envelope: dict) -> Session:
         # A value of the wrong kind that a check missed: still a bad file, never a crash of the page.
         log.warning("Session file refused by an unexpected error", exc_info=error)
         raise SessionFileError("The session in the file is not valid (a value has the wrong form).") from None
+
+
+def foreign_file_error(info: FileInfo) -> ForeignFileError:
+    """The refusal of a file this installation did not sign, in words for the user."""
+    trust = " Load it only if you trust where it comes from; it will then be read in a separate, limited process."
+    if info.origin == "foreign":
+        return ForeignFileError(
+            f"This session file was signed by another installation (key id {info.key_id}), not by this one." + trust,
+            "foreign", info.key_id,
+        )
+    if info.origin == "mismatch":
+        return ForeignFileError(
+            f"This session file's signature does not match its content (key id {info.key_id}): "
+            "it was changed after it was saved, or damaged." + trust,
+            "mismatch", info.key_id,
+        )
+    older = " (format version 1, from before files were signed)" if info.kind == "pkl-v1" else ""
+    return ForeignFileError(
+        f"This session file is unsigned{older}: nothing shows that it was saved by this installation." + trust,
+        "unsigned", None,
+    )
+
+
+@dataclass
+class LoadedFile:
+    """A session read from a file, with where the file came from and what the user should know."""
+
+    session: Session
+    origin: str  # "own", "unsigned", "foreign", "mismatch", "json" or "alchemist" (NREL ALchemist import)
+    notes: list[str] = field(default_factory=list)
+    info: FileInfo | None = None
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -78,9 +144,13 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 class SessionStore:
-    """Sessions kept under `root/sessions/<id>.pkl`, each expiring `ttl` after its last access."""
+    """Sessions kept under `root/sessions/<id>.pkl`, each expiring `ttl` after its last access.
 
-    def __init__(self, root: str | os.PathLike, ttl: timedelta = DEFAULT_TTL):
+    `keys` signs and verifies files; by default a key generated once under `root`
+    (owner-only permissions). On a shared deployment pass `KeyRing.from_mapping(secrets)`.
+    """
+
+    def __init__(self, root: str | os.PathLike, ttl: timedelta = DEFAULT_TTL, keys: KeyRing | None = None):
         if ttl <= timedelta(0):
             raise ValueError("ttl must be positive")
         self.root = Path(root)
@@ -88,6 +158,7 @@ class SessionStore:
         self.sessions_dir = self.root / "sessions"
         self.quarantine_dir = self.root / "quarantine"
         self.sessions_dir.mkdir(parents=True, exist_ok=True)
+        self.keys = keys if keys is not None else KeyRing.local(self.root)
         self._lock = threading.Lock()
 
     def _path(self, session_id: str) -> Path:
@@ -102,6 +173,7 @@ class SessionStore:
         return session
 
     def save(self, session: Session) -> None:
+        """Write the session's cache file (signed, atomically). Raises SessionFileError if it is too large."""
         self._write(session, utc_now())
 
     def get(self, session_id: str) -> Session | None:
@@ -110,9 +182,10 @@ class SessionStore:
             return None
         path = self._path(session_id)
         try:
-            envelope = self._read(path)
-            if envelope is None:
+            read = self._read(path)
+            if read is None:
                 return None
+            envelope, legacy = read
             now = utc_now()
             if timestamp_from_state(envelope["expires_at"]) <= now:
                 self._remove(path)
@@ -126,7 +199,7 @@ class SessionStore:
             raise SessionFileError(
                 f"The saved copy of this session could not be read and was set aside ({error.message})"
             ) from None
-        if now - timestamp_from_state(envelope["last_accessed"]) >= _TOUCH_INTERVAL:
+        if legacy or now - timestamp_from_state(envelope["last_accessed"]) >= _TOUCH_INTERVAL:
             self._write(session, now)
         return session
 
@@ -145,56 +218,102 @@ class SessionStore:
             if path.suffix != ".pkl" or not is_session_id(path.stem):
                 continue
             try:
-                envelope = self._read(path)
-                if envelope is None:
+                read = self._read(path)
+                if read is None:
                     continue
-                if timestamp_from_state(envelope["expires_at"]) <= now:
+                if timestamp_from_state(read[0]["expires_at"]) <= now:
                     self._remove(path)
                     removed.append(path.stem)
             except SessionFileError as error:
                 self._quarantine(path, error.message)
         return removed
 
-    def export_session(self, session_id: str) -> bytes:
-        """The bytes of a session file to download."""
+    def export(self, session: Session, fmt: str = "pkl", compression: str = "auto") -> bytes:
+        """The bytes of a session file to download: "pkl" (signed; compression "auto", "none", "zlib"
+        or "lzma") or "json". Raises SessionFileError if the file would be too large to load again."""
+        envelope = envelope_for(session, utc_now(), self.ttl)
+        if fmt == "json":
+            return encode_session_json(envelope)
+        if fmt != "pkl":
+            raise ValueError(f"fmt must be one of {FORMATS}")
+        return encode_session_file(envelope, self.keys, compression)
+
+    def export_session(self, session_id: str, fmt: str = "pkl") -> bytes:
+        """The bytes of a stored session's file to download."""
         session = self.get(session_id)
         if session is None:
             raise SessionFileError("That session no longer exists.")
-        return self.export(session)
+        return self.export(session, fmt)
 
-    def export(self, session: Session) -> bytes:
-        return encode_session_file(envelope_for(session, utc_now(), self.ttl))
-
-    def import_session(self, data: bytes) -> str:
+    def import_session(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> str:
         """Store the session in an uploaded file under a new id and return that id; raises SessionFileError."""
-        session = self.load_file(data)
+        session = self.load_file(data, filename, allow_foreign)
         self.save(session)
         return session.id
 
-    def load_file(self, data: bytes) -> Session:
-        """A session from an uploaded file, given a new id so it never overwrites the original's cache."""
-        session = session_from_envelope(decode_session_file(data))
+    def load_file(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> Session:
+        """A session from an uploaded .pkl or .json file, with a new id so it never overwrites the original's cache.
+
+        Raises ForeignFileError (a SessionFileError) for a file this installation did not sign,
+        unless allow_foreign; SessionFileError for anything else wrong. Writes nothing.
+        """
+        return self.read_file(data, filename, allow_foreign).session
+
+    def read_file(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> LoadedFile:
+        """load_file, also saying where the file came from and what the user should know (notes)."""
+        info = inspect_session_file(data, self.keys)
+        if info.kind == "json":
+            if looks_like_alchemist_nrel(bytes(data)):
+                raise SessionFileError(
+                    "This is a session file of NREL's ALchemist, not of this app: use “Import ALchemist session”."
+                )
+            envelope = decode_session_json(data)
+        elif info.origin == "own":
+            envelope = decode_session_file(data)  # the restricted decoder, signature or not
+        elif not allow_foreign:
+            raise foreign_file_error(info)
+        else:
+            envelope = decode_session_file_in_child(data)
+        session, notes = _session_and_notes(envelope)
         session.id = new_session_id()
-        return session
+        if info.kind == "json" and filename.lower().endswith(".pkl") or info.kind != "json" and filename.lower().endswith(".json"):
+            notes.append(f"The file is named '{filename[-60:]}' but holds a session in the other format; it was read by its content.")
+        return LoadedFile(session, info.origin, notes, info)
+
+    def import_alchemist_session(self, data: bytes) -> tuple[Session, list[str]]:
+        """A new session from a JSON session file of NREL's ALchemist (0.3/0.4), and the list of
+        what could not be mapped, in words for the user. Writes nothing; raises SessionFileError."""
+        from alchemist.alchemist_import import import_alchemist_session
+
+        return import_alchemist_session(data)
 
     # -- files -----------------------------------------------------------------------------
     def _write(self, session: Session, last_accessed: datetime) -> None:
-        data = encode_session_file(envelope_for(session, last_accessed, self.ttl))
+        data = encode_session_file(envelope_for(session, last_accessed, self.ttl), self.keys)
         with self._lock:
             write_atomically(self._path(session.id), data)
 
-    def _read(self, path: Path) -> dict | None:
-        """The envelope of a cached file, or None if it is absent; SessionFileError if it is unreadable."""
+    def _read(self, path: Path) -> tuple[dict, bool] | None:
+        """(migrated envelope, whether it is a version-1 file to rewrite) of a cached file, or None if
+        it is absent; SessionFileError if it is unreadable or not signed by this store's keys."""
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as error:
             raise SessionFileError(f"The cached session could not be read ({error.strerror}).") from None
-        envelope = decode_session_file(data)
+        info = inspect_session_file(data, self.keys)
+        if info.origin == "own":
+            envelope = decode_session_file(data)
+        elif info.kind == "pkl-v1":
+            # Written by this app before files were signed: read once in the limited child, then rewritten signed.
+            envelope = decode_session_file_in_child(data)
+        else:
+            raise SessionFileError(foreign_file_error(info).message.split(" Load it only")[0])
+        envelope, _notes = migrate(envelope)
         for key in ("created_at", "last_accessed", "expires_at"):
             timestamp_from_state(envelope.get(key))
-        return envelope
+        return envelope, info.kind == "pkl-v1"
 
     def _remove(self, path: Path) -> None:
         try:

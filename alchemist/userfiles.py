@@ -1,10 +1,26 @@
 """Every byte that comes from a user or from disk is read here, and only here.
 
-Session files are `dill.dumps` of plain data (builtins only). They are read back without
-`pickle.loads`: the opcodes are scanned first (no global, no object construction, a bounded
-memo), then a pure-Python unpickler whose `find_class` refuses every global builds the tree,
-and an iterative validator bounds its depth, item count and size before anything else sees
-it. Tables (CSV, Excel) and variable lists (JSON, CSV) are size-checked and parsed with
+Session files (.pkl, format version 2) are a header, a payload and a signature:
+
+    magic  b"\\x89ALCHEMIST\\r\\n\\x1a\\n"   14 bytes (a version-1 file starts with b"\\x80" instead)
+    format version       u16, big-endian      (fixed position in every version)
+    compression          u8                   0 none, 1 zlib, 2 lzma (xz)
+    key id length, key id  u8 + ASCII         empty: unsigned
+    unpacked length      u64                  checked before anything is unpacked
+    payload length       u64
+    payload              the pickled envelope (plain data only), maybe compressed
+    MAC                  32 bytes             HMAC-SHA256 of everything before it; zeros if unsigned
+
+The payload is never given to `pickle.loads`: the opcodes are scanned first (no global, no
+object construction, a bounded memo), then a pure-Python unpickler whose `find_class` refuses
+every global builds the tree, and an iterative validator bounds its depth, item count and size
+before anything else sees it. That holds for our own signed files too: a signature says where
+a file comes from, not that it is safe. Files not signed by this installation are decoded, if
+the user agrees, by the same decoder in a child process with memory, CPU and time limits
+(`decode_session_file_in_child`); its answer comes back as JSON and is checked again here.
+
+Version 1 files (a bare pickle of the envelope) and the JSON form (alchemist.interchange) are
+read too. Tables (CSV, Excel) and variable lists (JSON, CSV) are size-checked and parsed with
 messages a user can act on.
 """
 
@@ -13,24 +29,53 @@ from __future__ import annotations
 import csv
 import io
 import json
+import lzma
+import math
+import os
 import pickle
 import pickletools
-from typing import Any, Sequence
+import signal
+import struct
+import subprocess
+import sys
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
 
-import dill
-import pandas as pd
-
+from alchemist import interchange
 from alchemist.errors import FileFormatError, SessionFileError, VariableError
-from alchemist.variables import KINDS, Variable, check_unique_names, make_variable
+from alchemist.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT, newer_version_message
+from alchemist.signing import MAC_BYTES, KeyRing, is_key_id
 
-SESSION_FORMAT = "alchemist-session"
-SESSION_FORMAT_VERSION = 1
-MAX_SESSION_FILE_BYTES = 50 * 1024 * 1024
+if TYPE_CHECKING:  # pandas and the variables are imported when a table is read: the child decoder needs neither
+    import pandas as pd
+
+    from alchemist.variables import Variable
+
+SESSION_FORMAT_VERSION = CURRENT_FORMAT_VERSION
+MAX_SESSION_FILE_BYTES = 50 * 1024 * 1024  # a .pkl as stored or uploaded
+MAX_JSON_SESSION_FILE_BYTES = 100 * 1024 * 1024  # JSON writes each float as text: about twice the .pkl
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a .pkl payload after decompression
+MAX_UPLOAD_BYTES = max(MAX_SESSION_FILE_BYTES, MAX_JSON_SESSION_FILE_BYTES)
 MAX_TABLE_FILE_BYTES = 20 * 1024 * 1024
 MAX_VARIABLES_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 5_000_000
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
+
+MAGIC = b"\x89ALCHEMIST\r\n\x1a\n"
+_FIXED = struct.Struct(">HBB")  # format version, compression, key id length
+_LENGTHS = struct.Struct(">QQ")  # unpacked length, payload length
+COMPRESSIONS = {"none": 0, "zlib": 1, "lzma": 2}
+_COMPRESSION_NAMES = {code: name for name, code in COMPRESSIONS.items()}
+# "auto" compresses payloads above this size with zlib: fast, and float columns shrink a little.
+AUTO_COMPRESS_ABOVE = 256 * 1024
+_LZMA_MEMLIMIT = 128 * 1024 * 1024
+
+# The child process that decodes files not signed by this installation.
+CHILD_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+CHILD_CPU_SECONDS = 60
+CHILD_TIMEOUT_SECONDS = 90.0
 
 _PICKLE_PROTOCOL = 5
 # Opcodes that only build builtin values. Anything else (globals, REDUCE, BUILD, NEWOBJ,
@@ -66,20 +111,20 @@ def _scan_opcodes(data: bytes) -> None:
         for opcode, arg, _pos in pickletools.genops(data):
             if opcode.name not in _ALLOWED_OPCODES:
                 raise SessionFileError(
-                    "The file contains instructions a session file never has"
-                    f" ({opcode.name}); it may be harmful and was not opened."
+                    "The session data contain instructions a session file never has"
+                    f" ({opcode.name}); the file may be harmful and was not opened."
                 )
             memo_limit += 1
             if opcode.name in ("PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG_BINGET"):
                 if not isinstance(arg, int) or arg < 0 or arg > memo_limit:
-                    raise SessionFileError("The file is damaged (a reference points nowhere).")
+                    raise SessionFileError("The session data are damaged (a reference points nowhere).")
             if opcode.name in ("INT", "LONG", "LONG1", "LONG4") and isinstance(arg, int):
                 if arg.bit_length() > _MAX_INT_DIGITS * 3.33:
-                    raise SessionFileError("The file holds a number too large for a session.")
+                    raise SessionFileError("The session data hold a number too large for a session.")
     except SessionFileError:
         raise
     except Exception:
-        raise SessionFileError("The file is damaged or is not a session file (it could not be read).") from None
+        raise SessionFileError("The session data are damaged (they could not be read).") from None
 
 
 def _check_plain(tree: Any, what: str = "file") -> None:
@@ -121,53 +166,424 @@ def check_plain_state(state: Any) -> None:
     _check_plain(state, "session")
 
 
-def encode_session_file(envelope: dict) -> bytes:
+# -- writing -------------------------------------------------------------------------------
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _too_large_to_save(size: int, limit: int, what: str) -> SessionFileError:
+    return SessionFileError(
+        f"This session is too large to save as a file: {what} would be {_mb(size)}, and a file of more "
+        f"than {_mb(limit)} could not be loaded again. Delete experiments you no longer need, or save as JSON."
+        if what != "the JSON file" else
+        f"This session is too large to save as JSON: the file would be {_mb(size)}, and a JSON session "
+        f"file of more than {_mb(limit)} could not be loaded again. Save it as .pkl instead."
+    )
+
+
+def encode_session_file(envelope: dict, keys: KeyRing | None = None, compression: str = "auto") -> bytes:
+    """A version-2 session file: header, pickled envelope (plain data only), HMAC with the ring's newest key.
+
+    `compression` is "auto" (zlib above AUTO_COMPRESS_ABOVE), "none", "zlib" or "lzma". Raises
+    SessionFileError if the file could not be loaded again (over a size limit).
+    """
     _check_plain(envelope, "session")
-    return dill.dumps(envelope, protocol=_PICKLE_PROTOCOL)
+    if compression not in ("auto", *COMPRESSIONS):
+        raise ValueError(f"unknown compression {compression!r}")
+    raw = pickle.dumps(envelope, protocol=_PICKLE_PROTOCOL)  # builtins only: no global opcode is written
+    if len(raw) > MAX_UNPACKED_BYTES:
+        raise _too_large_to_save(len(raw), MAX_UNPACKED_BYTES, "its data")
+    if compression == "auto":
+        compression = "zlib" if len(raw) > AUTO_COMPRESS_ABOVE else "none"
+    if compression == "zlib":
+        payload = zlib.compress(raw, 6)
+    elif compression == "lzma":
+        payload = lzma.compress(raw, format=lzma.FORMAT_XZ, preset=6)
+    else:
+        payload = raw
+    version = envelope.get("format_version", CURRENT_FORMAT_VERSION)
+    key_id = b""
+    if keys is not None:
+        key_id = keys.newest.encode("ascii")
+    header = MAGIC + _FIXED.pack(version, COMPRESSIONS[compression], len(key_id)) + key_id + _LENGTHS.pack(len(raw), len(payload))
+    body = header + payload
+    mac = keys.sign(body)[1] if keys is not None else bytes(MAC_BYTES)
+    data = body + mac
+    if len(data) > MAX_SESSION_FILE_BYTES:
+        raise _too_large_to_save(len(data), MAX_SESSION_FILE_BYTES, "the file")
+    return data
 
 
-def decode_session_file(data: bytes, max_bytes: int = MAX_SESSION_FILE_BYTES) -> dict:
-    """Read a session file's envelope from bytes, running none of its content; raises SessionFileError."""
+def encode_session_json(envelope: dict) -> bytes:
+    """The JSON form of a session file (see alchemist.interchange): same envelope, readable text."""
+    _check_plain(envelope, "session")
+    data = interchange.dumps(interchange.to_json_tree(envelope)).encode("utf-8")
+    if len(data) > MAX_JSON_SESSION_FILE_BYTES:
+        raise _too_large_to_save(len(data), MAX_JSON_SESSION_FILE_BYTES, "the JSON file")
+    return data
+
+
+# -- reading: the container ----------------------------------------------------------------
+@dataclass(frozen=True)
+class FileInfo:
+    """What a session file's outside says, read without unpickling anything."""
+
+    kind: str  # "pkl" (version 2 container), "pkl-v1" (bare pickle), "json"
+    format_version: int | None  # from the header; None for version 1 and JSON (stated inside)
+    origin: str  # "own" (signature verified), "unsigned", "foreign" (unknown key id), "mismatch" (bad MAC), "json"
+    key_id: str | None = None
+    compression: str = "none"
+
+
+@dataclass(frozen=True)
+class _Container:
+    version: int
+    compression: str
+    key_id: str
+    unpacked_length: int
+    body_end: int
+    payload: bytes
+    mac: bytes
+
+
+def _check_size(data: Any, limit: int, what: str = "file") -> bytes:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise SessionFileError("No file content was given.")
     data = bytes(data)
     if len(data) == 0:
-        raise SessionFileError("The file is empty.")
-    if len(data) > max_bytes:
-        raise SessionFileError(
-            f"The file is {len(data) / 1e6:.1f} MB; session files can be at most {max_bytes / 1e6:.0f} MB."
-        )
-    if data[:1] != b"\x80":
-        raise SessionFileError("This is not an ALchemist session file (.pkl).")
-    _scan_opcodes(data)
+        raise SessionFileError(f"The {what} is empty.")
+    if len(data) > limit:
+        raise SessionFileError(f"The {what} is {_mb(len(data))}; session files can be at most {limit / 1e6:.0f} MB.")
+    return data
+
+
+def _parse_container(data: bytes) -> _Container:
+    start = len(MAGIC)
+    if len(data) < start + _FIXED.size:
+        raise SessionFileError("The file is cut short inside its header.")
+    version, code, key_length = _FIXED.unpack_from(data, start)
+    if version > CURRENT_FORMAT_VERSION:
+        raise SessionFileError(newer_version_message(version))
+    if version < 2:
+        raise SessionFileError(f"The file header names format version {version}, which has no header: the header is damaged.")
+    if code not in _COMPRESSION_NAMES:
+        raise SessionFileError(f"The file header names an unknown compression (code {code}): the header is damaged.")
+    position = start + _FIXED.size
+    if len(data) < position + key_length + _LENGTHS.size:
+        raise SessionFileError("The file is cut short inside its header.")
     try:
-        envelope = _RefuseGlobals(io.BytesIO(data)).load()
+        key_id = data[position:position + key_length].decode("ascii")
+    except UnicodeDecodeError:
+        key_id = "\ufffd"
+    if key_length and not is_key_id(key_id):
+        raise SessionFileError("The key id in the file header is not valid: the header is damaged.")
+    position += key_length
+    unpacked, payload_length = _LENGTHS.unpack_from(data, position)
+    position += _LENGTHS.size
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SessionFileError(
+            f"The file header says its session data unpack to {_mb(unpacked)}; the limit is {_mb(MAX_UNPACKED_BYTES)}."
+        )
+    if code == 0 and unpacked != payload_length:
+        raise SessionFileError("The file header gives two different sizes for uncompressed data: the header is damaged.")
+    body_end = position + payload_length
+    if len(data) < body_end:
+        raise SessionFileError(f"The file is cut short: its session data end {body_end - len(data):,} bytes early.")
+    if len(data) < body_end + MAC_BYTES:
+        raise SessionFileError("The file is cut short inside its signature.")
+    if len(data) > body_end + MAC_BYTES:
+        raise SessionFileError(f"The file has {len(data) - body_end - MAC_BYTES:,} unexpected bytes after its signature.")
+    mac = data[body_end:]
+    if not key_length and mac != bytes(MAC_BYTES):
+        raise SessionFileError("The file names no key but carries a signature: its signature part is damaged.")
+    return _Container(version, _COMPRESSION_NAMES[code], key_id, unpacked, body_end, data[position:body_end], mac)
+
+
+def _is_json(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def inspect_session_file(data: Any, keys: KeyRing | None = None) -> FileInfo:
+    """Where a file comes from (its kind, version, signature), reading only its outside; raises SessionFileError."""
+    data = _check_size(data, MAX_UPLOAD_BYTES)
+    if data.startswith(MAGIC):
+        if len(data) > MAX_SESSION_FILE_BYTES:
+            _check_size(data, MAX_SESSION_FILE_BYTES)
+        container = _parse_container(data)
+        if not container.key_id:
+            origin = "unsigned"
+        elif keys is None or container.key_id not in keys:
+            origin = "foreign"
+        else:
+            origin = "own" if keys.verify(container.key_id, data[:container.body_end], container.mac) else "mismatch"
+        return FileInfo("pkl", container.version, origin, container.key_id or None, container.compression)
+    if data[:1] == b"\x80":
+        _check_size(data, MAX_SESSION_FILE_BYTES)
+        return FileInfo("pkl-v1", None, "unsigned")
+    if _is_json(data):
+        return FileInfo("json", None, "json")
+    if data[:1] in (b"\x89", b"A") and data[:8] != MAGIC[:8]:
+        raise SessionFileError("This is not an ALchemist session file: its first bytes (the magic) are wrong.")
+    raise SessionFileError("This is not an ALchemist session file (.pkl or .json).")
+
+
+def _unpack(container: _Container) -> bytes:
+    payload = container.payload
+    if container.compression == "none":
+        return payload
+    try:
+        if container.compression == "zlib":
+            decompressor = zlib.decompressobj()
+            raw = decompressor.decompress(payload, container.unpacked_length + 1)
+            complete = decompressor.eof and not decompressor.unused_data and not decompressor.unconsumed_tail
+        else:
+            decompressor = lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=_LZMA_MEMLIMIT)
+            raw = decompressor.decompress(payload, max_length=container.unpacked_length + 1)
+            complete = decompressor.eof and not decompressor.unused_data
+    except (zlib.error, lzma.LZMAError, MemoryError):
+        raise SessionFileError(f"The compressed session data ({container.compression}) are damaged.") from None
+    if len(raw) > container.unpacked_length:
+        raise SessionFileError("The compressed session data unpack to more than the file header says: the file is damaged or harmful.")
+    if not complete or len(raw) != container.unpacked_length:
+        raise SessionFileError(f"The compressed session data ({container.compression}) are damaged or cut short.")
+    return raw
+
+
+def session_file_payload(data: Any) -> bytes:
+    """The pickled envelope inside a .pkl session file (unpacked, not unpickled): for inspection and tests."""
+    data = _check_size(data, MAX_SESSION_FILE_BYTES)
+    return _unpack(_parse_container(data)) if data.startswith(MAGIC) else data
+
+
+def _unpickle_plain(raw: bytes) -> Any:
+    if raw[:1] != b"\x80":
+        raise SessionFileError("The session data are not in the expected form (they are not a pickle).")
+    _scan_opcodes(raw)
+    try:
+        tree = _RefuseGlobals(io.BytesIO(raw)).load()
     except SessionFileError:
         raise
     except RecursionError:
-        raise SessionFileError("The file is nested deeper than a session is.") from None
+        raise SessionFileError("The session data are nested deeper than a session is.") from None
     except Exception:
-        raise SessionFileError("The file is damaged or is not a session file (it could not be read).") from None
-    _check_plain(envelope)
-    if not isinstance(envelope, dict) or envelope.get("format") != SESSION_FORMAT:
-        raise SessionFileError("This file was not written by ALchemist: it has no session inside.")
-    version = envelope.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise SessionFileError("The file does not say which format version it has.")
-    if version > SESSION_FORMAT_VERSION:
+        raise SessionFileError("The session data are damaged (they could not be read).") from None
+    _check_plain(tree, "session data")
+    return tree
+
+
+def decode_session_file(data: Any, max_bytes: int = MAX_SESSION_FILE_BYTES) -> dict:
+    """A .pkl session file's envelope (as stored: not migrated), running none of its content.
+
+    Reads version 1 and 2 without looking at the signature (see inspect_session_file for that).
+    Raises SessionFileError naming the part of the file at fault.
+    """
+    data = _check_size(data, max_bytes)
+    if data.startswith(MAGIC):
+        container = _parse_container(data)
+        envelope = _unpickle_plain(_unpack(container))
+        stated = envelope.get("format_version") if isinstance(envelope, dict) else None
+        _check_envelope(envelope)
+        if stated != container.version:
+            raise SessionFileError(
+                f"The file header says format version {container.version} but the session data say {stated}: the file is damaged."
+            )
+        return envelope
+    if data[:1] != b"\x80":
+        raise SessionFileError("This is not an ALchemist session file (.pkl).")
+    envelope = _unpickle_plain(data)
+    _check_envelope(envelope)
+    if envelope["format_version"] != 1:
         raise SessionFileError(
-            f"The file has format version {version}; this app reads up to version {SESSION_FORMAT_VERSION}. "
-            "Update ALchemist to open it."
+            f"The file has no header but says format version {envelope['format_version']}; only version 1 files have none."
         )
-    if version < 1:
-        raise SessionFileError(f"The file claims an unknown format version ({version}).")
-    if not isinstance(envelope.get("session"), dict):
-        raise SessionFileError("The file holds no session.")
     return envelope
 
 
+def _check_envelope(envelope: Any) -> None:
+    from alchemist.migrations import check_envelope
+
+    check_envelope(envelope)
+
+
+# -- reading: JSON -------------------------------------------------------------------------
+class _JsonProblem(ValueError):
+    pass
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    result: dict = {}
+    for key, value in pairs:
+        if key in result:
+            raise _JsonProblem(f"the key {key[:40]!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _JsonProblem(f"the number {text[:30]} is too large")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _JsonProblem(f"a number has more than {_MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def parse_json_bytes(data: bytes, what: str, allow_nan: bool = False) -> Any:
+    """Strict JSON from a user: UTF-8, no duplicate keys, finite numbers of bounded size, bounded nesting.
+
+    `allow_nan` accepts the NaN/Infinity tokens Python's json writes (other programs' files).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SessionFileError(f"The {what} is not UTF-8 text (byte {error.start:,} is not valid).") from None
+
+    def constant(name: str) -> float:
+        if allow_nan:
+            return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
+        raise _JsonProblem(f"{name} is not allowed in JSON (this file format writes it as {{\"$float\": \"{name}\"}})")
+
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_refuse_duplicates,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+            parse_constant=constant,
+        )
+    except _JsonProblem as problem:
+        raise SessionFileError(f"The {what} is not valid: {problem}.") from None
+    except json.JSONDecodeError as error:
+        raise SessionFileError(f"The {what} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}).") from None
+    except RecursionError:
+        raise SessionFileError(f"The {what} is nested deeper than a session is.") from None
+    except (ValueError, MemoryError, OverflowError):
+        raise SessionFileError(f"The {what} is not valid JSON.") from None
+
+
+def decode_session_json(data: Any) -> dict:
+    """The envelope of a JSON session file (as stored: not migrated); raises SessionFileError."""
+    data = _check_size(data, MAX_JSON_SESSION_FILE_BYTES)
+    tree = parse_json_bytes(data, "JSON session file")
+    if not isinstance(tree, dict) or tree.get("format") != SESSION_FORMAT:
+        raise SessionFileError("This JSON file is not an ALchemist session: it has no \"format\": \"alchemist-session\".")
+    try:
+        envelope = interchange.from_json_tree(tree)
+    except interchange.InterchangeError as error:
+        raise SessionFileError(f"The JSON session file is not valid: {error}.") from None
+    _check_plain(envelope, "JSON session file")
+    _check_envelope(envelope)
+    return envelope
+
+
+def looks_like_alchemist_nrel(data: bytes) -> bool:
+    """A JSON file written by NREL's ALchemist (a session with a search space), judged from its first bytes."""
+    head = data[:4096]
+    return _is_json(data) and b'"search_space"' in data[:1_000_000] and b'"alchemist-session"' not in head
+
+
+def parse_alchemist_session(data: Any) -> dict:
+    """The JSON document of an NREL ALchemist session file, strictly parsed (NaN tokens allowed: its writer uses them)."""
+    data = _check_size(data, MAX_JSON_SESSION_FILE_BYTES, "ALchemist session file")
+    tree = parse_json_bytes(data, "ALchemist session file", allow_nan=True)
+    if not isinstance(tree, dict):
+        raise SessionFileError("The ALchemist session file does not hold a session (it is not a JSON object).")
+    _check_plain(tree, "ALchemist session file")
+    return tree
+
+
+# -- reading in a limited child process ----------------------------------------------------
+# Runs this module's own decoder in a fresh interpreter: isolated (-I), without site-packages
+# (-S), with an empty environment. The package is registered by path so that neither its
+# __init__ nor pandas or scikit-learn are imported there.
+_CHILD_BOOT = (
+    "import sys, types\n"
+    "package = types.ModuleType('alchemist'); package.__path__ = [sys.argv[1]]; sys.modules['alchemist'] = package\n"
+    "import alchemist.userfiles\n"
+    "alchemist.userfiles._child_main(sys.argv[2:])\n"
+)
+
+
+def decode_session_file_in_child(
+    data: Any,
+    memory_bytes: int = CHILD_MEMORY_BYTES,
+    cpu_seconds: int = CHILD_CPU_SECONDS,
+    timeout: float = CHILD_TIMEOUT_SECONDS,
+) -> dict:
+    """decode_session_file, run in a child process with memory, CPU and time limits.
+
+    The child's answer is JSON (alchemist.interchange), parsed strictly and checked again here.
+    A crash, a hang or an exhausted limit in the child ends as SessionFileError; nothing of the
+    child's survives but the plain data it returns.
+    """
+    data = _check_size(data, MAX_SESSION_FILE_BYTES)
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    command = [sys.executable, "-I", "-S", "-c", _CHILD_BOOT, package_dir, str(int(memory_bytes)), str(int(cpu_seconds))]
+    try:
+        finished = subprocess.run(
+            command, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env={}, cwd="/",
+        )
+    except subprocess.TimeoutExpired:
+        raise SessionFileError(
+            f"Reading the file took longer than {timeout:.0f} s and was stopped; the session data are damaged or harmful."
+        ) from None
+    except OSError:
+        raise SessionFileError("The file could not be read: the safe reader could not be started.") from None
+    code = finished.returncode
+    if code != 0:
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+            why = "it needed more computing time than a session file may"
+        elif code in (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGILL, -signal.SIGFPE):
+            why = "the session data crashed the reader"
+        else:
+            why = f"the reader stopped with code {code}"
+        raise SessionFileError(f"The file was not opened: {why}. The session data are damaged or harmful.")
+    answer = parse_json_bytes(finished.stdout, "answer of the safe reader") if finished.stdout else None
+    if not isinstance(answer, dict) or not (("error" in answer) ^ ("envelope" in answer)):
+        raise SessionFileError("The file was not opened: the safe reader gave no usable answer.")
+    if "error" in answer:
+        message = answer["error"]
+        if not isinstance(message, str) or not message:
+            raise SessionFileError("The file was not opened: the safe reader gave no usable answer.")
+        raise SessionFileError("".join(c for c in message[:400] if c.isprintable()))
+    try:
+        envelope = interchange.from_json_tree(answer["envelope"])
+    except interchange.InterchangeError:
+        raise SessionFileError("The file was not opened: the safe reader gave no usable answer.") from None
+    _check_plain(envelope, "session data")
+    _check_envelope(envelope)
+    return envelope
+
+
+def _child_main(argv: list[str]) -> None:
+    import resource
+
+    memory_bytes, cpu_seconds = int(argv[0]), int(argv[1])
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        data = sys.stdin.buffer.read(MAX_SESSION_FILE_BYTES + 1)
+        envelope = decode_session_file(data)
+        answer: dict = {"envelope": interchange.to_json_tree(envelope, arrays_as_numbers=False)}
+    except SessionFileError as error:
+        answer = {"error": error.message}
+    except MemoryError:
+        answer = {"error": "The file was not opened: its session data need more memory than a session file may use."}
+    except RecursionError:
+        answer = {"error": "The session data are nested deeper than a session is."}
+    except Exception:  # anything else: the data are bad, and the parent says so
+        answer = {"error": "The session data are damaged (they could not be read)."}
+    sys.stdout.write(json.dumps(answer, allow_nan=False))
+    sys.stdout.flush()
+
+
 # -- tables --------------------------------------------------------------------------------
-def _check_size(data: bytes, limit: int, what: str) -> None:
+def _check_table_size(data: bytes, limit: int, what: str) -> None:
     if len(data) == 0:
         raise FileFormatError(f"The {what} is empty.")
     if len(data) > limit:
@@ -176,7 +592,9 @@ def _check_size(data: bytes, limit: int, what: str) -> None:
 
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
     """Read an uploaded CSV or Excel table; every cell as given (numbers as numbers, the rest as text)."""
-    _check_size(data, MAX_TABLE_FILE_BYTES, "file")
+    import pandas as pd
+
+    _check_table_size(data, MAX_TABLE_FILE_BYTES, "file")
     lower = filename.lower()
     try:
         if lower.endswith((".xlsx", ".xlsm")):
@@ -234,7 +652,9 @@ _CSV_FIELDS = ["name", "type", "min", "max", "values", "unit", "description"]
 
 def read_variables(data: bytes, filename: str) -> list[Variable]:
     """Read a variable list from our JSON or CSV, or from ALchemist's search-space JSON."""
-    _check_size(data, MAX_VARIABLES_FILE_BYTES, "variables file")
+    from alchemist.variables import check_unique_names
+
+    _check_table_size(data, MAX_VARIABLES_FILE_BYTES, "variables file")
     text = _decode_text(data)
     lower = filename.lower()
     if lower.endswith(".json"):
@@ -287,6 +707,8 @@ def _csv_entry(row: dict) -> dict:
 
 
 def _variable_from_entry(entry: Any) -> Variable:
+    from alchemist.variables import KINDS, make_variable
+
     if not isinstance(entry, dict):
         raise VariableError("each variable must be an object with a name and a type.")
     raw_type = str(entry.get("type", entry.get("kind", ""))).strip().lower()

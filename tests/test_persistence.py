@@ -18,7 +18,7 @@ from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore, envelope_for, write_atomically
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id
-from alchemist.userfiles import SESSION_FORMAT, decode_session_file, encode_session_file
+from alchemist.userfiles import SESSION_FORMAT, SESSION_FORMAT_VERSION, decode_session_file, encode_session_file
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
 DAY = timedelta(days=1)
@@ -36,7 +36,7 @@ def rewrite_envelope(store: SessionStore, session_id: str, **changes) -> None:
     """Edit the timestamps of a cached file as if time had passed."""
     envelope = read_envelope(store, session_id)
     envelope.update({k: timestamp_to_state(v) for k, v in changes.items()})
-    (store.sessions_dir / f"{session_id}.pkl").write_bytes(encode_session_file(envelope))
+    (store.sessions_dir / f"{session_id}.pkl").write_bytes(encode_session_file(envelope, store.keys))
 
 
 def full_session() -> Session:
@@ -83,7 +83,7 @@ def test_create_writes_one_file_named_by_the_id(store):
     assert files_in(store.sessions_dir) == [f"{session.id}.pkl"]
     envelope = read_envelope(store, session.id)
     assert set(envelope) == {"format", "format_version", "session", "created_at", "last_accessed", "expires_at"}
-    assert envelope["format"] == SESSION_FORMAT and envelope["format_version"] == 1
+    assert envelope["format"] == SESSION_FORMAT and envelope["format_version"] == SESSION_FORMAT_VERSION
     assert envelope["session"]["name"] == "My campaign"
     expires = timestamp_from_state(envelope["expires_at"])
     assert expires - timestamp_from_state(envelope["last_accessed"]) == DAY
@@ -182,7 +182,7 @@ def test_import_gives_a_new_id_and_leaves_the_original(store):
 def test_an_old_download_whose_cache_time_has_passed_still_imports(store):
     original = full_session()
     old = envelope_for(original, utc_now() - timedelta(days=400), DAY)
-    new_id = store.import_session(encode_session_file(old))
+    new_id = store.import_session(encode_session_file(old, store.keys))
     assert store.get(new_id) is not None
     expires = timestamp_from_state(read_envelope(store, new_id)["expires_at"])
     assert expires > utc_now() + DAY - timedelta(minutes=1)

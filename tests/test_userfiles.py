@@ -35,11 +35,13 @@ from alchemist.userfiles import (
     MAX_TABLE_FILE_BYTES,
     MAX_VARIABLES_FILE_BYTES,
     SESSION_FORMAT,
+    SESSION_FORMAT_VERSION,
     _RefuseGlobals,
     decode_session_file,
     encode_session_file,
     read_table,
     read_variables,
+    session_file_payload,
     table_to_csv,
     variables_to_csv,
     variables_to_json,
@@ -282,14 +284,14 @@ def valid_file() -> bytes:
 
 def test_valid_file_decodes(valid_file):
     envelope = decode_session_file(valid_file)
-    assert envelope["format"] == SESSION_FORMAT and envelope["format_version"] == 1
+    assert envelope["format"] == SESSION_FORMAT and envelope["format_version"] == SESSION_FORMAT_VERSION
     assert envelope["session"]["name"] == "Catalyst screening (example)"
 
 
 def test_encoder_writes_no_global_or_object_opcodes(valid_file):
     import pickletools
 
-    names = {opcode.name for opcode, _, _ in pickletools.genops(valid_file)}
+    names = {opcode.name for opcode, _, _ in pickletools.genops(session_file_payload(valid_file))}
     assert not names & {"GLOBAL", "STACK_GLOBAL", "INST", "OBJ", "REDUCE", "BUILD", "NEWOBJ", "NEWOBJ_EX"}
 
 
