@@ -23,7 +23,10 @@ def cell_click(page: Page, row: int, x_offset: float) -> None:
 
 
 def edit_cell(page: Page, row: int, columns_right_of_status: int, text: str) -> None:
-    cell_click(page, row, 100)  # the Status column, then move right with the keyboard
+    # Start at the first Status cell and move with the keyboard, which also scrolls the grid.
+    cell_click(page, 0, 100)
+    for _ in range(row):
+        page.keyboard.press("ArrowDown")
     for _ in range(columns_right_of_status):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
