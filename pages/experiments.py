@@ -131,6 +131,7 @@ st.data_editor(
     column_config=column_config,
     hide_index=True,
     width="stretch",
+    height=min(36 * (len(frame) + 2), 640),  # room for every row of a small campaign, then scroll
     on_change=commit_edits,
 )
 st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once.")
