@@ -124,6 +124,14 @@ def require_session() -> Session:
     return session
 
 
+def require_variables(session: Session, why: str) -> None:
+    """Stop a page that means nothing without variables, pointing the user to where they are made."""
+    if not session.variables:
+        st.info(f"Define the variables first: {why}")
+        st.page_link("pages/variables.py", label="Go to Variables", icon="🎛️")
+        st.stop()
+
+
 def commit(session: Session) -> None:
     """Write the session to the store now: a change the user made must survive a reload or restart."""
     get_store().save(session)

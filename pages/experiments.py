@@ -12,10 +12,7 @@ from alchemist.userfiles import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 session = ui.require_session()
 st.header("Experiments")
 
-if not session.variables:
-    st.info("Define the variables first: every experiment is checked against them.")
-    st.page_link("pages/variables.py", label="Go to Variables", icon="🎛️")
-    st.stop()
+ui.require_variables(session, "every experiment is checked against them.")
 
 # -- upload -----------------------------------------------------------------------------------
 round_ = st.session_state.get("experiments_round", 0)

@@ -12,15 +12,11 @@ from alchemist.design import DESIGNS, initial_design
 from alchemist.errors import AlchemistError
 from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
 from alchemist.optimize import MAX_BATCH
-from alchemist.session import SuggestionSettings
 
 session = ui.require_session()
 st.header("Suggestions")
 
-if not session.variables:
-    st.info("Define the variables first.")
-    st.page_link("pages/variables.py", label="Go to Variables", icon="🎛️")
-    st.stop()
+ui.require_variables(session, "suggestions are values of them.")
 
 X, y, _ = session.training_data()
 labels = {v.name: v.label for v in session.variables}

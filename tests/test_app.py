@@ -62,7 +62,6 @@ def test_welcome_offers_new_load_and_example(cache: Path) -> None:
 
 def test_new_session_is_stored_and_named(cache: Path) -> None:
     at = start_app()
-    at.text_input(key=None) if False else None
     next(t for t in at.text_input if t.label == "Session name").set_value("Zeolite screen")
     button(at, "New Session").click().run()
     session_id = at.query_params["session"]
@@ -166,11 +165,15 @@ def test_import_variables_from_alchemist_json(cache: Path, catalyst_dir: Path) -
     assert "could not be read" in texts(at.error)
 
 
-def test_upload_experiments_and_see_problem_rows(cache: Path) -> None:
-    at = start_app()
+def new_session_with(at: AppTest, categorical: str, levels: str) -> AppTest:
+    """A new session with a continuous Temperature and one categorical variable."""
     button(at, "New Session").click().run()
     add_variable(at, "add0", "continuous", "Temperature", unit="°C", low=300.0, high=500.0)
-    add_variable(at, "add1", "categorical", "Catalyst", levels="A\nB")
+    return add_variable(at, "add1", "categorical", categorical, levels=levels)
+
+
+def test_upload_experiments_and_see_problem_rows(cache: Path) -> None:
+    at = new_session_with(start_app(), "Catalyst", "A\nB")
     at.switch_page("pages/experiments.py").run()
     csv = (
         b"Temperature,Catalyst,Yield,Comment,Operator\n350,A,0.4,first,AB\n900,A,0.5,hot,AB\n"
@@ -318,10 +321,7 @@ def test_suggest_then_add_as_pending(cache: Path) -> None:
 
 
 def test_initial_design_for_an_empty_campaign(cache: Path) -> None:
-    at = start_app()
-    button(at, "New Session").click().run()
-    add_variable(at, "add0", "continuous", "Temperature", unit="°C", low=300.0, high=500.0)
-    add_variable(at, "add1", "categorical", "Solvent", levels="Water\nEthanol")
+    at = new_session_with(start_app(), "Solvent", "Water\nEthanol")
     at.switch_page("pages/suggestions.py").run()
     assert any("needs at least 2 experiments" in i.value or "need a model" in i.value for i in at.info)
     button(at, "Add initial design as pending experiments").click().run()
