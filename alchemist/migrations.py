@@ -25,10 +25,6 @@ CURRENT_FORMAT_VERSION = 2
 CURRENT_STATE_VERSION = 1
 
 ENVELOPE_KEYS = ("format", "format_version", "session", "created_at", "last_accessed", "expires_at")
-STATE_KEYS = (
-    "state_version", "id", "name", "created", "modified", "variables", "experiments", "model_settings",
-    "model", "model_fingerprint", "suggestion_settings", "suggestions",
-)
 
 
 def _v1_to_v2(envelope: dict) -> dict:
@@ -82,11 +78,15 @@ def migrate(envelope: Any) -> tuple[dict, list[str]]:
     extra = [k for k in envelope if k not in ENVELOPE_KEYS]
     if extra:
         notes.append("The file has field(s) this version does not know, which were ignored: " + _names(extra) + ".")
-    extra_state = [k for k in state if k not in STATE_KEYS]
-    if extra_state:
-        notes.append("The session in the file has field(s) this version does not know, which were ignored: "
-                     + _names(extra_state) + ".")
     return envelope, notes
+
+
+def unknown_state_notes(state: dict, known: set[str]) -> list[str]:
+    """A note naming the session fields this version does not know (they are ignored)."""
+    extra = [k for k in state if k not in known]
+    if not extra:
+        return []
+    return ["The session in the file has field(s) this version does not know, which were ignored: " + _names(extra) + "."]
 
 
 def _names(keys: list[str]) -> str:

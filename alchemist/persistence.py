@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from alchemist.errors import AlchemistError, ForeignFileError, SessionFileError
-from alchemist.migrations import migrate
+from alchemist.migrations import migrate, unknown_state_notes
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
 from alchemist.signing import KeyRing
@@ -75,6 +75,7 @@ def session_from_envelope(envelope: dict) -> Session:
 
 def _session_and_notes(envelope: dict) -> tuple[Session, list[str]]:
     envelope, notes = migrate(envelope)
+    notes += unknown_state_notes(envelope["session"], _known_state_keys())
     try:
         return Session.from_state(envelope["session"]), notes
     except SessionFileError:
@@ -85,6 +86,10 @@ def _session_and_notes(envelope: dict) -> tuple[Session, list[str]]:
         # A value of the wrong kind that a check missed: still a bad file, never a crash of the page.
         log.warning("Session file refused by an unexpected error", exc_info=error)
         raise SessionFileError("The session in the file is not valid (a value has the wrong form).") from None
+
+
+def _known_state_keys() -> set[str]:
+    return set(Session.new().to_state())
 
 
 def foreign_file_error(info: FileInfo) -> ForeignFileError:

@@ -322,9 +322,9 @@ def inspect_session_file(data: Any, keys: KeyRing | None = None) -> FileInfo:
         return FileInfo("pkl-v1", None, "unsigned")
     if _is_json(data):
         return FileInfo("json", None, "json")
-    if data[:1] in (b"\x89", b"A") and data[:8] != MAGIC[:8]:
-        raise SessionFileError("This is not an ALchemist session file: its first bytes (the magic) are wrong.")
-    raise SessionFileError("This is not an ALchemist session file (.pkl or .json).")
+    if data[:1] == MAGIC[:1]:
+        raise SessionFileError("This is not an ALchemist session file: its first bytes (the magic) are wrong or damaged.")
+    raise SessionFileError("This is not an ALchemist session file (.pkl or .json): its first bytes (the magic) are not those of one.")
 
 
 def _unpack(container: _Container) -> bytes:

@@ -1,0 +1,258 @@
+"""Import a JSON session file written by NREL's ALchemist (0.3 / 0.4, session format 1.x).
+
+What maps comes across: the session name, the variables with units and descriptions, every
+experiment with its result, noise, iteration and reason (as the row's note), staged
+experiments as pending rows, and the kernel choice. Everything else is listed for the user in
+words (`not_mapped`), never dropped silently: rows that do not fit stay in the table, marked.
+
+Bytes are parsed in alchemist.userfiles; this module maps the parsed tree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from alchemist.errors import AlchemistError, SessionFileError, VariableError
+from alchemist.experiments import ITERATION, NOISE, NOTE
+from alchemist.model import ModelSettings
+from alchemist.session import DEFAULT_NAME, Session, clean_session_name
+from alchemist.userfiles import _variable_from_entry, parse_alchemist_session
+from alchemist.variables import check_unique_names
+
+SUPPORTED_MAJOR = 1
+MAX_ROWS = 1_000_000
+_KNOWN_KEYS = {
+    "version", "metadata", "audit_log", "search_space", "experiments", "staged_experiments",
+    "outcome_constraints", "objective_metadata", "control", "last_suggestions", "provenance",
+    "config", "model_config",
+}
+_KERNELS = {"rbf": "rbf", "rationalquadratic": "rq"}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _count(value: Any) -> int:
+    return len(value) if isinstance(value, (list, dict)) else (0 if value in (None, "", False) else 1)
+
+
+def import_alchemist_session(data: bytes) -> tuple[Session, list[str]]:
+    """(a new session, what could not be mapped in words); raises SessionFileError naming the part at fault."""
+    tree = parse_alchemist_session(data)
+    try:
+        return _import(tree)
+    except SessionFileError:
+        raise
+    except AlchemistError as error:
+        raise SessionFileError(f"The ALchemist session could not be imported: {error.message}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, ArithmeticError):
+        raise SessionFileError("The ALchemist session could not be imported: a part of it has an unexpected form.") from None
+
+
+def _import(tree: dict) -> tuple[Session, list[str]]:
+    notes: list[str] = []
+    if "search_space" not in tree or "experiments" not in tree:
+        raise SessionFileError("This JSON file is not an ALchemist session: it has no search_space or no experiments.")
+    _check_version(tree.get("version"), notes)
+
+    # -- metadata --------------------------------------------------------------------------
+    metadata = tree.get("metadata") if isinstance(tree.get("metadata"), dict) else {}
+    if "metadata" in tree and not isinstance(tree.get("metadata"), dict):
+        notes.append("The metadata part is not an object and was not read.")
+    name = metadata.get("name")
+    try:
+        session = Session.new(clean_session_name(name) if name is not None else DEFAULT_NAME)
+    except VariableError as error:
+        session = Session.new()
+        notes.append(f"Session name {_short(name)!r} could not be used ({error.message}); the session is called '{DEFAULT_NAME}'.")
+    for key in ("description", "author"):
+        if isinstance(metadata.get(key), str) and metadata[key].strip():
+            notes.append(f"Metadata '{key}' was not imported: {_short(metadata[key])!r}.")
+    if metadata.get("tags"):
+        notes.append(f"Metadata 'tags' were not imported: {_short(metadata['tags'])}.")
+    if metadata.get("created_at") or metadata.get("last_modified"):
+        notes.append(
+            f"ALchemist's timestamps (created {_short(metadata.get('created_at'), 32)}) carry no time zone and were not "
+            "imported; the new session's times are the time of this import (UTC)."
+        )
+    extra_metadata = sorted(set(metadata) - {"session_id", "name", "created_at", "last_modified", "description", "author", "tags"})
+    if extra_metadata:
+        notes.append("Metadata fields not imported: " + ", ".join(_short(k, 30) for k in extra_metadata) + ".")
+
+    # -- variables -------------------------------------------------------------------------
+    space = tree.get("search_space")
+    if not isinstance(space, dict) or not isinstance(space.get("variables"), list) or not space["variables"]:
+        raise SessionFileError("The search_space of the ALchemist session lists no variables.")
+    variables = []
+    for position, entry in enumerate(space["variables"], start=1):
+        try:
+            variable = _variable_from_entry(entry)
+            check_unique_names([*variables, variable])
+        except VariableError as error:
+            label = entry.get("name") if isinstance(entry, dict) else None
+            notes.append(f"Variable {position} ({_short(label, 40)!r}) of the search space was not imported: {error.message}")
+            continue
+        variables.append(variable)
+        if isinstance(entry, dict):
+            extra = sorted(set(entry) - {"name", "type", "min", "max", "values", "allowed_values", "unit", "description", "levels", "low", "high", "kind"})
+            if extra:
+                notes.append(f"Variable '{variable.name}': field(s) {', '.join(_short(k, 30) for k in extra)} not imported.")
+    if not variables:
+        raise SessionFileError("None of the variables in the ALchemist session's search_space could be imported.")
+    for key in ("derived_variables", "constraints"):
+        if _count(space.get(key)):
+            notes.append(f"{_count(space[key])} {key.replace('_', ' ')} of the search space not imported (this app has none).")
+    extra = sorted(set(space) - {"variables", "derived_variables", "constraints"})
+    if extra:
+        notes.append("Search-space fields not imported: " + ", ".join(_short(k, 30) for k in extra) + ".")
+
+    # -- experiments -----------------------------------------------------------------------
+    experiments = tree.get("experiments")
+    if not isinstance(experiments, dict) or not isinstance(experiments.get("data", []), list):
+        raise SessionFileError("The experiments part of the ALchemist session is not in the expected form.")
+    records = experiments.get("data", [])
+    if len(records) > MAX_ROWS:
+        raise SessionFileError(f"The ALchemist session has {len(records):,} experiments; at most {MAX_ROWS:,} can be imported.")
+    targets = experiments.get("target_columns") or ["Output"]
+    if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets):
+        raise SessionFileError("The experiments' target_columns in the ALchemist session are not a list of names.")
+    target = targets[0]
+    if len(targets) > 1:
+        notes.append(
+            f"This app models one result: '{target}' was imported; the result column(s) "
+            + ", ".join(f"'{_short(t, 40)}'" for t in targets[1:]) + " were not (their values are not in the table)."
+        )
+    for variable in variables:
+        session.add_variable(variable)
+    rows = _records(records, "experiment", notes)
+    if rows:
+        frame = pd.DataFrame(rows)
+        if target not in frame.columns:
+            frame[target] = None
+            notes.append(f"No experiment has a value for the result '{target}'; all are pending.")
+        missing = [v.name for v in variables if v.name not in frame.columns]
+        for name in missing:
+            frame[name] = None
+            notes.append(f"No experiment has a value for '{name}'; the cells are empty and marked.")
+        report = session.add_experiments(frame, target=target)
+        ignored = [c for c in report.ignored_columns if c not in targets[1:]]
+        if ignored:
+            notes.append("Experiment column(s) not imported: " + ", ".join(f"'{_short(c, 40)}'" for c in ignored) + ".")
+        if report.invalid_rows:
+            notes.append(f"{report.invalid_rows} experiment(s) do not fit the variables; they were kept and are marked in the Status column.")
+    n_total = experiments.get("n_total")
+    if isinstance(n_total, int) and n_total != len(records):
+        notes.append(f"The file says it has {n_total} experiments but holds {len(records)}; all {len(records)} held were imported.")
+
+    staged = tree.get("staged_experiments")
+    if staged:
+        staged_rows = _records(staged if isinstance(staged, list) else [staged], "staged experiment", notes)
+        if staged_rows:
+            frame = pd.DataFrame(staged_rows)
+            known = [v.name for v in variables]
+            if all(name in frame.columns for name in known):
+                session.add_pending(frame[known], "staged in ALchemist")
+                extra = [c for c in frame.columns if c not in known]
+                notes.append(f"{len(frame)} staged experiment(s) were imported as pending rows (no result yet).")
+                if extra:
+                    notes.append("Staged-experiment column(s) not imported: " + ", ".join(f"'{_short(c, 40)}'" for c in extra) + ".")
+            else:
+                notes.append(f"{len(frame)} staged experiment(s) were not imported: they do not give every variable.")
+
+    # -- model and the rest ----------------------------------------------------------------
+    _model(tree.get("model_config"), tree.get("config"), session, notes)
+    audit = tree.get("audit_log")
+    if isinstance(audit, dict) and _count(audit.get("entries")):
+        notes.append(f"{_count(audit['entries'])} audit-log entries were not imported.")
+    if isinstance(audit, dict) and audit.get("experiment_data") not in (None, records):
+        notes.append("The audit log's copy of the experiment data differs from the experiments; the experiments were imported.")
+    for key, words in (
+        ("outcome_constraints", "outcome constraint(s)"),
+        ("objective_metadata", "objective setting(s)"),
+        ("last_suggestions", "last suggestion(s)"),
+        ("provenance", "provenance record(s)"),
+    ):
+        if _count(tree.get(key)):
+            notes.append(f"{_count(tree[key])} {words} not imported.")
+    control = tree.get("control")
+    if isinstance(control, dict) and any(control.get(k) for k in ("requested_at", "requested_by", "reported_at", "reported_by", "detail")):
+        notes.append("The remote-control state of the ALchemist session was not imported.")
+    unknown = sorted(set(tree) - _KNOWN_KEYS)
+    if unknown:
+        notes.append("Parts of the file this import does not know, not imported: " + ", ".join(_short(k, 30) for k in unknown) + ".")
+    return session, notes
+
+
+def _check_version(version: Any, notes: list[str]) -> None:
+    if version is None:
+        notes.append("The file states no ALchemist session version; it was read as version 1.x.")
+        return
+    match = re.fullmatch(r"(\d{1,4})(?:\.\d{1,4}){0,2}", str(version).strip()) if isinstance(version, (str, int)) else None
+    if not match:
+        raise SessionFileError(f"The ALchemist session's version {_short(version, 20)!r} is not a version number.")
+    if int(match.group(1)) != SUPPORTED_MAJOR:
+        raise SessionFileError(
+            f"The ALchemist session has format version {_short(version, 20)}; this import reads version "
+            f"{SUPPORTED_MAJOR}.x. Save it from an ALchemist that writes {SUPPORTED_MAJOR}.x, or ask for an update."
+        )
+
+
+def _records(records: list, what: str, notes: list[str]) -> list[dict]:
+    rows: list[dict] = []
+    for position, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            notes.append(f"{what.capitalize()} {position} is not a record ({type(record).__name__}) and could not be imported.")
+            continue
+        rows.append({str(k): _cell(v) for k, v in record.items()})
+    return rows
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # a list or an object in a cell: kept as text, so it is seen and marked
+
+
+def _model(model_config: Any, config: Any, session: Session, notes: list[str]) -> None:
+    seed = config.get("random_state") if isinstance(config, dict) else None
+    settings = session.model_settings
+    if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32:
+        settings = ModelSettings(kernel=settings.kernel, n_restarts=settings.n_restarts, seed=seed, warp_outputs=settings.warp_outputs)
+    if isinstance(config, dict):
+        rest = {k: v for k, v in config.items() if k != "random_state"}
+        if rest:
+            notes.append("ALchemist settings not imported: " + ", ".join(f"{_short(k, 30)}={_short(v, 20)}" for k, v in rest.items()) + ".")
+    if isinstance(model_config, dict) and model_config:
+        kernel_name = str(model_config.get("kernel", "")).strip()
+        nu = _matern_nu(model_config)
+        key = None
+        if kernel_name.lower() == "matern":
+            key = {1.5: "matern32", 2.5: "matern52"}.get(nu)
+        else:
+            key = _KERNELS.get(kernel_name.lower())
+        if key:
+            settings = ModelSettings(kernel=key, n_restarts=settings.n_restarts, seed=settings.seed, warp_outputs=settings.warp_outputs)
+        else:
+            notes.append(f"ALchemist's kernel {_short(kernel_name, 30)!r}{f' (nu={nu})' if nu else ''} has no match here; the default kernel is used.")
+        backend = _short(model_config.get("backend", "?"), 20)
+        notes.append(
+            f"The trained model ({backend}, {_short(kernel_name, 20) or 'kernel not given'}) was not imported: its fitted "
+            "hyperparameters and metrics are ALchemist's own. Train a model here on the Model page."
+        )
+    session.model_settings = settings
+
+
+def _matern_nu(model_config: dict) -> float | None:
+    for part in ("hyperparameters", "kernel_params"):
+        params = model_config.get(part)
+        if isinstance(params, dict):
+            nu = params.get("k2__nu", params.get("nu"))
+            if isinstance(nu, (int, float)) and not isinstance(nu, bool) and math.isfinite(nu):
+                return float(nu)
+    return None
