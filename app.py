@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from alchemist.errors import AlchemistError
+from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
-from alchemist.userfiles import MAX_SESSION_FILE_BYTES
+from alchemist.userfiles import MAX_UPLOAD_BYTES, looks_like_alchemist_nrel
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 
@@ -31,18 +31,51 @@ def load_uploaded_session() -> None:
     if upload is None:
         return
     # st.file_uploader's type= checks only the name: the size and the content are checked here.
-    if upload.size > MAX_SESSION_FILE_BYTES:
+    if upload.size > MAX_UPLOAD_BYTES:
         st.session_state["load_error"] = (
             f"'{upload.name}' is {upload.size / 1e6:.1f} MB; session files can be at most "
-            f"{MAX_SESSION_FILE_BYTES / 1e6:.0f} MB."
+            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB."
         )
         return
+    open_file(upload.name, upload.getvalue(), allow_foreign=False)
+
+
+def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
+    """Open an uploaded session file as a new session; a file from elsewhere waits for the user's word."""
+    store = ui.get_store()
     try:
-        session = ui.get_store().load_file(upload.getvalue())
-    except AlchemistError as error:
-        st.session_state["load_error"] = f"'{upload.name}' could not be loaded: {error.message}"
+        if looks_like_alchemist_nrel(data):
+            session, notes = store.import_alchemist_session(data)
+            origin = "NREL ALchemist"
+        else:
+            loaded = store.read_file(data, name, allow_foreign=allow_foreign)
+            session, notes, origin = loaded.session, loaded.notes, loaded.origin
+    except ForeignFileError as foreign:
+        st.session_state["foreign_file"] = (name, data, foreign.message)
         return
-    start(session, f"Loaded '{session.name}' as a new session ({session.short_id}).")
+    except AlchemistError as error:
+        st.session_state["load_error"] = f"'{name}' could not be loaded: {error.message}"
+        return
+    st.session_state["load_notes"] = notes
+    source = " from an NREL ALchemist file" if origin == "NREL ALchemist" else ""
+    start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).")
+
+
+def foreign_file_prompt() -> None:
+    """Ask before reading a file this installation did not sign; it is then read in a limited process."""
+    name, data, message = st.session_state["foreign_file"]
+    with st.container(border=True):
+        st.warning(f"**{name}**: {message}")
+        load_col, cancel_col, _ = st.columns([1.3, 1, 3])
+        if load_col.button("Load anyway", type="primary", key="load_foreign"):
+            del st.session_state["foreign_file"]
+            with st.spinner("Reading the file in a separate, limited process…"):
+                open_file(name, data, allow_foreign=True)
+            st.rerun()
+        if cancel_col.button("Cancel", key="cancel_foreign"):
+            del st.session_state["foreign_file"]
+            st.toast("Nothing was loaded.", icon="↩️")
+            st.rerun()
 
 
 def welcome() -> None:
@@ -55,6 +88,8 @@ def welcome() -> None:
     if error:
         st.error(error)
         st.toast("The session file could not be loaded. Nothing was changed.", icon="❌")
+    if "foreign_file" in st.session_state:
+        foreign_file_prompt()
     new_col, load_col = st.columns(2, gap="large")
     with new_col:
         st.subheader("New Session")
@@ -72,11 +107,12 @@ def welcome() -> None:
     with load_col:
         st.subheader("Load Session")
         st.file_uploader(
-            "Session file (.pkl) saved with Save Session",
-            type=["pkl"],
+            "Session file (.pkl or .json) saved with Save Session, or an NREL ALchemist session (.json)",
+            type=["pkl", "json"],
             key="load_session_file",
             on_change=load_uploaded_session,
-            help=f"At most {MAX_SESSION_FILE_BYTES // 1_000_000} MB. The file is loaded under a new session id.",
+            help=f"At most {MAX_UPLOAD_BYTES // 1_000_000} MB. The file is loaded under a new session id; "
+            "files saved by another installation are read only after you confirm.",
         )
 
 
@@ -99,7 +135,7 @@ def header(session: Session) -> None:
     store = ui.get_store()
     counts = session.counts()
     status = session.model_status()
-    name_col, facts_col, save_col, close_col = st.columns([3, 5, 1.7, 1.5], vertical_alignment="bottom")
+    name_col, facts_col, save_col, json_col, close_col = st.columns([3, 5, 1.7, 1.6, 1.5], vertical_alignment="bottom")
     with name_col:
         if st.session_state.get("session_name_for") != session.id:
             st.session_state["session_name"] = session.name
@@ -120,10 +156,27 @@ def header(session: Session) -> None:
             on_click="ignore",
             key="save_session",
         )
+    with json_col:
+        st.download_button(
+            "Save as JSON",
+            data=lambda: store.export(session, fmt="json"),
+            file_name=f"alchemist_session_{session.short_id}.json",
+            mime="application/json",
+            on_click="ignore",
+            key="save_session_json",
+            help="A readable file with exactly the same content, for other installations and version control.",
+        )
     with close_col:
         if st.button("Close Session", key="close_session"):
             ui.close_session()
             st.rerun()
+    notes = st.session_state.get("load_notes")
+    if notes:
+        with st.expander(f"ℹ️ {len(notes)} note(s) about the file just loaded", expanded=True):
+            st.markdown("\n".join(f"- {note}" for note in notes))
+            if st.button("Dismiss", key="dismiss_notes"):
+                del st.session_state["load_notes"]
+                st.rerun()
     st.divider()
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 from alchemist.errors import AlchemistError
 from alchemist.persistence import DEFAULT_TTL, SessionStore, start_sweeper
 from alchemist.session import Session, is_session_id
+from alchemist.signing import KeyRing
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +55,35 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ALCHEMIST_CACHE_DIR", PROJECT_DIR / "cache"))
 
 
+def configured_keys() -> KeyRing | None:
+    """Signing keys from secrets (`[session_keys]`, newest by `session_keys_newest` or the greatest id).
+
+    On a shared deployment the disk is wiped on redeploy, so the key must live in secrets;
+    without them the store generates a local key in the cache folder.
+    """
+    mapping = _secret("session_keys")
+    if not mapping:
+        return None
+    newest = _secret("session_keys_newest")
+    try:
+        return KeyRing.from_mapping(dict(mapping), newest=str(newest) if newest else None)
+    except (ValueError, TypeError) as error:
+        log.error("Ignoring [session_keys] in secrets: %s", error)
+        return None
+
+
 @st.cache_resource(show_spinner=False)
-def _store(root: str, ttl_seconds: float) -> SessionStore:
-    store = SessionStore(root, timedelta(seconds=ttl_seconds))
+def _store(root: str, ttl_seconds: float, _keys: KeyRing | None, key_ids: tuple[str, ...]) -> SessionStore:
+    # key_ids (not the keys) are part of the cache key, so a changed key ring makes a new store.
+    store = SessionStore(root, timedelta(seconds=ttl_seconds), keys=_keys)
     start_sweeper(store)
     return store
 
 
 def get_store() -> SessionStore:
     """One store per folder and process, shared by all users: it holds files, never anyone's open session."""
-    return _store(str(cache_dir()), configured_ttl().total_seconds())
+    keys = configured_keys()
+    return _store(str(cache_dir()), configured_ttl().total_seconds(), keys, keys.key_ids if keys else ())
 
 
 def current_session() -> Session | None:

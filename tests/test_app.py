@@ -56,7 +56,7 @@ def test_welcome_offers_new_load_and_example(cache: Path) -> None:
     at = start_app()
     assert "ALchemist" in at.title[0].value
     assert {"New Session", "Open example"} <= {b.label for b in at.button}
-    assert at.file_uploader[0].label.startswith("Session file (.pkl)")
+    assert at.file_uploader[0].label.startswith("Session file (.pkl or .json)")
     assert not at.query_params.get("session")
 
 
@@ -216,20 +216,60 @@ def test_train_model_shows_status_and_hyperparameters(cache: Path) -> None:
     assert np.array_equal(restored.model.predict(X)[0], session.model.predict(X)[0])
 
 
-def test_load_session_file_through_the_uploader(cache: Path, tmp_path: Path) -> None:
-    original = catalyst_example()
-    original.train()
-    data = SessionStore(tmp_path / "elsewhere").export(original)
-    at = start_app()
-    at.file_uploader(key="load_session_file").set_value((f"alchemist_session_{original.short_id}.pkl", data, "application/octet-stream")).run()
+def upload_session_file(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="load_session_file").set_value((name, data, "application/octet-stream")).run()
     assert not at.exception, [e.message for e in at.exception]
-    session = at.session_state["session"]
+    return at
+
+
+def assert_same_campaign(session, original) -> None:
     assert session.id != original.id and session.name == original.name
     assert session.variables == original.variables
-    assert "**4** variables" in header(at) and "Trained on 22 experiments" in header(at)
-    assert any("Loaded 'Catalyst screening (example)' as a new session" in t.value for t in at.toast)
     X, _, _ = original.training_data()
     assert np.array_equal(session.model.predict(X)[1], original.model.predict(X)[1])
+
+
+def test_own_session_file_loads_at_once(cache: Path) -> None:
+    original = catalyst_example()
+    original.train()
+    data = SessionStore(cache).export(original)  # signed with this installation's key
+    at = upload_session_file(start_app(), f"alchemist_session_{original.short_id}.pkl", data)
+    assert_same_campaign(at.session_state["session"], original)
+    assert "**4** variables" in header(at) and "Trained on 22 experiments" in header(at)
+    assert any("Loaded 'Catalyst screening (example)' as a new session" in t.value for t in at.toast)
+
+
+def test_session_file_from_another_installation_asks_first(cache: Path, tmp_path: Path) -> None:
+    original = catalyst_example()
+    original.train()
+    data = SessionStore(tmp_path / "elsewhere").export(original)  # another installation's key
+    at = upload_session_file(start_app(), "colleague.pkl", data)
+    assert "signed by another installation" in texts(at.warning)
+    assert "session" not in at.session_state
+    button(at, "Cancel").click().run()
+    assert "session" not in at.session_state and not at.warning
+
+    at = upload_session_file(start_app(), "colleague.pkl", data)
+    button(at, "Load anyway").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert_same_campaign(at.session_state["session"], original)
+
+
+def test_json_session_file_loads(cache: Path, tmp_path: Path) -> None:
+    original = catalyst_example()
+    original.train()
+    data = SessionStore(tmp_path / "elsewhere").export(original, fmt="json")
+    at = upload_session_file(start_app(), f"alchemist_session_{original.short_id}.json", data)
+    assert_same_campaign(at.session_state["session"], original)
+
+
+def test_nrel_alchemist_session_is_imported_with_notes(cache: Path) -> None:
+    example = Path(__file__).parent / "golden" / "alchemist_nrel_0.4.0_reaction_campaign.json"
+    at = upload_session_file(start_app(), example.name, example.read_bytes())
+    session = at.session_state["session"]
+    assert len(session.experiments) == 12 and len(session.variables) == 4
+    assert any("from an NREL ALchemist file" in t.value for t in at.toast)
+    assert any("note(s) about the file just loaded" in e.label for e in at.expander)
 
 
 @pytest.mark.parametrize(
@@ -242,8 +282,9 @@ def test_load_session_file_through_the_uploader(cache: Path, tmp_path: Path) -> 
     ],
 )
 def test_bad_session_file_gives_an_error_and_changes_nothing(cache: Path, content: bytes, reason: str) -> None:
-    at = start_app()
-    at.file_uploader(key="load_session_file").set_value(("alchemist_session_bad.pkl", content, "application/octet-stream")).run()
+    at = upload_session_file(start_app(), "alchemist_session_bad.pkl", content)
+    if any(b.label == "Load anyway" for b in at.button):  # an unsigned file: the user insists
+        button(at, "Load anyway").click().run()
     assert not at.exception
     assert reason in texts(at.error)
     assert any("could not be loaded" in t.value for t in at.toast)
