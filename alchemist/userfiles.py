@@ -76,6 +76,7 @@ _LZMA_MEMLIMIT = 128 * 1024 * 1024
 CHILD_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 CHILD_CPU_SECONDS = 60
 CHILD_TIMEOUT_SECONDS = 90.0
+_MAX_CHILD_ANSWER_BYTES = 2 * MAX_UNPACKED_BYTES  # bytes come back as base64 (4/3), numbers as text
 
 _PICKLE_PROTOCOL = 5
 # Opcodes that only build builtin values. Anything else (globals, REDUCE, BUILD, NEWOBJ,
@@ -542,6 +543,8 @@ def decode_session_file_in_child(
         else:
             why = f"the reader stopped with code {code}"
         raise SessionFileError(f"The file was not opened: {why}. The session data are damaged or harmful.")
+    if len(finished.stdout) > _MAX_CHILD_ANSWER_BYTES:
+        raise SessionFileError("The file was not opened: its session data describe far more than a session holds.")
     answer = parse_json_bytes(finished.stdout, "answer of the safe reader") if finished.stdout else None
     if not isinstance(answer, dict) or not (("error" in answer) ^ ("envelope" in answer)):
         raise SessionFileError("The file was not opened: the safe reader gave no usable answer.")

@@ -474,3 +474,15 @@ def test_alchemist_files_that_cannot_be_imported(change, fragment):
 def test_load_session_points_alchemist_files_to_the_import(store):
     with pytest.raises(SessionFileError, match="Import ALchemist session"):
         store.load_file(alchemist_bytes(), "campaign.json")
+
+
+def test_a_cache_file_not_signed_by_the_store_is_set_aside(tmp_path, golden):
+    store = SessionStore(tmp_path / "cache", ttl=DAY)
+    other = SessionStore(tmp_path / "other", ttl=DAY)
+    other.save(golden)
+    planted = (other.sessions_dir / f"{golden.id}.pkl").read_bytes()
+    (store.sessions_dir / f"{golden.id}.pkl").write_bytes(planted)
+    with pytest.raises(SessionFileError, match="set aside .*another installation"):
+        store.get(golden.id)
+    assert [p.read_bytes() for p in store.quarantine_dir.iterdir()] == [planted]
+    assert store.get(golden.id) is None

@@ -1,0 +1,136 @@
+"""Save and load times and file sizes of a large session in every file form.
+
+    .venv/bin/python -m benchmarks.session_files [--rows 100000] [--variables 20] [--repeats 3]
+
+Builds a session of 100,000 experiments x 20 variables (16 continuous, 3 integer, 1
+categorical; result, noise, iteration and a note per row; a few gaps and invalid cells; no
+trained model), then for each form prints the median of a few runs:
+
+  save   store.export(session, fmt, compression) and writing the bytes to a file (with fsync)
+  load   reading the file and store.read_file(bytes): header, signature, unpacking, the
+         restricted decoder, migration and Session.from_state (our own file: in process)
+  size   of the file
+  of which file: the part of the load that reads the file itself (up to checked plain data)
+
+and, for a foreign file, the load through the limited child process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alchemist.persistence import SessionStore
+from alchemist.session import Session
+from alchemist.userfiles import decode_session_file, decode_session_json
+from alchemist.variables import CategoricalVariable, ContinuousVariable, IntegerVariable
+
+
+def build_session(n_rows: int, n_variables: int, seed: int = 0) -> Session:
+    rng = np.random.default_rng(seed)
+    session = Session.new(f"Benchmark: {n_rows} experiments x {n_variables} variables")
+    n_integer, n_categorical = 3, 1
+    n_continuous = n_variables - n_integer - n_categorical
+    data: dict[str, object] = {}
+    for i in range(n_continuous):
+        session.add_variable(ContinuousVariable(f"x{i}", unit="a.u.", description=f"continuous factor {i}", low=0, high=100))
+        data[f"x{i}"] = rng.uniform(0, 100, n_rows)
+    for i in range(n_integer):
+        session.add_variable(IntegerVariable(f"n{i}", unit="count", low=1, high=50))
+        data[f"n{i}"] = rng.integers(1, 51, n_rows)
+    session.add_variable(CategoricalVariable("Catalyst", levels=("Pt", "Pd", "Rh", "Ru", "Ni")))
+    data["Catalyst"] = rng.choice(["Pt", "Pd", "Rh", "Ru", "Ni"], n_rows)
+    data["Yield"] = rng.normal(50, 10, n_rows)
+    data["Noise"] = np.full(n_rows, 0.5)
+    data["Iteration"] = np.repeat(np.arange(n_rows // 10 + 1), 10)[:n_rows]
+    data["Note"] = np.where(rng.random(n_rows) < 0.2, "repeat of the previous run", "")
+    frame = pd.DataFrame(data)
+    frame = frame.astype({"x0": object, "Yield": object})
+    frame.loc[frame.index[::97], "Yield"] = None
+    frame.loc[frame.index[::499], "x0"] = "n/a"
+    session.add_experiments(frame, target="Yield")
+    assert len(session.experiments) == n_rows
+    return session
+
+
+def median_seconds(action, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--variables", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    start = time.perf_counter()
+    session = build_session(args.rows, args.variables)
+    print(f"Built a session of {args.rows:,} experiments x {len(session.variables)} variables in {time.perf_counter() - start:.1f} s")
+
+    forms = [("pkl", "none", ".pkl uncompressed"), ("pkl", "zlib", ".pkl zlib (auto)"), ("pkl", "lzma", ".pkl lzma"), ("json", None, ".json")]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        store = SessionStore(Path(folder) / "cache", ttl=timedelta(days=7))
+        for fmt, compression, label in forms:
+            path = Path(folder) / f"session.{fmt}"
+            holder: list[bytes] = []
+
+            def save() -> None:
+                data = store.export(session, fmt, compression) if compression else store.export(session, fmt)
+                write(path, data)
+                holder.append(data)
+
+            save_s = median_seconds(save, args.repeats)
+            loaded: list[Session] = []
+            load_s = median_seconds(lambda: loaded.append(store.load_file(path.read_bytes(), path.name)), args.repeats)
+            again = loaded[-1]
+            pd.testing.assert_frame_equal(again.experiments.frame, session.experiments.frame)
+            data = path.read_bytes()
+            decode = decode_session_json if fmt == "json" else decode_session_file
+            decode_s = median_seconds(lambda: decode(data), args.repeats)
+            rows.append((label, save_s, load_s, decode_s, path.stat().st_size))
+        # A file from another installation: decoded in the limited child process, checked again here.
+        other = SessionStore(Path(folder) / "other", ttl=timedelta(days=7))
+        foreign = other.export(session)
+        foreign_s = median_seconds(lambda: store.load_file(foreign, allow_foreign=True), args.repeats)
+        # The cache: store.save (signed, auto compression, atomic write + fsync) and store.get.
+        cache_save = median_seconds(lambda: store.save(session), args.repeats)
+        cache_get = median_seconds(lambda: store.get(session.id), args.repeats)
+        cache_size = (store.sessions_dir / f"{session.id}.pkl").stat().st_size
+
+    print(f"\nMedian of {args.repeats} runs, {args.rows:,} rows x {args.variables} variables:")
+    print(f"  {'form':<22} {'save s':>8} {'load s':>8} {'of which file':>14} {'size MB':>9}")
+    for label, save_s, load_s, decode_s, size in rows:
+        print(f"  {label:<22} {save_s:8.2f} {load_s:8.2f} {decode_s:14.2f} {size / 1e6:9.2f}")
+    print(f"  {'.pkl foreign (child)':<22} {'':>8} {foreign_s:8.2f} {'':>14} {len(foreign) / 1e6:9.2f}")
+    print(f"  {'cache save / get':<22} {cache_save:8.2f} {cache_get:8.2f} {'':>14} {cache_size / 1e6:9.2f}")
+    print("  (load = file -> Session; 'of which file' = header, signature, unpacking and the restricted decoder or")
+    print("   strict JSON parse, up to the checked plain data; the rest is Session.from_state rebuilding the table)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
