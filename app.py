@@ -66,7 +66,7 @@ def foreign_file_prompt() -> None:
     name, data, message = st.session_state["foreign_file"]
     with st.container(border=True):
         st.warning(f"**{name}**: {message}")
-        load_col, cancel_col, _ = st.columns([1.3, 1, 3])
+        load_col, cancel_col, _ = st.columns([1, 1, 5])
         if load_col.button("Load anyway", type="primary", key="load_foreign"):
             del st.session_state["foreign_file"]
             with st.spinner("Reading the file in a separate, limited process…"):

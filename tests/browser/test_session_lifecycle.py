@@ -131,6 +131,11 @@ def test_a_bad_file_is_refused_and_changes_nothing(page: Page, server: Streamlit
     page.goto(server.url)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
     wait_idle(page)
+    # Unsigned: the app names it and asks before reading it at all.
+    expect(page.get_by_text(re.compile("This session file is unsigned"))).to_be_visible()
+    screenshot(page, "load-foreign-prompt")
+    page.get_by_role("button", name="Load anyway").click()
+    wait_idle(page)
     expect(page.get_by_text(re.compile("could not be loaded")).first).to_be_visible()
     expect(page.get_by_role("heading", name="Load Session")).to_be_visible()
     assert "session=" not in page.url
