@@ -486,3 +486,35 @@ def test_a_cache_file_not_signed_by_the_store_is_set_aside(tmp_path, golden):
         store.get(golden.id)
     assert [p.read_bytes() for p in store.quarantine_dir.iterdir()] == [planted]
     assert store.get(golden.id) is None
+
+
+def test_the_child_decoder_is_limited_in_cpu_time(golden):
+    # Three million small numbers: seconds of decoding, more than the one CPU second allowed here.
+    envelope = envelope_for(golden, utc_now(), DAY)
+    envelope["session"]["padding"] = list(range(3_000_000))
+    data = encode_session_file(envelope, compression="none")
+    with pytest.raises(SessionFileError, match="computing time"):
+        decode_session_file_in_child(data, cpu_seconds=1)
+
+
+def _key_id_of(folder: str, connection) -> None:
+    connection.send(KeyRing.local(folder).newest)
+
+
+def test_processes_starting_at_once_agree_on_one_local_key(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for _ in range(6):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_key_id_of, args=(str(tmp_path / "cache"), send))
+        processes.append(process)
+        pipes.append(receive)
+    for process in processes:
+        process.start()
+    ids = {pipe.recv() for pipe in pipes}
+    for process in processes:
+        process.join(10)
+    assert len(ids) == 1 and ids == {KeyRing.local(tmp_path / "cache").newest}
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [LOCAL_KEY_FILE]
