@@ -319,3 +319,44 @@ def test_discrete_variable_checks_in_table():
     table.import_frame(pd.DataFrame({"SAR": [80, "280", 81], "T": [0.5, 0.5, 0.5], "y": [1, 2, 3]}), variables, "y")
     assert table.statuses(variables)[:2] == [STATUS_OK, STATUS_OK]
     assert table.statuses(variables)[2] == "SAR: 81 is not one of 80, 280"
+
+
+def test_checks_of_all_numeric_columns_match_cell_by_cell_checks() -> None:
+    """Float columns are screened in bulk; what they report must equal checking every cell."""
+    from alchemist.experiments import ExperimentTable
+    from alchemist.variables import ContinuousVariable, DiscreteVariable, IntegerVariable
+
+    variables = [
+        ContinuousVariable("T", low=0, high=10),
+        IntegerVariable("n", low=1, high=5),
+        DiscreteVariable("d", values=(80, 280)),
+    ]
+    inf, nan = float("inf"), float("nan")
+    frame = pd.DataFrame(
+        {
+            "T": [1.0, 11.0, -inf, nan, 5.0, 10.0],
+            "n": [1.0, 2.5, 6.0, 3.0, nan, 5.0],
+            "d": [80.0, 81.0, 280.0, nan, 280.0, 80.0],
+            "Output": [0.1, inf, 0.3, 0.4, nan, 0.6],
+            "Noise": [0.0, -1.0, nan, 0.2, 0.1, inf],
+            "Iteration": [0.0, 1.5, -1.0, 2.0, nan, 3.0],
+        }
+    )
+    table = ExperimentTable(variables, "Output", frame)
+    assert all(table.frame[c].dtype == "float64" for c in frame.columns)
+    expected = []
+    for i in range(len(frame)):
+        row = [v.check(frame.loc[i, v.name]) for v in variables]
+        output, noise, iteration = frame.loc[i, "Output"], frame.loc[i, "Noise"], frame.loc[i, "Iteration"]
+        if output == inf:
+            row.append("Output: 'inf' is not a number")
+        if noise == inf:
+            row.append("Noise: 'inf' is not a number")
+        elif noise < 0:
+            row.append("Noise: must not be negative")
+        if iteration == iteration and (iteration < 0 or not float(iteration).is_integer()):
+            row.append(f"Iteration: '{iteration}' is not a whole number ≥ 0")
+        expected.append([m for m in row if m])
+    assert table.problems(variables) == expected
+    assert table.statuses(variables)[5] == "Noise: 'inf' is not a number"
+    assert table.statuses(variables)[4] == "n: missing value"
