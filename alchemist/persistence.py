@@ -106,7 +106,8 @@ def foreign_file_error(info: FileInfo) -> ForeignFileError:
             "it was changed after it was saved, or damaged." + trust,
             "mismatch", info.key_id,
         )
-    older = " (format version 1, from before files were signed)" if info.kind == "pkl-v1" else ""
+    # Any pickle without our header reads as version 1: it may be an old file of ours, or anything else.
+    older = " (the format from before files were signed, or not an ALchemist file at all)" if info.kind == "pkl-v1" else ""
     return ForeignFileError(
         f"This session file is unsigned{older}: nothing shows that it was saved by this installation." + trust,
         "unsigned", None,
