@@ -78,11 +78,11 @@ def run_alchemist(problem: Problem, seed: int, use_session: bool = True, exploit
         for variable in problem.variables:
             session.add_variable(variable)
         session.add_experiments(X.assign(**{OUTPUT: y}))
-    times = []
+    times, cpu_times = [], []
     n_steps = problem.budget - problem.n_initial
     for iteration in range(n_steps):
         acquisition = "exploit" if exploit and iteration >= n_steps - n_exploit(problem) else "ei"
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         if session is not None:
             session.train(settings)
             proposal = session.suggest(n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
@@ -90,13 +90,17 @@ def run_alchemist(problem: Problem, seed: int, use_session: bool = True, exploit
             model = GPModel(problem.variables, settings).fit(X, y)
             proposal = suggest(model, X, y, n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
         x_new = proposal[[v.name for v in problem.variables]].reset_index(drop=True)
         y_new = problem.function(x_new)
         if session is not None:
             session.add_experiments(x_new.assign(**{OUTPUT: y_new}))
         X = pd.concat([X, x_new], ignore_index=True)
         y = np.concatenate([y, y_new])
-    return {"y": y, "times": times, "api": "Session" if session is not None else "GPModel+suggest"}
+    return {
+        "y": y, "times": times, "cpu_times": cpu_times,
+        "api": "Session" if session is not None else "GPModel+suggest",
+    }
 
 
 # -- random search -------------------------------------------------------------------------------
@@ -104,7 +108,7 @@ def run_random(problem: Problem, seed: int) -> dict:
     X = initial_points(problem, seed)
     extra = initial_design(problem.variables, problem.budget - problem.n_initial, method="random", seed=10_000 + seed)
     X = pd.concat([X, extra], ignore_index=True)
-    return {"y": problem.function(X), "times": [0.0]}
+    return {"y": problem.function(X), "times": [0.0], "cpu_times": [0.0]}
 
 
 # -- scikit-optimize -----------------------------------------------------------------------------
@@ -125,22 +129,24 @@ def run_skopt(problem: Problem, seed: int) -> dict:
     def f(x):
         return float(problem.function(pd.DataFrame([x], columns=names))[0])
 
-    stamps = []
+    stamps, cpu_stamps = [], []
 
     def callback(_result):
         stamps.append(time.perf_counter())
+        cpu_stamps.append(time.process_time())
 
     x0 = [[row[n] if isinstance(row[n], str) else float(row[n]) for n in names] for _, row in X0.iterrows()]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = gp_minimize(
             f, dims, n_calls=problem.budget - problem.n_initial, n_initial_points=0,
             x0=x0, y0=[float(v) for v in y0], acq_func="EI", random_state=seed, callback=[callback],
         )
     times = np.diff([start] + stamps)
+    cpu_times = np.diff([cpu_start] + cpu_stamps)
     y = np.concatenate([y0, result.func_vals[len(y0):]])
-    return {"y": np.asarray(y, dtype=float), "times": list(times)}
+    return {"y": np.asarray(y, dtype=float), "times": list(times), "cpu_times": list(cpu_times)}
 
 
 def run_alchemist_ei(problem: Problem, seed: int) -> dict:
@@ -167,6 +173,7 @@ def run_one(task: tuple[str, str, int]) -> dict:
         "evaluations": len(y),
         "median_s_per_suggestion": float(np.median(out["times"])),
         "max_s_per_suggestion": float(np.max(out["times"])),
+        "median_cpu_s_per_suggestion": float(np.median(out["cpu_times"])),
         "wall_s": time.perf_counter() - started,
         "api": out.get("api", ""),
         "regret_trace": " ".join(f"{v - problem.optimum:.6g}" for v in best),
@@ -182,12 +189,15 @@ def time_large(n: int = 1000, d: int = 6, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.random((n, d)), columns=[v.name for v in problem.variables])
     y = problem.function(X) + 0.01 * rng.standard_normal(n)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     model = GPModel(problem.variables, ModelSettings(seed=seed)).fit(X, y)
     trained = time.perf_counter()
     suggest(model, X, y, n=1, acquisition="ei", goal="minimize", seed=seed)
     done = time.perf_counter()
-    return {"train_s": trained - start, "suggest_s": done - trained, "total_s": done - start}
+    return {
+        "train_s": trained - start, "suggest_s": done - trained, "total_s": done - start,
+        "cpu_s": time.process_time() - cpu_start,
+    }
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -202,6 +212,7 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
             "q25": np.quantile(regret, 0.25),
             "q75": np.quantile(regret, 0.75),
             "median s/suggestion": np.median(group["median_s_per_suggestion"]),
+            "median CPU s/suggestion": np.median(group["median_cpu_s_per_suggestion"]),
         })
     return pd.DataFrame(rows)
 
@@ -244,17 +255,21 @@ def main(argv: list[str] | None = None) -> None:
     table = summarise(results)
     order = {p: i for i, p in enumerate(PROBLEMS)}
     table = table.sort_values(["problem", "optimizer"], key=lambda c: c.map(order) if c.name == "problem" else c)
-    print("\nFinal simple regret: median [IQR], median seconds per suggestion (train + suggest)")
+    print(
+        "\nFinal simple regret: median [IQR]; median wall seconds per suggestion (train + suggest),"
+        " and CPU seconds (less sensitive to other load on the machine)"
+    )
     for _, row in table.iterrows():
         print(
             f"  {row['problem']:13s} {row['optimizer']:12s} {row['median regret']:.3g} "
-            f"[{row['q25']:.3g}, {row['q75']:.3g}]  {row['median s/suggestion']:.3f} s  ({row['seeds']} seeds)"
+            f"[{row['q25']:.3g}, {row['q75']:.3g}]  {row['median s/suggestion']:.3f} s, "
+            f"CPU {row['median CPU s/suggestion']:.3f} s  ({row['seeds']} seeds)"
         )
     if not args.no_large:
         large = time_large()
         print(
             f"\n1,000 experiments x 6 variables: train {large['train_s']:.2f} s + suggest "
-            f"{large['suggest_s']:.2f} s = {large['total_s']:.2f} s"
+            f"{large['suggest_s']:.2f} s = {large['total_s']:.2f} s (CPU {large['cpu_s']:.2f} s)"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.out or RESULTS / f"optimization-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
