@@ -601,10 +601,9 @@ class GPModel:
             model._set_posterior(theta, U, ys, diag)
         except ModelError as error:
             raise fail(str(error)) from None
-        # The weights are recomputed (bit-identically) rather than trusted; a mismatch means the
-        # file was edited or produced by something else.
-        if not np.allclose(model.posterior.weights, weights, rtol=1e-6, atol=1e-8 * max(1.0, float(np.max(np.abs(weights))))):
-            raise fail("its weights do not match its data")
+        # The weights are recomputed from the data (bit-identically on the same machine) rather
+        # than trusted or compared: with a near-singular covariance another machine's BLAS may
+        # legitimately differ in the last digits, and refusing such a file would help nobody.
         model.output = output
         model.y_train = y
         model.noise_train = noise
