@@ -135,28 +135,24 @@ def header(session: Session) -> None:
     store = ui.get_store()
     counts = session.counts()
     status = session.model_status()
-    name_col, facts_col, save_col, json_col, close_col = st.columns([3, 5, 1.7, 1.6, 1.5], vertical_alignment="bottom")
+    name_col, actions_col = st.columns([2, 3], vertical_alignment="bottom")
     with name_col:
         if st.session_state.get("session_name_for") != session.id:
             st.session_state["session_name"] = session.name
             st.session_state["session_name_for"] = session.id
         st.text_input("Session name", key="session_name", on_change=rename_session, args=(session,), max_chars=120)
-    with facts_col:
-        st.markdown(
-            f"**ID** `{session.short_id}` · {plural(counts['variables'], 'variable')} · "
-            f"{plural(counts['experiments'], 'experiment')} · **Model:** {status.text}"
-        )
-    with save_col:
+    with actions_col, st.container(horizontal=True, horizontal_alignment="right"):
         # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
         st.download_button(
-            "💾 Save Session",
+            "Save Session",
             data=lambda: store.export(session),
             file_name=f"alchemist_session_{session.short_id}.pkl",
             mime="application/octet-stream",
             on_click="ignore",
             key="save_session",
+            icon="💾",
+            type="primary",
         )
-    with json_col:
         st.download_button(
             "Save as JSON",
             data=lambda: store.export(session, fmt="json"),
@@ -166,10 +162,13 @@ def header(session: Session) -> None:
             key="save_session_json",
             help="A readable file with exactly the same content, for other installations and version control.",
         )
-    with close_col:
         if st.button("Close Session", key="close_session"):
             ui.close_session()
             st.rerun()
+    st.markdown(
+        f"**ID** `{session.short_id}` · {plural(counts['variables'], 'variable')} · "
+        f"{plural(counts['experiments'], 'experiment')} · **Model:** {status.text}"
+    )
     notes = st.session_state.get("load_notes")
     if notes:
         with st.expander(f"ℹ️ {len(notes)} note(s) about the file just loaded", expanded=True):
