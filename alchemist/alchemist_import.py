@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from alchemist.errors import AlchemistError, SessionFileError, VariableError
-from alchemist.experiments import ITERATION, NOISE, NOTE
 from alchemist.model import ModelSettings
 from alchemist.session import DEFAULT_NAME, Session, clean_session_name
 from alchemist.userfiles import _variable_from_entry, parse_alchemist_session

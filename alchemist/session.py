@@ -24,7 +24,7 @@ import pandas as pd
 
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
-from alchemist.experiments import DEFAULT_TARGET, ITERATION, NOTE, ExperimentTable, ImportReport
+from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport
 from alchemist.model import GPModel, ModelSettings
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state

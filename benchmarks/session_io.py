@@ -17,60 +17,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 
 from alchemist.persistence import SessionStore, envelope_for
 from alchemist.plain import utc_now
 from alchemist.session import Session
 from alchemist.userfiles import decode_session_file, encode_session_file
-from alchemist.variables import CategoricalVariable, ContinuousVariable, IntegerVariable
-
-
-def build_session(n_rows: int, seed: int = 0) -> Session:
-    rng = np.random.default_rng(seed)
-    session = Session.new(f"Benchmark: {n_rows} experiments x 10 variables")
-    variables = [
-        ContinuousVariable(f"x{i}", unit="a.u.", description=f"continuous factor {i}", low=0, high=100)
-        for i in range(6)
-    ]
-    variables += [IntegerVariable(f"n{i}", unit="count", low=1, high=50) for i in range(3)]
-    variables.append(CategoricalVariable("Catalyst", levels=("Pt", "Pd", "Rh", "Ru", "Ni")))
-    for variable in variables:
-        session.add_variable(variable)
-
-    data: dict[str, object] = {}
-    for i in range(6):
-        data[f"x{i}"] = rng.uniform(0, 100, n_rows)
-    for i in range(3):
-        data[f"n{i}"] = rng.integers(1, 51, n_rows)
-    data["Catalyst"] = rng.choice(["Pt", "Pd", "Rh", "Ru", "Ni"], n_rows)
-    data["Yield"] = rng.normal(50, 10, n_rows)
-    data["Iteration"] = np.repeat(np.arange(n_rows // 10 + 1), 10)[:n_rows]
-    data["Note"] = np.where(rng.random(n_rows) < 0.2, "repeat of the previous run", "")
-    frame = pd.DataFrame(data)
-    # A few gaps and invalid cells, as a real campaign has.
-    frame = frame.astype({"x0": object, "Yield": object})
-    frame.loc[frame.index[::97], "Yield"] = None
-    frame.loc[frame.index[::499], "x0"] = "n/a"
-    session.add_experiments(frame, target="Yield")
-    assert len(session.experiments) == n_rows
-    return session
-
-
-def median_seconds(action, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from benchmarks.campaign import build_session, median_seconds
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,7 +16,6 @@ proves with an unsafe loader (its controls); the rest are built here.
 
 from __future__ import annotations
 
-import io
 import json
 import lzma
 import multiprocessing
@@ -35,10 +34,9 @@ import dill
 import pytest
 
 from alchemist.errors import AlchemistError
-from alchemist.persistence import SessionStore, envelope_for
-from alchemist.plain import utc_now
+from alchemist.persistence import SessionStore
 from alchemist.signing import KeyRing
-from alchemist.userfiles import MAGIC, MAX_JSON_SESSION_FILE_BYTES, MAX_SESSION_FILE_BYTES, SESSION_FORMAT, encode_session_file
+from alchemist.userfiles import MAGIC, MAX_JSON_SESSION_FILE_BYTES, MAX_SESSION_FILE_BYTES, SESSION_FORMAT
 from tests.session_files_support import golden_session
 from tests.test_userfiles import PAYLOAD_NAMES, _payloads
 
@@ -241,8 +239,6 @@ def build_cases(marker_dir: Path, own_keys: KeyRing, valid_file: bytes, valid_js
     ]
 
     # -- 5. broken JSON ------------------------------------------------------------------------------
-    tree = json.loads(valid_json)
-
     def with_change(change) -> bytes:
         copy = json.loads(valid_json)
         change(copy)

@@ -35,7 +35,6 @@ from alchemist.userfiles import (
     encode_session_file,
     encode_session_json,
     inspect_session_file,
-    session_file_payload,
 )
 from tests.session_files_support import GOLDEN_DIR, GOLDEN_KEYS, golden_session, session_facts
 
