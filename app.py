@@ -137,9 +137,10 @@ def header(session: Session) -> None:
     status = session.model_status()
     name_col, actions_col = st.columns([2, 3], vertical_alignment="bottom")
     with name_col:
-        if st.session_state.get("session_name_for") != session.id:
+        # The box follows the session's name whenever it changes elsewhere (a load, another tab).
+        if st.session_state.get("session_name_for") != (session.id, session.name):
             st.session_state["session_name"] = session.name
-            st.session_state["session_name_for"] = session.id
+            st.session_state["session_name_for"] = (session.id, session.name)
         st.text_input("Session name", key="session_name", on_change=rename_session, args=(session,), max_chars=120)
     with actions_col, st.container(horizontal=True, horizontal_alignment="right"):
         # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.

@@ -86,11 +86,26 @@ def get_store() -> SessionStore:
     return _store(str(cache_dir()), configured_ttl().total_seconds(), keys, keys.key_ids if keys else ())
 
 
+VERSION_KEY = "session_version"
+
+
 def current_session() -> Session | None:
-    """The user's session: from this browser tab's state, or from the id in the URL after a reload or restart."""
+    """The user's session: from this browser tab's state, or from the id in the URL after a reload or restart.
+
+    When the stored file changed since this tab last read or wrote it (the same session open in
+    another tab, or a colleague with the link), the tab takes the stored session, so that it never
+    overwrites their changes with an older copy.
+    """
     session = st.session_state.get(SESSION_KEY)
     if session is not None:
-        return session
+        stored = get_store().version(session.id)
+        if stored is None or stored == st.session_state.get(VERSION_KEY):
+            return session
+        st.session_state.pop(SESSION_KEY)
+        fresh = _load(session.id)
+        if fresh is not None:
+            st.toast("This session was changed in another tab; showing the latest version.", icon="🔄")
+        return fresh
     session_id = st.query_params.get(QUERY_KEY)
     if not session_id:
         return None
@@ -98,8 +113,13 @@ def current_session() -> Session | None:
         st.query_params.clear()
         st.toast("The link does not name a valid session.", icon="⚠️")
         return None
+    return _load(session_id)
+
+
+def _load(session_id: str) -> Session | None:
+    store = get_store()
     try:
-        session = get_store().get(session_id)
+        session = store.get(session_id)
     except AlchemistError as error:
         st.query_params.clear()
         st.error(error.message)
@@ -109,6 +129,7 @@ def current_session() -> Session | None:
         st.toast("That session has expired or does not exist. Start a new one or load a saved file.", icon="⚠️")
         return None
     st.session_state[SESSION_KEY] = session
+    st.session_state[VERSION_KEY] = store.version(session_id)
     return session
 
 
@@ -119,6 +140,7 @@ def open_session(session: Session) -> None:
 
 def close_session() -> None:
     st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(VERSION_KEY, None)
     st.query_params.clear()
 
 
@@ -154,7 +176,9 @@ def require_variables(session: Session, why: str) -> None:
 
 def commit(session: Session) -> None:
     """Write the session to the store now: a change the user made must survive a reload or restart."""
-    get_store().save(session)
+    store = get_store()
+    store.save(session)
+    st.session_state[VERSION_KEY] = store.version(session.id)
 
 
 def run_action(action: Callable[[], object], success: str | None = None) -> bool:

@@ -209,6 +209,15 @@ class SessionStore:
             self._write(session, now)
         return session
 
+    def version(self, session_id: str) -> int | None:
+        """A token that changes whenever the stored file is rewritten (its modification time), or None."""
+        if not is_session_id(session_id):
+            return None
+        try:
+            return self._path(session_id).stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
     def delete(self, session_id: str) -> None:
         if is_session_id(session_id):
             self._remove(self._path(session_id))

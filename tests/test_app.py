@@ -301,6 +301,21 @@ def test_reload_and_restart_find_the_session_from_the_url(cache: Path) -> None:
     assert "**22** experiments" in header(again)
 
 
+def test_a_second_tab_never_overwrites_the_first_tabs_change(cache: Path) -> None:
+    first = open_example(start_app())
+    session_id = first.session_state["session"].id
+    second = start_app(session=session_id)  # the same link in another tab
+    first.text_input(key="session_name").set_value("Renamed in tab one").run()
+    second.run()  # any interaction in tab two
+    assert any("changed in another tab" in t.value for t in second.toast)
+    assert second.session_state["session"].name == "Renamed in tab one"
+    assert second.text_input(key="session_name").value == "Renamed in tab one"
+    add_variable(second, "add0", "continuous", "Pressure", unit="bar", low=1.0, high=10.0)
+    stored = SessionStore(cache).get(session_id)  # both changes are kept
+    assert stored.name == "Renamed in tab one"
+    assert "Pressure" in [v.name for v in stored.variables]
+
+
 def test_unknown_or_malformed_session_link_goes_to_welcome(cache: Path) -> None:
     at = start_app(session="0" * 32)
     assert "expired or does not exist" in " ".join(t.value for t in at.toast)
