@@ -113,7 +113,15 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
 
         blocked = np.vstack(taken[:1])
         near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
-        point = _maximize(score, encoder, rng, anchors, blocked, near)
+        try:
+            point = _maximize(score, encoder, rng, anchors, blocked, near)
+        except ModelError:
+            if not chosen:
+                raise
+            raise ModelError(
+                f"Only {len(chosen)} new, distinct combination(s) of the variables remain; "
+                "ask for fewer suggestions."
+            ) from None
         chosen.append(point)
         posterior = posterior.condition(point[None, :], posterior.predict(point[None, :])[0])
 
