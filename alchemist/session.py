@@ -324,7 +324,8 @@ class Session:
             acquisition=settings.acquisition,
             goal=settings.goal,
             beta=settings.beta,
-            seed=settings.seed,
+            # A new candidate set each round, yet the same answer for the same campaign and seed.
+            seed=settings.seed + len(y),
             exclude=self.pending_points(),
         )
         self.suggestion_settings = settings

@@ -16,7 +16,7 @@ X, y, _ = session.training_data()
 st.caption(f"A Gaussian process trained on the {len(y)} valid experiment(s) that have a result.")
 
 settings = session.model_settings
-kernel_col, restarts_col, seed_col = st.columns(3)
+kernel_col, restarts_col, seed_col, warp_col = st.columns([2, 1.3, 1.3, 1.6], vertical_alignment="bottom")
 kernel = kernel_col.selectbox(
     "Kernel", list(KERNELS), index=list(KERNELS).index(settings.kernel), format_func=KERNELS.get, key=f"model_kernel_{session.id}"
 )
@@ -24,11 +24,16 @@ restarts = restarts_col.number_input(
     "Optimiser restarts", min_value=0, max_value=50, value=settings.n_restarts, step=1, key=f"model_restarts_{session.id}"
 )
 seed = seed_col.number_input("Random seed", min_value=0, value=settings.seed, step=1, key=f"model_seed_{session.id}")
+warp = warp_col.checkbox(
+    "Transform skewed results", value=settings.warp_outputs, key=f"model_warp_{session.id}",
+    help="A power transform (Yeo-Johnson) of the results before fitting; helps when a few results are far larger "
+    "than the rest. It never changes which result is best.",
+)
 
 if st.button("Train model", type="primary", disabled=len(y) < 2):
     with st.spinner(f"Fitting a Gaussian process to {len(y)} experiments…"):
         ok = ui.run_action(
-            lambda: session.train(ModelSettings(kernel=kernel, n_restarts=int(restarts), seed=int(seed))),
+            lambda: session.train(ModelSettings(kernel=kernel, n_restarts=int(restarts), seed=int(seed), warp_outputs=warp)),
             f"Model trained on {len(y)} experiments.",
         )
     if ok:

@@ -54,6 +54,8 @@ beta = beta_col.number_input(
 batch = n_col.number_input("How many", min_value=1, max_value=MAX_BATCH, value=settings.batch_size, step=1, key=f"suggest_n_{session.id}")
 seed = seed_col.number_input("Seed", min_value=0, value=settings.seed, step=1, key=f"suggest_seed_{session.id}")
 
+st.caption("Tip: for the last few experiments of your budget, *Pure exploitation* picks the best predicted "
+           "conditions instead of exploring further.")
 if len(y) < 2:
     st.info("Suggestions need a model, and a model needs at least 2 experiments with a result. "
             "Start with an initial design above.")
