@@ -623,8 +623,11 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     frame = frame.drop(columns=unnamed)
     if frame.shape[1] == 0:
         raise FileFormatError("The file has no columns.")
-    # A fully empty row in a spreadsheet is layout, not an experiment.
-    return frame.dropna(axis=0, how="all").reset_index(drop=True)
+    # A fully empty row in a spreadsheet is layout, not an experiment; it is skipped, and counted
+    # in attrs["empty_rows_skipped"] so the page can say so.
+    kept = frame.dropna(axis=0, how="all").reset_index(drop=True)
+    kept.attrs["empty_rows_skipped"] = len(frame) - len(kept)
+    return kept
 
 
 def _decode_text(data: bytes) -> str:

@@ -29,7 +29,11 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
         except FileFormatError as error:
             st.error(f"'{upload.name}' could not be read: {error.message}")
         else:
-            st.caption(f"{len(incoming)} row(s), columns: {', '.join(incoming.columns)}")
+            skipped = incoming.attrs.get("empty_rows_skipped", 0)
+            st.caption(
+                f"{len(incoming)} row(s), columns: {', '.join(incoming.columns)}"
+                + (f". {skipped} completely empty row(s) in the file are skipped." if skipped else "")
+            )
             candidates = [c for c in incoming.columns if c not in {v.name for v in session.variables}]
             guess = ExperimentTable.guess_target(incoming, session.variables)
             target = st.selectbox(

@@ -177,10 +177,11 @@ def test_upload_experiments_and_see_problem_rows(cache: Path) -> None:
     at.switch_page("pages/experiments.py").run()
     csv = (
         b"Temperature,Catalyst,Yield,Comment,Operator\n350,A,0.4,first,AB\n900,A,0.5,hot,AB\n"
-        b"400,C,0.6,,CD\nabc,B,0.7,,CD\n420,B,,pending,CD\n"
+        b"400,C,0.6,,CD\nabc,B,0.7,,CD\n,,,,\n420,B,,pending,CD\n"
     )
     at.file_uploader(key="experiments_file0").set_value(("runs.csv", csv, "text/csv")).run()
     assert at.selectbox(key="experiments_target0").value == "Yield"
+    assert "1 completely empty row(s) in the file are skipped" in texts(at.caption)
     button(at, "Import experiments").click().run()
     assert not at.exception
     session = at.session_state["session"]

@@ -567,3 +567,10 @@ def test_encoder_refuses_non_plain_state():
     for bad in ({"a": np.float64(1.0)}, {"a": (1, 2)}, {1: "x"}, {"a": pd.DataFrame()}):
         with pytest.raises(SessionFileError):
             encode_session_file(bad)
+
+
+def test_read_table_counts_the_empty_rows_it_skips() -> None:
+    frame = read_table(b"a,b\n1,2\n,\n\n3,4\n,\n", "runs.csv")
+    assert frame["a"].tolist() == [1, 3]
+    # pandas itself drops blank lines; rows of empty cells are skipped here and counted.
+    assert frame.attrs["empty_rows_skipped"] == 2
