@@ -386,3 +386,42 @@ def test_initial_design_for_an_empty_campaign(cache: Path) -> None:
     assert len(session.experiments) == 5
     assert all(s.startswith("pending") for s in session.statuses())
     assert set(session.experiments.frame["Solvent"]) == {"Water", "Ethanol"}
+
+
+def stored_time_to_live(cache: Path, session_id: str):
+    from alchemist.plain import timestamp_from_state
+    from alchemist.userfiles import decode_session_file
+
+    envelope = decode_session_file((cache / "sessions" / f"{session_id}.pkl").read_bytes())
+    return timestamp_from_state(envelope["expires_at"]) - timestamp_from_state(envelope["last_accessed"])
+
+
+def test_time_to_live_from_secrets_and_environment(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["session_ttl_days"] = 2
+    at.run()
+    open_example(at)
+    assert stored_time_to_live(cache, at.session_state["session"].id) == timedelta(days=2)
+
+    monkeypatch.setenv("ALCHEMIST_SESSION_TTL_DAYS", "0.5")  # the environment wins over secrets
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["session_ttl_days"] = 2
+    at.run()
+    open_example(at)
+    assert stored_time_to_live(cache, at.session_state["session"].id) == timedelta(hours=12)
+
+
+def test_signing_key_ring_from_secrets(cache: Path) -> None:
+    from alchemist.signing import KeyRing
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["session_keys"] = {"2025-01": "an older secret of enough length", "2026-11": "the newest secret, long enough"}
+    at.run()
+    open_example(at)
+    session_id = at.session_state["session"].id
+    data = (cache / "sessions" / f"{session_id}.pkl").read_bytes()
+    ring = KeyRing.from_mapping({"2026-11": "the newest secret, long enough"})
+    assert SessionStore(cache, keys=ring).get(session_id) is not None  # signed with the newest key
+    assert b"2026-11" in data[:200] and not (cache / "session-signing-key").exists()
