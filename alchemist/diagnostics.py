@@ -34,16 +34,6 @@ class CVResult:
     # One row per experiment, in input order: Observed, Predicted, Std, Lower 95%, Upper 95%, Fold.
     table: pd.DataFrame
 
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                ("RMSE", self.rmse),
-                ("MAE", self.mae),
-                ("R²", self.r2),
-                ("Observed values inside the 95% interval", self.coverage95),
-            ],
-            columns=["Metric", "Value"],
-        )
 
 
 def cross_validate(
