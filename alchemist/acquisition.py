@@ -19,6 +19,7 @@ import numpy as np
 from scipy.special import erfcx, log_ndtr, ndtr
 
 from alchemist.errors import ModelError
+from alchemist.validation import one_of
 
 ACQUISITIONS = {
     "ei": "Expected improvement",
@@ -43,10 +44,7 @@ def check_goal(goal: object) -> str:
 
 
 def check_acquisition(name: object) -> str:
-    """The key of one of ACQUISITIONS; anything else (including non-text) is a user error."""
-    if not isinstance(name, str) or name not in ACQUISITIONS:
-        raise ModelError(f"Unknown acquisition '{str(name)[:40]}'. Use one of: {', '.join(ACQUISITIONS)}.")
-    return name
+    return one_of(name, ACQUISITIONS, "acquisition")
 
 
 def check_beta(beta: object) -> float:

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from alchemist.errors import ModelError
-from alchemist.validation import whole_number
+from alchemist.validation import one_of, whole_number
 from alchemist.variables import Variable
 
 DESIGNS = {
@@ -28,15 +28,9 @@ DESIGNS = {
 MAX_POINTS = 10_000
 
 
-def check_design(method: object) -> str:
-    if not isinstance(method, str) or method not in DESIGNS:
-        raise ModelError(f"Unknown design '{str(method)[:40]}'. Use one of: {', '.join(DESIGNS)}.")
-    return method
-
-
 def unit_sample(n: int, d: int, method: str, seed: int | None) -> np.ndarray:
     """n points in [0, 1)^d by the named method."""
-    check_design(method)
+    one_of(method, DESIGNS, "design")
     rng = np.random.default_rng(seed)
     if method == "random":
         return rng.random((n, d))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from alchemist.errors import ModelError
-from alchemist.model import GPModel, ModelSettings, blas_single_thread
+from alchemist.model import GPModel, ModelSettings, as_outputs, blas_single_thread
 from alchemist.validation import whole_number
 from alchemist.variables import Variable
 
@@ -55,10 +55,8 @@ def cross_validate(
 
 
 def _cross_validate(variables, settings, X, y, noise, folds) -> CVResult:
-    y = np.asarray(y, dtype=float).ravel()
+    y = as_outputs(y, len(X))
     n = len(y)
-    if len(X) != n:
-        raise ModelError("The number of outputs does not match the number of experiments.")
     if n < 3:
         raise ModelError("Cross-validation needs at least 3 experiments with a result.")
     if noise is not None:

@@ -31,7 +31,7 @@ from scipy.stats import qmc
 from alchemist.acquisition import acquisition_score, acquisition_value, check_acquisition, check_beta, check_goal
 from alchemist.encoding import Encoder
 from alchemist.errors import ModelError
-from alchemist.model import GPModel, Posterior, blas_single_thread
+from alchemist.model import GPModel, Posterior, as_outputs, blas_single_thread
 from alchemist.validation import whole_number
 
 MAX_BATCH = 50
@@ -82,10 +82,8 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     beta = check_beta(beta)
     posterior = model._check_fitted()
     encoder = model.encoder
-    y = np.asarray(y_measured, dtype=float).ravel()
     U_measured = encoder.snap(encoder.encode(X_measured)) if len(X_measured) else np.empty((0, encoder.n_dims))
-    if len(U_measured) != len(y):
-        raise ModelError("The number of outputs does not match the number of experiments.")
+    y = as_outputs(y_measured, len(U_measured))
     finite = np.isfinite(y)
     if not finite.any():
         raise ModelError("No experiment has an output yet.")

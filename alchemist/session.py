@@ -84,12 +84,9 @@ class SuggestionSettings:
 
     @classmethod
     def from_state(cls, state: Any) -> "SuggestionSettings":
-        if not isinstance(state, dict):
-            raise SessionFileError("The suggestion settings in the file are not in the expected form.")
-        try:
-            return cls(**{k: state[k] for k in ("acquisition", "goal", "beta", "batch_size", "seed") if k in state})
-        except ModelError as error:
-            raise SessionFileError(f"The suggestion settings in the file are not valid: {error.message}") from None
+        from alchemist.validation import settings_from_state
+
+        return settings_from_state(cls, state, "suggestion settings")
 
 
 @dataclass(frozen=True)

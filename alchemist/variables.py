@@ -173,37 +173,40 @@ class _Numeric(_Base):
 
 
 @dataclass(frozen=True)
-class ContinuousVariable(_Numeric):
-    low: float = 0.0
-    high: float = 1.0
+class _Range(_Numeric):
+    """A numeric variable given by its minimum and maximum (continuous or integer)."""
 
-    kind = "continuous"
+    whole = False  # whether the bounds (and values) must be whole numbers
 
     def __post_init__(self) -> None:
         self._clean_common()
-        low, high = self._clean_bounds(whole=False)
-        object.__setattr__(self, "low", low)
-        object.__setattr__(self, "high", high)
-
-    def describe(self) -> str:
-        return f"{format_number(self.low)} to {format_number(self.high)}"
+        low, high = self._clean_bounds(whole=self.whole)
+        number = int if self.whole else float
+        object.__setattr__(self, "low", number(low))
+        object.__setattr__(self, "high", number(high))
 
     def to_state(self) -> dict:
         return {**self._common_state(), "low": self.low, "high": self.high}
 
 
 @dataclass(frozen=True)
-class IntegerVariable(_Numeric):
+class ContinuousVariable(_Range):
+    low: float = 0.0
+    high: float = 1.0
+
+    kind = "continuous"
+
+    def describe(self) -> str:
+        return f"{format_number(self.low)} to {format_number(self.high)}"
+
+
+@dataclass(frozen=True)
+class IntegerVariable(_Range):
     low: int = 0
     high: int = 10
 
     kind = "integer"
-
-    def __post_init__(self) -> None:
-        self._clean_common()
-        low, high = self._clean_bounds(whole=True)
-        object.__setattr__(self, "low", int(low))
-        object.__setattr__(self, "high", int(high))
+    whole = True
 
     def _check_number(self, number: float) -> str | None:
         if not number.is_integer():
@@ -212,9 +215,6 @@ class IntegerVariable(_Numeric):
 
     def describe(self) -> str:
         return f"{self.low} to {self.high} (whole numbers)"
-
-    def to_state(self) -> dict:
-        return {**self._common_state(), "low": self.low, "high": self.high}
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,14 @@ def blas_single_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def as_outputs(y: np.ndarray, n_rows: int) -> np.ndarray:
+    """The outputs as a flat float array with one value per experiment (row of X)."""
+    y = np.asarray(y, dtype=float).ravel()
+    if len(y) != n_rows:
+        raise ModelError("The number of outputs does not match the number of experiments.")
+    return y
+
+
 class Posterior:
     """Posterior of a GP with fixed hyperparameters, on encoded inputs and standardised outputs.
 
@@ -110,10 +118,8 @@ class GPModel:
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None) -> "GPModel":
         U = self.encoder.encode(X)
-        y = np.asarray(y, dtype=float).ravel()
+        y = as_outputs(y, len(U))
         n = len(y)
-        if len(U) != n:
-            raise ModelError("The number of outputs does not match the number of experiments.")
         if n < 2:
             raise ModelError("At least 2 experiments with an output are needed to train a model.")
         if not np.all(np.isfinite(y)):

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from alchemist.validation import check_seed, whole_number
-from alchemist.errors import ModelError, SessionFileError
+from alchemist.errors import ModelError
+from alchemist.validation import check_seed, one_of, settings_from_state, whole_number
 
 KERNELS = {
     "matern52": "Matérn 5/2",
@@ -18,14 +18,6 @@ KERNELS = {
 }
 
 MAX_RESTARTS = 50
-
-
-def check_kernel(key: Any) -> str:
-    """The kernel's key; refuses anything else, including values that are not text."""
-    if not isinstance(key, str) or key not in KERNELS:
-        shown = repr(key)[:40] if not isinstance(key, str) else f"'{key[:40]}'"
-        raise ModelError(f"Unknown kernel {shown}. Use one of: {', '.join(KERNELS)}.")
-    return key
 
 
 @dataclass(frozen=True)
@@ -42,7 +34,7 @@ class ModelSettings:
         if not isinstance(self.warp_outputs, (bool, np.bool_)):
             raise ModelError("The output-transform switch must be true or false.")
         object.__setattr__(self, "warp_outputs", bool(self.warp_outputs))
-        check_kernel(self.kernel)
+        one_of(self.kernel, KERNELS, "kernel")
         object.__setattr__(
             self, "n_restarts", whole_number(self.n_restarts, 0, MAX_RESTARTS, "number of optimiser restarts")
         )
@@ -56,14 +48,4 @@ class ModelSettings:
 
     @classmethod
     def from_state(cls, state: Any) -> "ModelSettings":
-        if not isinstance(state, dict):
-            raise SessionFileError("The model settings in the file are not a mapping.")
-        try:
-            return cls(
-                kernel=state.get("kernel", "matern52"),
-                n_restarts=state.get("n_restarts", 5),
-                seed=state.get("seed", 0),
-                warp_outputs=state.get("warp_outputs", True),
-            )
-        except ModelError as error:
-            raise SessionFileError(f"The model settings in the file are not valid: {error}") from None
+        return settings_from_state(cls, state, "model settings")
