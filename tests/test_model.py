@@ -219,3 +219,21 @@ def test_unusable_data_are_user_errors():
         model.fit(X, np.where(np.arange(len(y)) == 0, np.nan, y))
     with pytest.raises(ModelError, match="not been trained"):
         model.predict(X)
+
+
+def test_every_field_of_a_saved_model_with_a_wrong_type_is_a_file_error():
+    """Whatever a damaged or hand-edited file puts in a field, loading fails as SessionFileError
+    (never TypeError or KeyError), or the value is a valid one (e.g. noise None, defaults)."""
+    X, y = mixed_data(10)
+    state = GPModel(MIXED_VARS, ModelSettings(kernel="rq", n_restarts=0)).fit(X, y).to_state()
+    wrong = [None, {}, {"a": 1}, [], [1], "x", 1, 1.5, True, b"x", float("nan")]
+    variants = [{**state, key: value} for key in state for value in wrong]
+    variants += [
+        {**state, key: {**state[key], sub: value}}
+        for key in state if isinstance(state[key], dict) for sub in state[key] for value in wrong
+    ]
+    for variant in variants:
+        try:
+            GPModel.from_state(variant)
+        except SessionFileError:
+            pass
