@@ -19,6 +19,7 @@ import numpy as np
 from scipy.special import erfcx, log_ndtr, ndtr
 
 from alchemist.errors import ModelError
+from alchemist.validation import one_of
 
 ACQUISITIONS = {
     "ei": "Expected improvement",
@@ -28,15 +29,29 @@ ACQUISITIONS = {
     "exploit": "Pure exploitation (best predicted mean)",
 }
 GOALS = ("maximize", "minimize")
+# Beyond this the confidence bound is the std times a constant: pure exploration by another name.
+MAX_BETA = 100.0
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_SQRT_PI_OVER_2 = 0.5 * math.log(math.pi / 2.0)
 _INV_SQRT_EPS = 1.0 / math.sqrt(np.finfo(float).eps)
 
 
-def check_goal(goal: str) -> None:
-    if goal not in GOALS:
-        raise ModelError(f"The goal must be 'maximize' or 'minimize', not '{goal}'.")
+def check_goal(goal: object) -> str:
+    if not isinstance(goal, str) or goal not in GOALS:
+        raise ModelError(f"The goal must be 'maximize' or 'minimize', not '{str(goal)[:40]}'.")
+    return goal
+
+
+def check_acquisition(name: object) -> str:
+    return one_of(name, ACQUISITIONS, "acquisition")
+
+
+def check_beta(beta: object) -> float:
+    """The confidence-bound factor as a float from 0 to MAX_BETA."""
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) or not 0 <= beta <= MAX_BETA:
+        raise ModelError(f"The confidence-bound factor beta must be a number from 0 to {MAX_BETA:g}.")
+    return float(beta)
 
 
 def improvement_z(mean: np.ndarray, std: np.ndarray, best: float, goal: str, xi: float = 0.0) -> np.ndarray:
@@ -99,18 +114,17 @@ def confidence_bound(mean, std, goal: str, beta: float = 2.0) -> np.ndarray:
 
 def acquisition_value(name: str, mean, std, best: float, goal: str, beta: float = 2.0) -> np.ndarray:
     """The acquisition as shown to the user (see module docstring)."""
+    check_acquisition(name)
     if name == "ei":
         return expected_improvement(mean, std, best, goal)
     if name == "pi":
         return probability_of_improvement(mean, std, best, goal)
     if name == "ucb":
         return confidence_bound(mean, std, goal, beta)
+    check_goal(goal)
     if name == "explore":
         return np.asarray(std, dtype=float).copy()
-    if name == "exploit":
-        check_goal(goal)
-        return np.asarray(mean, dtype=float).copy()
-    raise ModelError(f"Unknown acquisition '{name}'. Use one of: {', '.join(ACQUISITIONS)}.")
+    return np.asarray(mean, dtype=float).copy()  # "exploit", the last of ACQUISITIONS
 
 
 def acquisition_score(name: str, mean, std, best: float, goal: str, beta: float = 2.0) -> np.ndarray:

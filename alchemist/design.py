@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from alchemist.errors import ModelError
+from alchemist.validation import one_of, whole_number
 from alchemist.variables import Variable
 
 DESIGNS = {
@@ -29,6 +30,7 @@ MAX_POINTS = 10_000
 
 def unit_sample(n: int, d: int, method: str, seed: int | None) -> np.ndarray:
     """n points in [0, 1)^d by the named method."""
+    one_of(method, DESIGNS, "design")
     rng = np.random.default_rng(seed)
     if method == "random":
         return rng.random((n, d))
@@ -39,9 +41,7 @@ def unit_sample(n: int, d: int, method: str, seed: int | None) -> np.ndarray:
         # first n, which is what scipy recommends over warning-prone odd sizes.
         sampler = qmc.Sobol(d, scramble=True, rng=rng)
         return sampler.random(2 ** max(0, math.ceil(math.log2(n))))[:n]
-    if method == "halton":
-        return qmc.Halton(d, scramble=True, rng=rng).random(n)
-    raise ModelError(f"Unknown design '{method}'. Use one of: {', '.join(DESIGNS)}.")
+    return qmc.Halton(d, scramble=True, rng=rng).random(n)  # "halton", the last of DESIGNS
 
 
 def from_unit(variables: Sequence[Variable], T: np.ndarray) -> pd.DataFrame:
@@ -71,8 +71,5 @@ def initial_design(
     """n experiments spread over the variables' ranges; columns are the variable names."""
     if not variables:
         raise ModelError("Define at least one variable before generating a design.")
-    if method not in DESIGNS:
-        raise ModelError(f"Unknown design '{method}'. Use one of: {', '.join(DESIGNS)}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_POINTS:
-        raise ModelError(f"The number of points must be a whole number from 1 to {MAX_POINTS}.")
-    return from_unit(variables, unit_sample(int(n), len(variables), method, seed))
+    n = whole_number(n, 1, MAX_POINTS, "number of points")
+    return from_unit(variables, unit_sample(n, len(variables), method, seed))

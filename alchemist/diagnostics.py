@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from alchemist.errors import ModelError
-from alchemist.model import GPModel, ModelSettings, blas_single_thread
+from alchemist.model import GPModel, ModelSettings, as_outputs, blas_single_thread
+from alchemist.validation import whole_number
 from alchemist.variables import Variable
 
 LOO_MAX_POINTS = 30  # up to this many experiments, leave-one-out; beyond, k-fold
@@ -33,17 +34,6 @@ class CVResult:
     coverage95: float  # share of observed values inside their 95% prediction interval
     # One row per experiment, in input order: Observed, Predicted, Std, Lower 95%, Upper 95%, Fold.
     table: pd.DataFrame
-
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                ("RMSE", self.rmse),
-                ("MAE", self.mae),
-                ("R²", self.r2),
-                ("Observed values inside the 95% interval", self.coverage95),
-            ],
-            columns=["Metric", "Value"],
-        )
 
 
 def cross_validate(
@@ -65,19 +55,15 @@ def cross_validate(
 
 
 def _cross_validate(variables, settings, X, y, noise, folds) -> CVResult:
-    y = np.asarray(y, dtype=float).ravel()
+    y = as_outputs(y, len(X))
     n = len(y)
-    if len(X) != n:
-        raise ModelError("The number of outputs does not match the number of experiments.")
     if n < 3:
         raise ModelError("Cross-validation needs at least 3 experiments with a result.")
     if noise is not None:
         noise = np.asarray(noise, dtype=float).ravel()
     if folds is None:
         folds = n if n <= LOO_MAX_POINTS else DEFAULT_FOLDS
-    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= n:
-        raise ModelError(f"The number of folds must be a whole number from 2 to {n}.")
-    folds = int(folds)
+    folds = whole_number(folds, 2, n, "number of folds")
     rng = np.random.default_rng(settings.seed)
     assignment = np.empty(n, dtype=int)
     assignment[rng.permutation(n)] = np.arange(n) % folds

@@ -162,14 +162,6 @@ class Encoder:
                 columns[variable.name] = pd.Series(allowed[index], dtype=float)
         return pd.DataFrame(columns)
 
-    def length_scale_units(self) -> np.ndarray:
-        """Per encoded column, the factor that turns a unit-cube length into the variable's units."""
-        factors = np.ones(self.n_dims)
-        for block in self.blocks:
-            if block.variable.kind != "categorical":
-                factors[block.start] = block.variable.high - block.variable.low
-        return factors
-
     def categorical_combinations(self) -> int:
         total = 1
         for block in self.categorical_blocks:

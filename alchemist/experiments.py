@@ -19,7 +19,7 @@ import pandas as pd
 
 from alchemist.errors import ExperimentError, SessionFileError
 from alchemist.plain import frame_from_state, frame_to_state
-from alchemist.variables import RESERVED_COLUMNS, Variable, is_missing, level_text, to_number
+from alchemist.variables import RESERVED_COLUMNS, Variable, coerce_number, is_missing, level_text, to_number
 
 DEFAULT_TARGET = "Output"
 NOISE = "Noise"
@@ -50,15 +50,8 @@ class ImportReport:
         return " ".join(parts)
 
 
-def _numeric_cell(raw: Any) -> Any:
-    if is_missing(raw):
-        return math.nan
-    number = to_number(raw)
-    return raw if number is None else number
-
-
 def _iteration_cell(raw: Any) -> Any:
-    value = _numeric_cell(raw)
+    value = coerce_number(raw)
     if isinstance(value, float) and not math.isnan(value) and value.is_integer():
         return int(value)
     return value
@@ -159,7 +152,7 @@ class ExperimentTable:
         columns: dict[str, pd.Series] = {}
         for variable in variables:
             columns[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
-        for name, cell in ((self.target, _numeric_cell), (NOISE, _numeric_cell), (ITERATION, _iteration_cell)):
+        for name, cell in ((self.target, coerce_number), (NOISE, coerce_number), (ITERATION, _iteration_cell)):
             columns[name] = _coerced(frame, name, cell, True)
         raw_notes = frame[NOTE] if NOTE in frame else [None] * n
         columns[NOTE] = pd.Series([_note_cell(v) for v in raw_notes], dtype="object")

@@ -28,10 +28,11 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
-from alchemist.acquisition import ACQUISITIONS, acquisition_score, acquisition_value, check_goal
+from alchemist.acquisition import acquisition_score, acquisition_value, check_acquisition, check_beta, check_goal
 from alchemist.encoding import Encoder
 from alchemist.errors import ModelError
-from alchemist.model import GPModel, Posterior, blas_single_thread
+from alchemist.model import GPModel, Posterior, as_outputs, blas_single_thread
+from alchemist.validation import whole_number
 
 MAX_BATCH = 50
 N_SOBOL = 2048  # quasi-random candidates per search (split across categorical combinations)
@@ -75,19 +76,14 @@ def suggest(
 
 
 def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude) -> pd.DataFrame:
-    if acquisition not in ACQUISITIONS:
-        raise ModelError(f"Unknown acquisition '{acquisition}'. Use one of: {', '.join(ACQUISITIONS)}.")
+    check_acquisition(acquisition)
     check_goal(goal)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_BATCH:
-        raise ModelError(f"The number of suggestions must be a whole number from 1 to {MAX_BATCH}.")
-    if not np.isfinite(beta) or beta < 0:
-        raise ModelError("The confidence-bound factor beta must be a number of at least 0.")
+    n = whole_number(n, 1, MAX_BATCH, "number of suggestions")
+    beta = check_beta(beta)
     posterior = model._check_fitted()
     encoder = model.encoder
-    y = np.asarray(y_measured, dtype=float).ravel()
     U_measured = encoder.snap(encoder.encode(X_measured)) if len(X_measured) else np.empty((0, encoder.n_dims))
-    if len(U_measured) != len(y):
-        raise ModelError("The number of outputs does not match the number of experiments.")
+    y = as_outputs(y_measured, len(U_measured))
     finite = np.isfinite(y)
     if not finite.any():
         raise ModelError("No experiment has an output yet.")
@@ -104,7 +100,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     anchors = U_measured[finite][order[:N_ANCHORS]]
 
     chosen: list[np.ndarray] = []
-    for _ in range(int(n)):
+    for _ in range(n):
         current = posterior
 
         def score(U: np.ndarray, current: Posterior = current) -> np.ndarray:

@@ -63,20 +63,15 @@ class SuggestionSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        from alchemist.acquisition import ACQUISITIONS, GOALS
+        from alchemist.acquisition import check_acquisition, check_beta, check_goal
         from alchemist.optimize import MAX_BATCH
+        from alchemist.validation import check_seed, whole_number
 
-        if self.acquisition not in ACQUISITIONS:
-            raise ModelError(f"Unknown acquisition '{self.acquisition}'. Use one of: {', '.join(ACQUISITIONS)}.")
-        if self.goal not in GOALS:
-            raise ModelError(f"The goal must be one of: {', '.join(GOALS)}.")
-        if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) or not 0 <= self.beta <= 100:
-            raise ModelError("The confidence-bound factor beta must be a number from 0 to 100.")
-        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH:
-            raise ModelError(f"The number of suggestions must be a whole number from 1 to {MAX_BATCH}.")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            raise ModelError("The random seed must be a whole number from 0 to 4294967295.")
-        object.__setattr__(self, "beta", float(self.beta))
+        check_acquisition(self.acquisition)
+        check_goal(self.goal)
+        object.__setattr__(self, "beta", check_beta(self.beta))
+        object.__setattr__(self, "batch_size", whole_number(self.batch_size, 1, MAX_BATCH, "number of suggestions"))
+        object.__setattr__(self, "seed", check_seed(self.seed))
 
     def to_state(self) -> dict:
         return {
@@ -89,12 +84,9 @@ class SuggestionSettings:
 
     @classmethod
     def from_state(cls, state: Any) -> "SuggestionSettings":
-        if not isinstance(state, dict):
-            raise SessionFileError("The suggestion settings in the file are not in the expected form.")
-        try:
-            return cls(**{k: state[k] for k in ("acquisition", "goal", "beta", "batch_size", "seed") if k in state})
-        except ModelError as error:
-            raise SessionFileError(f"The suggestion settings in the file are not valid: {error.message}") from None
+        from alchemist.validation import settings_from_state
+
+        return settings_from_state(cls, state, "suggestion settings")
 
 
 @dataclass(frozen=True)

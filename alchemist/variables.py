@@ -131,29 +131,21 @@ class _Base:
         return self.kind != "categorical"
 
 
+def coerce_number(raw: Any) -> Any:
+    """A numeric cell as the table keeps it: NaN when missing, a float when it reads as a number,
+    otherwise the raw value, kept so that the row's status can say what was typed."""
+    if is_missing(raw):
+        return math.nan
+    number = to_number(raw)
+    return raw if number is None else number
+
+
 @dataclass(frozen=True)
-class ContinuousVariable(_Base):
-    low: float = 0.0
-    high: float = 1.0
-
-    kind = "continuous"
-
-    def __post_init__(self) -> None:
-        self._clean_common()
-        low = _bound(self.low, self.name, "minimum")
-        high = _bound(self.high, self.name, "maximum")
-        if low >= high:
-            raise VariableError(
-                f"The minimum of '{self.name}' ({format_number(low)}) must be below its maximum ({format_number(high)})."
-            )
-        object.__setattr__(self, "low", low)
-        object.__setattr__(self, "high", high)
+class _Numeric(_Base):
+    """What the numeric kinds share: cells are coerced alike, and checked alike up to the number."""
 
     def coerce(self, raw: Any) -> Any:
-        if is_missing(raw):
-            return math.nan
-        number = to_number(raw)
-        return raw if number is None else number
+        return coerce_number(raw)
 
     def check(self, value: Any) -> str | None:
         if is_missing(value):
@@ -161,60 +153,68 @@ class ContinuousVariable(_Base):
         number = to_number(value)
         if number is None:
             return f"{self.name}: '{value}' is not a number"
+        return self._check_number(number)
+
+    def _check_number(self, number: float) -> str | None:
         if number < self.low or number > self.high:
             return f"{self.name}: {format_number(number)} is outside {format_number(self.low)} to {format_number(self.high)}"
         return None
 
-    def describe(self) -> str:
-        return f"{format_number(self.low)} to {format_number(self.high)}"
-
-    def to_state(self) -> dict:
-        return {**self._common_state(), "low": self.low, "high": self.high}
-
-
-@dataclass(frozen=True)
-class IntegerVariable(_Base):
-    low: int = 0
-    high: int = 10
-
-    kind = "integer"
-
-    def __post_init__(self) -> None:
-        self._clean_common()
+    def _clean_bounds(self, whole: bool) -> tuple[float, float]:
         low = _bound(self.low, self.name, "minimum")
         high = _bound(self.high, self.name, "maximum")
-        if not (low.is_integer() and high.is_integer()):
+        if whole and not (low.is_integer() and high.is_integer()):
             raise VariableError(f"The minimum and maximum of integer variable '{self.name}' must be whole numbers.")
         if low >= high:
             raise VariableError(
                 f"The minimum of '{self.name}' ({format_number(low)}) must be below its maximum ({format_number(high)})."
             )
-        object.__setattr__(self, "low", int(low))
-        object.__setattr__(self, "high", int(high))
+        return low, high
 
-    def coerce(self, raw: Any) -> Any:
-        if is_missing(raw):
-            return math.nan
-        number = to_number(raw)
-        return raw if number is None else number
 
-    def check(self, value: Any) -> str | None:
-        if is_missing(value):
-            return f"{self.name}: missing value"
-        number = to_number(value)
-        if number is None:
-            return f"{self.name}: '{value}' is not a number"
-        if not number.is_integer():
-            return f"{self.name}: {format_number(number)} is not a whole number"
-        if number < self.low or number > self.high:
-            return f"{self.name}: {format_number(number)} is outside {self.low} to {self.high}"
-        return None
+@dataclass(frozen=True)
+class _Range(_Numeric):
+    """A numeric variable given by its minimum and maximum (continuous or integer)."""
 
-    def describe(self) -> str:
-        return f"{self.low} to {self.high} (whole numbers)"
+    whole = False  # whether the bounds (and values) must be whole numbers
+
+    def __post_init__(self) -> None:
+        self._clean_common()
+        low, high = self._clean_bounds(whole=self.whole)
+        number = int if self.whole else float
+        object.__setattr__(self, "low", number(low))
+        object.__setattr__(self, "high", number(high))
 
     def to_state(self) -> dict:
         return {**self._common_state(), "low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class ContinuousVariable(_Range):
+    low: float = 0.0
+    high: float = 1.0
+
+    kind = "continuous"
+
+    def describe(self) -> str:
+        return f"{format_number(self.low)} to {format_number(self.high)}"
+
+
+@dataclass(frozen=True)
+class IntegerVariable(_Range):
+    low: int = 0
+    high: int = 10
+
+    kind = "integer"
+    whole = True
+
+    def _check_number(self, number: float) -> str | None:
+        if not number.is_integer():
+            return f"{self.name}: {format_number(number)} is not a whole number"
+        return super()._check_number(number)
+
+    def describe(self) -> str:
+        return f"{self.low} to {self.high} (whole numbers)"
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ class CategoricalVariable(_Base):
 
 
 @dataclass(frozen=True)
-class DiscreteVariable(_Base):
+class DiscreteVariable(_Numeric):
     values: tuple[float, ...] = field(default_factory=tuple)
 
     kind = "discrete"
@@ -290,18 +290,7 @@ class DiscreteVariable(_Base):
     def high(self) -> float:
         return self.values[-1]
 
-    def coerce(self, raw: Any) -> Any:
-        if is_missing(raw):
-            return math.nan
-        number = to_number(raw)
-        return raw if number is None else number
-
-    def check(self, value: Any) -> str | None:
-        if is_missing(value):
-            return f"{self.name}: missing value"
-        number = to_number(value)
-        if number is None:
-            return f"{self.name}: '{value}' is not a number"
+    def _check_number(self, number: float) -> str | None:
         if number not in self.values:
             return f"{self.name}: {format_number(number)} is not one of {self.describe()}"
         return None

@@ -3,10 +3,10 @@
     .venv/bin/python -m benchmarks.optimization                      # everything, 10 seeds
     .venv/bin/python -m benchmarks.optimization --seeds 3 --problems branin hartmann3 --optimizers alchemist
 
-Optimisers: ALchemist's loop driven through the public Python API (alchemist.Session when it
-exists, else GPModel + suggest) - "alchemist" uses expected improvement and, for the last 10% of
-the budget, the "exploit" acquisition; "alchemist_ei" uses expected improvement throughout -
-random search, and scikit-optimize's gp_minimize with EI. For
+Optimisers: ALchemist's loop driven through the public Python API (alchemist.Session, as a lab
+script would) - "alchemist" uses expected improvement and, for the last 10% of the budget, the
+"exploit" acquisition; "alchemist_ei" uses expected improvement throughout - random search, and
+scikit-optimize's gp_minimize with EI. For
 each seed all optimisers start from the same Latin-hypercube points. Prints, per problem and
 optimiser, the median [interquartile range] of the final simple regret (best value found minus
 the known optimum) and the median seconds per suggestion (model training + suggestion), then
@@ -44,16 +44,6 @@ def initial_points(problem: Problem, seed: int) -> pd.DataFrame:
 
 
 # -- ALchemist ---------------------------------------------------------------------------------
-def _session_api():
-    """alchemist.Session if the lead's session module is there with the methods we need."""
-    try:
-        from alchemist.session import Session  # type: ignore
-    except Exception:
-        return None
-    needed = ("new", "add_variable", "add_experiments", "train", "suggest")
-    return Session if all(hasattr(Session, name) for name in needed) else None
-
-
 # The loop's policy, as a scientist with a fixed budget would run it: expected improvement, and
 # for the last few experiments the best predicted point (the "exploit" acquisition), because
 # once the budget is nearly spent a refined incumbent is worth more than more exploration.
@@ -64,43 +54,31 @@ def n_exploit(problem: Problem) -> int:
     return int(round(EXPLOIT_FRACTION * problem.budget))
 
 
-def run_alchemist(problem: Problem, seed: int, use_session: bool = True, exploit: bool = True) -> dict:
-    from alchemist.model import GPModel, ModelSettings
-    from alchemist.optimize import suggest
+def run_alchemist(problem: Problem, seed: int, exploit: bool = True) -> dict:
+    from alchemist.model import ModelSettings
+    from alchemist.session import Session
 
     X = initial_points(problem, seed)
     y = problem.function(X)
     settings = ModelSettings(seed=seed)
-    Session = _session_api() if use_session else None
-    session = None
-    if Session is not None:
-        session = Session.new(name=f"{problem.name}-{seed}")
-        for variable in problem.variables:
-            session.add_variable(variable)
-        session.add_experiments(X.assign(**{OUTPUT: y}))
+    session = Session.new(name=f"{problem.name}-{seed}")
+    for variable in problem.variables:
+        session.add_variable(variable)
+    session.add_experiments(X.assign(**{OUTPUT: y}))
     times, cpu_times = [], []
     n_steps = problem.budget - problem.n_initial
     for iteration in range(n_steps):
         acquisition = "exploit" if exploit and iteration >= n_steps - n_exploit(problem) else "ei"
         start, cpu_start = time.perf_counter(), time.process_time()
-        if session is not None:
-            session.train(settings)
-            proposal = session.suggest(n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
-        else:
-            model = GPModel(problem.variables, settings).fit(X, y)
-            proposal = suggest(model, X, y, n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
+        session.train(settings)
+        proposal = session.suggest(n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
         x_new = proposal[[v.name for v in problem.variables]].reset_index(drop=True)
         y_new = problem.function(x_new)
-        if session is not None:
-            session.add_experiments(x_new.assign(**{OUTPUT: y_new}))
-        X = pd.concat([X, x_new], ignore_index=True)
+        session.add_experiments(x_new.assign(**{OUTPUT: y_new}))
         y = np.concatenate([y, y_new])
-    return {
-        "y": y, "times": times, "cpu_times": cpu_times,
-        "api": "Session" if session is not None else "GPModel+suggest",
-    }
+    return {"y": y, "times": times, "cpu_times": cpu_times}
 
 
 # -- random search -------------------------------------------------------------------------------
@@ -175,7 +153,6 @@ def run_one(task: tuple[str, str, int]) -> dict:
         "max_s_per_suggestion": float(np.max(out["times"])),
         "median_cpu_s_per_suggestion": float(np.median(out["cpu_times"])),
         "wall_s": time.perf_counter() - started,
-        "api": out.get("api", ""),
         "regret_trace": " ".join(f"{v - problem.optimum:.6g}" for v in best),
     }
 
@@ -249,9 +226,6 @@ def main(argv: list[str] | None = None) -> None:
             )
     results = pd.DataFrame(records)
     print(f"\n{len(tasks)} runs in {time.perf_counter() - started:.0f} s")
-    apis = set(results.loc[results.optimizer.str.startswith("alchemist"), "api"])
-    if apis:
-        print(f"ALchemist driven through: {', '.join(sorted(apis))}")
     table = summarise(results)
     order = {p: i for i, p in enumerate(PROBLEMS)}
     table = table.sort_values(["problem", "optimizer"], key=lambda c: c.map(order) if c.name == "problem" else c)

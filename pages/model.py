@@ -6,7 +6,7 @@ import streamlit as st
 
 import charts
 import ui
-from alchemist.model import KERNELS, ModelSettings
+from alchemist.model import KERNELS, ModelSettings, Parameter, Unit
 
 session = ui.require_session()
 st.header("Model")
@@ -51,7 +51,20 @@ else:
     st.success(f"{status.text} · kernel {KERNELS[session.model.settings.kernel]}")
 
 st.subheader("Fitted hyperparameters")
-st.dataframe(session.model.hyperparameters(), hide_index=True, width="stretch")
+PARAMETER_TEXT = {
+    Parameter.SIGNAL_VARIANCE: "Signal variance", Parameter.NOISE_VARIANCE: "Noise variance (learned)",
+    Parameter.RQ_SHAPE: "Rational quadratic shape α", Parameter.OUTPUT_POWER: "Output power transform λ (Yeo-Johnson)",
+}
+UNIT_TEXT = {
+    Unit.ONE_HOT: "one-hot encoded units (0 to 1); large = level matters little", Unit.NONE: "",
+    Unit.TARGET_SQUARED: f"({session.target} units)²", Unit.MODEL_SQUARED: "transformed, standardised output units²",
+}
+st.dataframe(
+    [{"Parameter": PARAMETER_TEXT.get(r.parameter) or f"Length scale: {r.variable}" + (f" = {r.level}" if r.level else ""),
+      "Value": r.value, "Unit": r.variable_unit if r.unit is Unit.VARIABLE else UNIT_TEXT[r.unit]}
+     for r in session.model.hyperparameters()],
+    hide_index=True, width="stretch",
+)
 st.caption("A length scale is how far a variable must change, in its own units, before the result changes "
            "noticeably: a large one means the variable matters little.")
 

@@ -9,8 +9,11 @@ import pytest
 
 from alchemist.acquisition import (
     ACQUISITIONS,
+    MAX_BETA,
     acquisition_score,
     acquisition_value,
+    check_acquisition,
+    check_beta,
     expected_improvement,
     log_expected_improvement,
     log_h,
@@ -88,3 +91,29 @@ def test_unknown_names_are_user_errors():
         acquisition_value("nope", [0.0], [1.0], 0.0, "maximize")
     with pytest.raises(ModelError):
         acquisition_value("ei", [0.0], [1.0], 0.0, "sideways")
+    for name in ("explore", "exploit"):  # they ignore best and goal, yet a wrong goal is still refused
+        with pytest.raises(ModelError):
+            acquisition_value(name, [0.0], [1.0], 0.0, "sideways")
+
+
+@pytest.mark.parametrize("name", [{"ei": 1}, ["ei"], None, 3])
+def test_acquisition_names_of_the_wrong_type_are_user_errors(name):
+    from alchemist.session import SuggestionSettings
+
+    with pytest.raises(ModelError, match="Unknown acquisition"):
+        check_acquisition(name)
+    with pytest.raises(ModelError, match="Unknown acquisition"):
+        SuggestionSettings(acquisition=name)
+    with pytest.raises(ModelError, match="The goal"):
+        SuggestionSettings(goal=name)
+
+
+@pytest.mark.parametrize("beta", [-0.1, MAX_BETA + 1, float("nan"), True, "2"])
+def test_beta_has_one_rule(beta):
+    from alchemist.session import SuggestionSettings
+
+    with pytest.raises(ModelError, match="beta"):
+        check_beta(beta)
+    with pytest.raises(ModelError, match="beta"):
+        SuggestionSettings(beta=beta)
+    assert check_beta(np.float32(2.5)) == 2.5

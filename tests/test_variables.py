@@ -15,6 +15,7 @@ from alchemist.variables import (
     DiscreteVariable,
     IntegerVariable,
     check_unique_names,
+    coerce_number,
     format_number,
     is_missing,
     level_text,
@@ -188,3 +189,21 @@ def test_missing_values_of_every_origin(value):
 @pytest.mark.parametrize("value", [0, 0.0, "0", "x", False])
 def test_present_values_are_not_missing(value):
     assert not is_missing(value)
+
+
+@pytest.mark.parametrize("raw", [None, " ", "12.5", 12, np.int64(3), "hot", True, pd.NA])
+def test_every_numeric_kind_coerces_a_cell_like_the_table_does(raw):
+    """Result, noise and numeric variable cells share one rule: NaN when missing, a float when
+    it reads as a number, otherwise the raw value (so that the status can show it)."""
+    expected = coerce_number(raw)
+    for variable in (ONE_OF_EACH[0], ONE_OF_EACH[1], ONE_OF_EACH[3]):
+        got = variable.coerce(raw)
+        assert (math.isnan(got) and math.isnan(expected)) if isinstance(expected, float) and math.isnan(expected) else got == expected
+    assert coerce_number("12.5") == 12.5 and coerce_number("hot") == "hot" and coerce_number(True) is True
+
+
+def test_integer_and_discrete_checks_share_the_number_checks():
+    _, cycles, _, sar = ONE_OF_EACH
+    for variable in (cycles, sar):
+        assert variable.check(None).endswith("missing value")
+        assert "'x' is not a number" in variable.check("x")
