@@ -62,6 +62,27 @@ class Polytope:
         point = np.clip(result.x[:d], self.lo, self.hi)
         return point if self.contains(point)[0] else None
 
+    def extremes(self) -> np.ndarray:
+        """Vertices that minimise or maximise each free coordinate (a linear programme each):
+        the corners of a simplex, the ends of every range. Unique rows, possibly none."""
+        A_eq = self.system.A_eq if len(self.system.b_eq) else None
+        b_eq = self.system.b_eq if A_eq is not None else None
+        A_ub = self.system.A_ub if len(self.system.b_ub) else None
+        b_ub = self.system.b_ub if A_ub is not None else None
+        points = []
+        for j in np.flatnonzero((self.hi - self.lo) >= FIXED_WIDTH):
+            for sign in (1.0, -1.0):
+                cost = np.zeros(len(self.lo))
+                cost[j] = sign
+                result = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
+                                 bounds=list(zip(self.lo, self.hi)), method="highs")
+                if result.status == 0:
+                    points.append(np.clip(result.x, self.lo, self.hi))
+        if not points:
+            return np.empty((0, len(self.lo)))
+        points = np.array(points)
+        return np.unique(points[self.contains(points)].round(12), axis=0)
+
     def hit_and_run(self, n: int, rng: np.random.Generator, start: np.ndarray | None = None) -> np.ndarray:
         """n points close to uniform on the polytope: n independent chains from the centre.
 

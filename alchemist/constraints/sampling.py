@@ -11,8 +11,9 @@ How the numeric part of each level combination is filled:
    applies, hit-and-run inside the polytope tops up the pool: uniform, and never outside it.
 3. Integers are rounded; a rounded point that leaves the polytope is dropped.
 4. Spread: greedy maximin (farthest-point) selection of n points out of a pool several times
-   larger. This makes the design space-filling whatever the proposal was, and it reaches the
-   corners and edges of the simplex that a plain sequence only approaches.
+   larger, to which the polytope's extreme points (by linear programming) are added. This
+   makes the design space-filling whatever the proposal was, and it reaches the corners and
+   edges of the simplex that a plain sequence only approaches.
 
 Cardinality ("at most k non-zero"): every point gets one active subset of components, the
 subsets taken in turn, and the others are fixed at 0. Forbidden combinations and conditional
@@ -72,22 +73,24 @@ def feasible_candidates(
     n = int(n)
     combos = space.combinations()
     free_levelled = [v for v in variables if v.kind in ("categorical", "discrete") and v not in space.levelled]
-    # One column to share out the level combinations, one for the active subsets, one per free
-    # levelled variable: a Latin hypercube gives each an even share.
-    T = unit_sample(n, 2 + len(free_levelled), "lhs", _seed(rng))
-    combo_of_row = [combos[i] for i in np.floor(T[:, 0] * len(combos)).astype(int)]
+    # Level combinations and active subsets are dealt out in shuffled turns (exactly even
+    # shares); the free levelled variables get a Latin hypercube column each.
+    combo_index = _even_shares(n, len(combos), rng)
+    combo_of_row = [combos[i] for i in combo_index]
+    T = unit_sample(n, len(free_levelled), "lhs", _seed(rng)) if free_levelled else np.zeros((n, 0))
     groups: dict[tuple, list[int]] = {}
     group_polytope: dict[tuple, Polytope] = {}
-    for row, combo in enumerate(combo_of_row):
-        sets = space.active_sets(combo, rng)
-        active = sets[int(T[row, 1] * len(sets))]
-        key = space.regime(combo, active)
-        groups.setdefault(key, []).append(row)
-        group_polytope[key] = space.polytope(combo, active)
+    for c in np.unique(combo_index):
+        rows = np.flatnonzero(combo_index == c)
+        sets = space.active_sets(combos[c], rng)
+        for row, s in zip(rows, _even_shares(len(rows), len(sets), rng)):
+            key = space.regime(combos[c], sets[s])
+            groups.setdefault(key, []).append(int(row))
+            group_polytope[key] = space.polytope(combos[c], sets[s])
     U = np.zeros((n, len(space.numeric)))
     for key, rows in groups.items():
         U[rows] = _fill(space, group_polytope[key], len(rows), rng, method, spread)
-    return _assemble(variables, space, U, combo_of_row, free_levelled, T[:, 2:])
+    return _assemble(variables, space, U, combo_of_row, free_levelled, T)
 
 
 def constrained_design(
@@ -126,6 +129,13 @@ def maximin_subset(points: np.ndarray, n: int) -> np.ndarray:
     return np.array(chosen)
 
 
+def _even_shares(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """For n rows, an index below `count` each, every index used n // count or one more times."""
+    index = np.empty(n, dtype=int)
+    index[rng.permutation(n)] = np.arange(n) * count // n if n >= count else rng.permutation(count)[:n]
+    return index
+
+
 def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**32))
 
@@ -133,7 +143,9 @@ def _seed(rng: np.random.Generator) -> int:
 def _fill(space: ConstrainedSpace, polytope: Polytope, n: int, rng: np.random.Generator, method: str, spread: bool) -> np.ndarray:
     """n points of one polytope (unit coordinates), integers rounded, all inside it."""
     pool_size = min(max(POOL_FACTOR * n, MIN_POOL), MAX_POOL) if spread else n
-    pool = np.empty((0, len(space.numeric)))
+    # The extreme points (corners of a simplex, ends of ranges) go into the pool: a uniform pool
+    # almost never comes near a corner, and maximin selection takes them first.
+    pool = polytope.extremes() if spread else np.empty((0, len(space.numeric)))
     for _ in range(4):
         pool = np.vstack([pool, _draw(space, polytope, max(pool_size, n), rng, method)])
         pool = _round_integers(space, pool)
