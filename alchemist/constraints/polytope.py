@@ -44,12 +44,13 @@ class Polytope:
         A, b = self.system.A_ub, self.system.b_ub
         norms = np.linalg.norm(A, axis=1)
         eye = np.eye(d)[~fixed]
-        # Variables (u, r): maximise r, every inequality kept at distance r.
+        # Variables (u, r): maximise r, every inequality kept at distance r; r <= 1 keeps the
+        # programme bounded when every coordinate is fixed.
         rows = [np.hstack([A, norms[:, None]]),
                 np.hstack([eye, np.ones((len(eye), 1))]),
                 np.hstack([-eye, np.ones((len(eye), 1))])]
         rhs = [b, self.hi[~fixed], -self.lo[~fixed]]
-        bounds = [(lo, hi) if not f else (lo, lo) for lo, hi, f in zip(self.lo, self.hi, fixed)] + [(0, None)]
+        bounds = [(lo, hi) if not f else (lo, lo) for lo, hi, f in zip(self.lo, self.hi, fixed)] + [(0, 1)]
         cost = np.zeros(d + 1)
         cost[-1] = -1.0
         A_eq = np.hstack([self.system.A_eq, np.zeros((len(self.system.b_eq), 1))]) if len(self.system.b_eq) else None
