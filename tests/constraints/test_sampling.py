@@ -144,7 +144,8 @@ def test_without_constraints_the_points_are_plain_designs():
 
 def test_a_condition_that_fixes_a_value_keeps_its_level_in_the_design():
     variables, constraints = CASES["conditional"]
-    frame = feasible_candidates(variables, constraints, 90, 0)
-    assert frame["Catalyst"].value_counts().to_dict() == {"Pt": 30, "Pd": 30, "none": 30}
+    frame = feasible_candidates(variables, constraints, 80, 0)
+    # Eight allowed (Catalyst, P) pairs, ten points each: Pt allows two values of P, the others three.
+    assert frame["Catalyst"].value_counts().to_dict() == {"Pt": 20, "Pd": 30, "none": 30}
     assert (frame.loc[frame["Catalyst"] == "none", "Loading"] == 0).all()
     assert frame.loc[frame["Catalyst"] == "Pd", "Steps"].between(2, 4).all()
