@@ -20,7 +20,8 @@ from alchemist.objectives.pareto import pareto_front
 MAX_EXACT_OBJECTIVES = 3
 MC_SAMPLES = 2**16
 MC_CHUNK = 4096
-MAX_BOXES = 200_000  # beyond this, the front is too large for the box decomposition
+MAX_BOXES = 200_000
+POINT_CHUNK_ELEMENTS = 2**22  # points x boxes x objectives handled at once  # beyond this, the front is too large for the box decomposition
 
 
 def hypervolume(
@@ -117,5 +118,10 @@ def hypervolume_improvement(points: Any, Y: Any, reference: Any, directions: Seq
     """Per row of `points` (k, m): the hypervolume it would add to Y's, exact, target units."""
     lower, upper = nondominated_boxes(Y, reference, directions)
     P = as_maximization(points, directions)
-    overlap = np.clip(np.minimum(P[:, None, :], upper[None, :, :]) - lower[None, :, :], 0.0, None)
-    return np.prod(overlap, axis=2).sum(axis=1)
+    out = np.empty(len(P))
+    step = max(1, POINT_CHUNK_ELEMENTS // (len(lower) * len(reference)))  # bounded memory
+    for start in range(0, len(P), step):
+        part = P[start:start + step, None, :]
+        overlap = np.clip(np.minimum(part, upper[None, :, :]) - lower[None, :, :], 0.0, None)
+        out[start:start + step] = np.prod(overlap, axis=2).sum(axis=1)
+    return out
