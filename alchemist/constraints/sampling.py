@@ -148,7 +148,7 @@ def _fill(space: ConstrainedSpace, polytope: Polytope, n: int, rng: np.random.Ge
     pool = polytope.extremes() if spread else np.empty((0, len(space.numeric)))
     for _ in range(4):
         pool = np.vstack([pool, _draw(space, polytope, max(pool_size, n), rng, method)])
-        pool = _round_integers(space, pool)
+        pool = _restore_equalities(space, polytope, _round_integers(space, pool))
         pool = pool[polytope.contains(pool)]
         if len(pool) >= n:
             break
@@ -204,6 +204,21 @@ def _round_integers(space: ConstrainedSpace, U: np.ndarray) -> np.ndarray:
         if variable.kind == "integer":
             span = variable.high - variable.low
             U[:, j] = np.round(U[:, j] * span) / span
+    return U
+
+
+def _restore_equalities(space: ConstrainedSpace, polytope: Polytope, U: np.ndarray) -> np.ndarray:
+    """After rounding integers, move the free continuous coordinates by the least-squares
+    correction that restores every equality (t + n == 10 with n rounded); one linear solve
+    for all points. A point the correction pushes out of the box is dropped by the caller."""
+    A = polytope.system.A_eq
+    continuous = [j for j, v in enumerate(space.numeric)
+                  if v.kind == "continuous" and polytope.hi[j] > polytope.lo[j]]
+    if not len(A) or not continuous or len(continuous) == len(space.numeric):
+        return U
+    residual = polytope.system.b_eq[None, :] - U @ A.T
+    U = U.copy()
+    U[:, continuous] += residual @ np.linalg.pinv(A[:, continuous]).T
     return U
 
 

@@ -45,8 +45,16 @@ class ConstrainedSpace:
     def __init__(self, variables: Sequence[Variable], constraints: Sequence[object]) -> None:
         self.variables = tuple(variables)
         self.constraints = tuple(constraints)
+        mixed: set[str] = set()
         for constraint in self.constraints:
             constraint.validate(self.variables)
+            if isinstance(constraint, MixtureConstraint):
+                # The sampler maps each mixture onto its own simplex; shared components would
+                # make two simplices one polytope that the proposal cannot fill.
+                shared = mixed.intersection(constraint.components)
+                if shared:
+                    raise VariableError(f"'{sorted(shared)[0]}' belongs to two mixtures.")
+                mixed.update(constraint.components)
         self.numeric = tuple(v for v in self.variables if v.kind in ("continuous", "integer"))
         self.columns = {v.name: j for j, v in enumerate(self.numeric)}
         self.system: LinearSystem = linear_system(self.variables, self.constraints, self.columns, len(self.numeric))

@@ -51,16 +51,9 @@ def validate_constraints(variables: Sequence[Variable], constraints: Sequence[Co
     least one allowed point (a level combination and a point of the linear polytope)."""
     if len(constraints) > MAX_CONSTRAINTS:
         raise VariableError(f"A session holds at most {MAX_CONSTRAINTS} constraints.")
-    mixtures: set[str] = set()
     for constraint in constraints:
         if not isinstance(constraint, tuple(_CLASSES.values())):
             raise VariableError("Unknown kind of constraint.")
-        constraint.validate(variables)
-        if isinstance(constraint, MixtureConstraint):
-            shared = mixtures.intersection(constraint.components)
-            if shared:
-                raise VariableError(f"'{sorted(shared)[0]}' belongs to two mixtures.")
-            mixtures.update(constraint.components)
     # Joint feasibility needs the sampler's machinery; imported here to keep this module light.
     from alchemist.constraints.space import ConstrainedSpace
 
