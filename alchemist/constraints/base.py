@@ -101,7 +101,7 @@ def variable_names(names: Any, what: str) -> tuple[str, ...]:
         if not isinstance(name, str) or not name.strip():
             raise VariableError(f"The {what} must be variable names (text).")
         if name.strip() in cleaned:
-            raise VariableError(f"The {what} name '{name.strip()}' twice.")
+            raise VariableError(f"The {what} names '{name.strip()}' twice.")
         cleaned.append(name.strip())
     if len(cleaned) > MAX_TERMS:
         raise VariableError(f"The {what} may name at most {MAX_TERMS} variables.")
@@ -167,6 +167,14 @@ def _is_level(cell: Any, level: str | float) -> bool:
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
         return False
     return level_text(cell) == level
+
+
+def unfrozen(value: Any) -> Any:
+    """A tuple of (name, value) pairs (the frozen form a constraint keeps) as a mapping again, so
+    that `replace()` and copies of a constraint pass through its own validation; else as is."""
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        return dict(value)
+    return value
 
 
 def coefficient_map(coefficients: Any, what: str) -> tuple[tuple[str, float], ...]:

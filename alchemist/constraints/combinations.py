@@ -17,6 +17,7 @@ from alchemist.constraints.base import (
     level_of,
     lookup,
     plain_level,
+    unfrozen,
     variable_names,
 )
 from alchemist.errors import VariableError
@@ -35,9 +36,7 @@ class ForbiddenCombination:
     kind = "forbidden"
 
     def __post_init__(self) -> None:
-        levels = self.levels
-        if isinstance(levels, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in levels):
-            levels = dict(levels)
+        levels = unfrozen(self.levels)
         if not isinstance(levels, Mapping) or not levels:
             raise VariableError("A forbidden combination must map variable names to levels.")
         names = variable_names(list(levels.keys()), "forbidden combination")

@@ -18,6 +18,7 @@ from alchemist.constraints.base import (
     column_values,
     finite,
     lookup,
+    unfrozen,
 )
 from alchemist.errors import VariableError
 from alchemist.variables import Variable, format_number
@@ -42,9 +43,7 @@ class LinearConstraint:
     kind = "linear"
 
     def __post_init__(self) -> None:
-        pairs = self.coefficients
-        if isinstance(pairs, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
-            pairs = dict(pairs)
+        pairs = unfrozen(self.coefficients)
         object.__setattr__(self, "coefficients", coefficient_map(pairs, "linear constraint"))
         if self.relation not in RELATIONS:
             raise VariableError(f"A linear constraint's relation must be one of {', '.join(RELATIONS)}.")

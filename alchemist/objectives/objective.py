@@ -27,7 +27,7 @@ class ObjectiveError(ModelError):
     """An objective or a rule over objectives is not valid (unknown column, bad limit, ...)."""
 
 
-def _limit(value: Any, what: str) -> float | None:
+def finite_limit(value: Any, what: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
@@ -52,8 +52,8 @@ class Objective:
         object.__setattr__(self, "name", self.name.strip())
         if self.direction is not None and self.direction not in DIRECTIONS:
             raise ObjectiveError(f"The direction of '{self.name}' must be 'maximize' or 'minimize'.")
-        low = _limit(self.at_least, f"lower limit of '{self.name}'")
-        high = _limit(self.at_most, f"upper limit of '{self.name}'")
+        low = finite_limit(self.at_least, f"lower limit of '{self.name}'")
+        high = finite_limit(self.at_most, f"upper limit of '{self.name}'")
         if low is not None and high is not None and low > high:
             raise ObjectiveError(f"The lower limit of '{self.name}' is above its upper limit.")
         if self.direction is None and low is None and high is None:

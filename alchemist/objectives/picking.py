@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alchemist.objectives.objective import Objective, ObjectiveError, _limit
+from alchemist.objectives.objective import Objective, ObjectiveError, finite_limit
 from alchemist.objectives.pareto import pareto_front
 
 TIE_TOL = 1e-12  # relative: target values this close count as equal, and the others decide
@@ -37,7 +37,7 @@ class PickRule:
             limits = getattr(self, what)
             if not isinstance(limits, Mapping):
                 raise ObjectiveError("The limits of a pick must map result columns to numbers.")
-            object.__setattr__(self, what, {str(k): _limit(v, f"limit on '{k}'") for k, v in limits.items()})
+            object.__setattr__(self, what, {str(k): finite_limit(v, f"limit on '{k}'") for k, v in limits.items()})
 
     def to_state(self) -> dict:
         return {"target": self.target, "at_least": dict(self.at_least), "at_most": dict(self.at_most)}

@@ -151,3 +151,13 @@ def test_together_the_constraints_must_leave_a_point():
 def test_bad_states_raise_session_file_errors(state):
     with pytest.raises(SessionFileError):
         constraint_from_state(state)
+
+
+def test_copies_with_changes_go_through_the_same_validation():
+    from dataclasses import replace
+
+    changed = replace(EXAMPLES[0], rhs=5)
+    assert changed.as_dict() == {"x1": 1.0, "x2": 1.0} and changed.rhs == 5.0
+    assert replace(EXAMPLES[5], name="no Pt in water").levels == EXAMPLES[5].levels
+    with pytest.raises(VariableError):
+        replace(EXAMPLES[0], relation="<")
