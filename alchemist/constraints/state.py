@@ -27,7 +27,8 @@ def constraint_from_state(state: Any) -> Constraint:
     """
     if not isinstance(state, dict):
         raise SessionFileError("A saved constraint is not a mapping.")
-    cls = _CLASSES.get(state.get("kind"))
+    kind = state.get("kind")
+    cls = _CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise SessionFileError(f"A saved constraint has an unknown kind '{str(state.get('kind'))[:40]}'.")
     try:

@@ -152,3 +152,14 @@ def test_a_condition_that_fixes_a_value_keeps_its_level_in_the_design():
     assert frame["Catalyst"].value_counts().to_dict() == {"Pt": 20, "Pd": 30, "none": 30}
     assert (frame.loc[frame["Catalyst"] == "none", "Loading"] == 0).all()
     assert frame.loc[frame["Catalyst"] == "Pd", "Steps"].between(2, 4).all()
+
+
+def test_hit_and_run_fills_a_polytope_uniformly():
+    # An equality sends every point through hit-and-run. Uniform on {x >= 0, x1 + x2 + x3 = 6}
+    # (the box never binds), x1 has density 2 (6 - x1) / 36: mean 2, P(x1 > 3) = 1/4.
+    variables = [ContinuousVariable(n, low=0, high=10) for n in ("x1", "x2", "x3")]
+    constraints = [LinearConstraint({"x1": 1, "x2": 1, "x3": 1}, "==", 6)]
+    frame = feasible_candidates(variables, constraints, 4000, 0, spread=False)
+    assert frame["x1"].mean() == pytest.approx(2.0, abs=0.08)
+    assert (frame["x1"] > 3).mean() == pytest.approx(0.25, abs=0.025)
+    assert frame[["x1", "x2", "x3"]].sum(axis=1).to_numpy() == pytest.approx(6.0)
