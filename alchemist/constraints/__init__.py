@@ -13,6 +13,7 @@ from alchemist.constraints.feasibility import is_feasible, violations
 from alchemist.constraints.linear import LinearConstraint
 from alchemist.constraints.mixture import MixtureConstraint
 from alchemist.constraints.repair import project, project_encoded
+from alchemist.constraints.search import maximize_constrained
 from alchemist.constraints.sampling import constrained_design, feasible_candidates, maximin_subset, simplex_points
 from alchemist.constraints.state import Constraint, constraint_from_state, constraints_from_state, validate_constraints
 
@@ -34,6 +35,7 @@ __all__ = [
     "feasible_candidates",
     "is_feasible",
     "maximin_subset",
+    "maximize_constrained",
     "project",
     "project_encoded",
     "simplex_points",

@@ -7,6 +7,7 @@ optimiser can use `project` for a point it produced without constraints.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.linalg import null_space
@@ -39,6 +40,11 @@ class Polytope:
 
     def center(self) -> np.ndarray | None:
         """A deep interior point (a Chebyshev centre by linear programming); None when empty."""
+        return self._center
+
+    @cached_property
+    def _center(self) -> np.ndarray | None:
+        # Cached: samplers, projections and feasibility checks all ask for it.
         d = len(self.lo)
         fixed = (self.hi - self.lo) < FIXED_WIDTH
         A, b = self.system.A_ub, self.system.b_ub

@@ -34,11 +34,15 @@ def project(frame: pd.DataFrame, variables: Sequence[Variable], constraints: Seq
     Integration: the optimiser calls this (or `project_encoded`) on its chosen points before
     they are returned, so that a suggestion never violates a known constraint.
     """
+    if not len(frame) or not constraints:
+        return frame.copy().reset_index(drop=True)
+    return project_in_space(ConstrainedSpace(variables, constraints), frame)
+
+
+def project_in_space(space: ConstrainedSpace, frame: pd.DataFrame) -> pd.DataFrame:
+    """`project` on a space already built (callers that also sample share one)."""
     out = frame.copy().reset_index(drop=True)
-    if not len(out) or not constraints:
-        return out
-    space = ConstrainedSpace(variables, constraints)
-    ok = is_feasible(out, variables, constraints)
+    ok = is_feasible(out, space.variables, space.constraints)
     for row in np.flatnonzero(~ok):
         _repair_row(space, out, int(row))
     return out
@@ -48,6 +52,10 @@ def project_encoded(U: np.ndarray, encoder, constraints: Sequence[object]) -> np
     """`project` for encoded points (alchemist.encoding.Encoder): decode, repair, encode."""
     frame = encoder.decode(np.asarray(U, dtype=float))
     return encoder.encode(project(frame, encoder.variables, constraints))
+
+
+def project_encoded_in_space(U: np.ndarray, encoder, space: ConstrainedSpace) -> np.ndarray:
+    return encoder.encode(project_in_space(space, encoder.decode(np.asarray(U, dtype=float))))
 
 
 def _repair_row(space: ConstrainedSpace, frame: pd.DataFrame, row: int) -> None:

@@ -67,10 +67,13 @@ def feasible_candidates(
         raise ModelError(f"The number of points must be a whole number from 1 to {MAX_POINTS}.")
     if not variables:
         raise ModelError("Define at least one variable before generating points.")
-    rng = np.random.default_rng(rng)
-    space = ConstrainedSpace(variables, constraints)
+    return sample_space(ConstrainedSpace(variables, constraints), int(n), np.random.default_rng(rng), method, spread)
+
+
+def sample_space(space: ConstrainedSpace, n: int, rng: np.random.Generator, method: str, spread: bool) -> pd.DataFrame:
+    """`feasible_candidates` on a space already built (callers that also repair share one)."""
     space.check_feasible()
-    n = int(n)
+    variables = space.variables
     combos = space.combinations()
     free_levelled = [v for v in variables if v.kind in ("categorical", "discrete") and v not in space.levelled]
     # Level combinations and active subsets are dealt out in shuffled turns (exactly even
