@@ -2,7 +2,23 @@
 and how to produce points that do not.
 
 Kinds: LinearConstraint, MixtureConstraint, ForbiddenCombination, ConditionalRule. Each has
-`validate(variables)` (VariableError), `to_state()`; `constraint_from_state` reads any kind back.
+`validate(variables)` (VariableError) and `to_state()`; `constraint_from_state` reads any kind
+back (SessionFileError). Tolerance: FEASIBILITY_TOL, relative to each constraint's scale.
+
+Where each piece belongs once integrated:
+- Session: keep a list of constraints; `validate_constraints(variables, constraints)` on every
+  change of variables or constraints (and after loading, turning VariableError into
+  SessionFileError); save `[c.to_state() for c in constraints]` in both file formats.
+- Experiment table: `violations(table, variables, constraints)` flags rows (never drops them).
+- Initial design: `constrained_design(variables, constraints, n, method, seed)` instead of
+  `design.initial_design` when there are constraints.
+- Suggestions and "best predicted": `maximize_constrained(score, encoder, constraints, rng,
+  extra=local_candidates)` in place of `optimize._maximize`; it returns feasible encoded points,
+  best first. A last guard before showing: `is_feasible(table, variables, constraints)`.
+- Landscape: `is_feasible` on the grid's frame (other variables at their fixed values) gives
+  the mask to shade.
+- Lower level: `encoded_linear_system(encoder, constraints)` (A_ub u <= b_ub, A_eq u = b_eq on
+  the encoder's columns, for SLSQP / trust-constr) and `project` / `project_encoded` (repair).
 """
 
 from alchemist.constraints.base import ACTIVE_TOL, FEASIBILITY_TOL, Violation, ViolationKind

@@ -56,10 +56,9 @@ def feasible_candidates(
     Raises VariableError when the constraints do not fit the variables or exclude every point,
     ModelError for a bad n or method.
 
-    Integration: `initial_design` should call `constrained_design` when the session has
-    constraints; `optimize._candidates` should encode `feasible_candidates(..., spread=False)`
-    (encoder.encode) instead of its Sobol set, and the local candidates around the best points
-    should go through `repair.project_encoded`.
+    Integration: the session's design step calls `constrained_design` when there are
+    constraints; the optimiser's candidate set is this with spread=False, encoded (which
+    `maximize_constrained` already does).
     """
     if method not in DESIGNS:
         raise ModelError(f"Unknown design '{method}'. Use one of: {', '.join(DESIGNS)}.")

@@ -1,5 +1,23 @@
 """Several objectives: definitions, Pareto fronts, hypervolume, its expected improvement, the
-probability of meeting outcome limits, and picking a point of a front by a target."""
+probability of meeting outcome limits, and picking a point of a front by a target.
+
+Numpy and scipy only. Conventions: values are (n, m) arrays in target units, one column per
+optimised objective in the order of the objectives; directions are "maximize" / "minimize".
+
+Where each piece belongs once integrated:
+- Session: `set_objectives([Objective(...), ...])` checked by `check_objectives`, saved as
+  `[o.to_state() for o in objectives]`, read by `objectives_from_state`; one GP per result column.
+- Suggestions: score = EHVI(mean, std, front, reference, directions, pending) times the
+  probability of feasibility of the limited columns (in log form for the optimiser:
+  log EHVI + `log_probability_of_feasibility`), maximised by constraints.maximize_constrained;
+  `front` = the models' posterior means at the measured points (noise), `reference` =
+  `default_reference(measured values, objectives)`; batches: condition each model on its
+  prediction at the chosen point and pass the chosen means as `pending`. Report
+  `probability_of_feasibility` with each suggestion.
+- Pareto page: `pareto_front` on measured and on predicted points; `pick_on_front` for
+  "cheapest with yield >= 80" (PickRule("Cost", at_least={"Yield": 80})); `hypervolume` for a
+  progress curve.
+"""
 
 from alchemist.objectives.ehvi import (
     expected_hypervolume_improvement,
