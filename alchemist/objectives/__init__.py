@@ -22,6 +22,7 @@ Where each piece belongs once integrated:
 from alchemist.objectives.ehvi import (
     expected_hypervolume_improvement,
     greedy_batch,
+    log_expected_hypervolume_improvement,
     log_probability_of_feasibility,
     probability_of_feasibility,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "greedy_batch",
     "hypervolume",
     "hypervolume_improvement",
+    "log_expected_hypervolume_improvement",
     "log_probability_of_feasibility",
     "nondominated_boxes",
     "objectives_from_state",

@@ -13,6 +13,7 @@ from alchemist.objectives import (
     greedy_batch,
     hypervolume,
     hypervolume_improvement,
+    log_expected_hypervolume_improvement,
     probability_of_feasibility,
 )
 
@@ -128,3 +129,19 @@ def test_probability_of_feasibility_is_the_product_of_normal_probabilities():
     draws = mean[1] + std[1] * np.random.default_rng(0).standard_normal((400_000, 3))
     share = np.mean((draws[:, 1] >= 0.95) & (draws[:, 2] >= 6) & (draws[:, 2] <= 8))
     assert probability_of_feasibility(mean, std, objectives)[1] == pytest.approx(share, abs=5e-4)
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_log_ehvi_agrees_where_ehvi_is_representable_and_still_ranks_where_it_underflows(m):
+    rng = np.random.default_rng(40 + m)
+    Y, reference, directions = random_set(rng, 6, m)
+    mean, std = rng.random((20, m)), rng.uniform(0.01, 0.3, (20, m))
+    log_value = log_expected_hypervolume_improvement(mean, std, Y, reference, directions)
+    plain = expected_hypervolume_improvement(mean, std, Y, reference, directions)
+    assert np.exp(log_value) == pytest.approx(plain, rel=1e-8, abs=1e-300)
+    # Far below the reference EHVI is exactly 0, but the log still says which point is closer.
+    signs = np.array([1.0 if d == "maximize" else -1.0 for d in directions])
+    far = reference - signs * np.array([[4.0], [6.0]])
+    assert expected_hypervolume_improvement(far, np.full_like(far, 0.1), Y, reference, directions).tolist() == [0.0, 0.0]
+    log_far = log_expected_hypervolume_improvement(far, np.full_like(far, 0.1), Y, reference, directions)
+    assert np.all(np.isfinite(log_far)) and log_far[0] > log_far[1]
