@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-import charts
 import ui
+from ui import charts
 from alchemist.model import KERNELS, ModelSettings
 
 session = ui.require_session()

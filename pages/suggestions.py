@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import charts
 import ui
+from ui import charts
 from alchemist.acquisition import ACQUISITIONS, GOALS
 from alchemist.design import DESIGNS, initial_design
 from alchemist.errors import AlchemistError
