@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from ui import words
 from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
@@ -126,10 +127,6 @@ def rename_session(session: Session) -> None:
     ui.commit(session)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"**{count}** {noun}{'' if count == 1 else 's'}"
-
-
 def header(session: Session) -> None:
     """Drawn once for every page: who the session is, what it holds, and how to keep it."""
     store = ui.get_store()
@@ -167,8 +164,8 @@ def header(session: Session) -> None:
             ui.close_session()
             st.rerun()
     st.markdown(
-        f"**ID** `{session.short_id}` · {plural(counts['variables'], 'variable')} · "
-        f"{plural(counts['experiments'], 'experiment')} · **Model:** {status.text}"
+        f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
+        f"{words.plural(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
     )
     notes = st.session_state.get("load_notes")
     if notes:

@@ -6,7 +6,10 @@ import streamlit as st
 
 import ui
 from alchemist.errors import AlchemistError, FileFormatError
-from alchemist.experiments import ITERATION, NOISE, NOTE, STATUS_OK, ExperimentTable, apply_editor_changes
+from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
+from alchemist.problems import RowStatus
+from ui import words
+from ui.editor import apply_editor_changes
 from alchemist.userfiles import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 
 session = ui.require_session()
@@ -59,7 +62,7 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
                 else:
                     ui.commit(session)
                     st.session_state["experiments_round"] = round_ + 1
-                    st.session_state["experiments_message"] = report.summary()
+                    st.session_state["experiments_message"] = words.import_summary(report)
                     st.rerun()
 
 message = st.session_state.pop("experiments_message", None)
@@ -69,20 +72,15 @@ if message:
 
 # -- the table --------------------------------------------------------------------------------
 frame = session.experiments.frame
-statuses = session.statuses()
+checks = session.check_rows()
 shown = frame.copy()
-shown.insert(0, "Status", ["✅ ok" if s == STATUS_OK else ("⏳ " + s if s.startswith("pending") else "⚠️ " + s) for s in statuses])
+shown.insert(0, "Status", [words.status_cell(check) for check in checks])
 
-problems = [(i, s) for i, s in enumerate(statuses) if s != STATUS_OK and not s.startswith("pending")]
-pending = sum(1 for s in statuses if s.startswith("pending"))
-usable = sum(1 for s in statuses if s == STATUS_OK)
-st.markdown(
-    f"**{len(frame)}** experiments · **{usable}** usable for the model · **{pending}** pending · "
-    f"**{len(problems)}** need attention"
-)
+problems = [(i, check) for i, check in enumerate(checks) if check.status is RowStatus.INVALID]
+st.markdown(words.table_summary(checks))
 if problems:
     with st.expander(f"⚠️ {len(problems)} row(s) cannot be used until they are fixed", expanded=True):
-        st.markdown("\n".join(f"- Row {i + 1}: {s}" for i, s in problems[:50]))
+        st.markdown("\n".join(f"- Row {i + 1}: {words.status_text(check)}" for i, check in problems[:50]))
         if len(problems) > 50:
             st.caption(f"… and {len(problems) - 50} more; see the Status column.")
 

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore
+from alchemist.problems import RowStatus
 from alchemist.session import is_session_id
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -138,7 +139,9 @@ def test_edit_that_invalidates_rows_asks_first(cache: Path) -> None:
     session = at.session_state["session"]
     assert session.variable("Temperature").high == 400.0
     assert len(session.experiments) == 22  # rows are kept, marked invalid
-    assert any("outside 350 to 400" in s for s in session.statuses())
+    assert RowStatus.INVALID in session.statuses()
+    at.switch_page("pages/experiments.py").run()
+    assert "- Row 2: Temperature: 405.9560826 is outside 350 to 400" in texts(at.markdown)
 
 
 def test_delete_variable_with_values_needs_confirmation(cache: Path) -> None:
@@ -364,7 +367,7 @@ def test_suggest_then_add_as_pending(cache: Path) -> None:
     button(at, "Add as pending experiments").click().run()
     session = at.session_state["session"]
     assert len(session.experiments) == 25 and session.suggestions is None
-    assert sum(s.startswith("pending") for s in session.statuses()) == 3
+    assert session.statuses().count(RowStatus.PENDING) == 3
     assert "**25** experiments" in header(at)
     stored = SessionStore(cache).get(session.id)
     assert len(stored.experiments) == 25
@@ -384,7 +387,7 @@ def test_initial_design_for_an_empty_campaign(cache: Path) -> None:
     button(at, "Add initial design as pending experiments").click().run()
     session = at.session_state["session"]
     assert len(session.experiments) == 5
-    assert all(s.startswith("pending") for s in session.statuses())
+    assert session.statuses() == [RowStatus.PENDING] * 5
     assert set(session.experiments.frame["Solvent"]) == {"Water", "Ethanol"}
 
 
