@@ -320,6 +320,22 @@ def test_a_second_tab_never_overwrites_the_first_tabs_change(cache: Path) -> Non
     assert "Pressure" in [v.name for v in stored.variables]
 
 
+def test_a_confirmed_change_after_another_tab_renamed_is_kept(cache: Path) -> None:
+    # Issue 8: the confirmation used to keep a closure over tab one's old session object.
+    first = open_example(start_app())
+    session_id = first.session_state["session"].id
+    button(first, "Delete 'Temperature'").click().run()
+    assert "removes its values" in texts(first.warning)
+    second = start_app(session=session_id)
+    second.text_input(key="session_name").set_value("Renamed in tab two").run()
+    button(first, "Delete anyway").click().run()
+    assert not first.exception, [e.message for e in first.exception]
+    stored = SessionStore(cache).get(session_id)
+    assert "Temperature" not in [v.name for v in stored.variables]
+    assert stored.name == "Renamed in tab two"
+    assert "Temperature" not in [v.name for v in first.session_state["session"].variables]
+
+
 def test_unknown_or_malformed_session_link_goes_to_welcome(cache: Path) -> None:
     at = start_app(session="0" * 32)
     assert "expired or does not exist" in " ".join(t.value for t in at.toast)
