@@ -117,7 +117,12 @@ def welcome() -> None:
         )
 
 
-def rename_session(session: Session) -> None:
+def rename_session() -> None:
+    # Renames the session as stored now, not the one this header was drawn for: another tab
+    # may have changed it since, and saving the older object would undo that change.
+    session = ui.current_session()
+    if session is None:
+        return
     try:
         session.rename(st.session_state["session_name"])
     except AlchemistError as error:
@@ -138,7 +143,7 @@ def header(session: Session) -> None:
         if st.session_state.get("session_name_for") != (session.id, session.name):
             st.session_state["session_name"] = session.name
             st.session_state["session_name_for"] = (session.id, session.name)
-        st.text_input("Session name", key="session_name", on_change=rename_session, args=(session,), max_chars=120)
+        st.text_input("Session name", key="session_name", on_change=rename_session, max_chars=120)
     with actions_col, st.container(horizontal=True, horizontal_alignment="right"):
         # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
         st.download_button(

@@ -115,10 +115,17 @@ editor_key = f"experiments_editor{st.session_state.get('editor_version', 0)}"
 def commit_edits() -> None:
     # The editor keeps its change set relative to the frame it was given: apply it to that frame,
     # store the result in the session, and start a fresh editor so no edit is applied twice.
+    # Row positions refer to the table as drawn: when another tab changed the session since,
+    # the edit is refused rather than applied to other rows or saved over the other tab's work.
     changes = st.session_state.get(editor_key) or {}
-    session.edit_experiments(apply_editor_changes(shown.drop(columns=["Status"]), changes))
-    ui.commit(session)
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
+    current = ui.current_session()
+    if current is not session:
+        st.toast("The experiments were changed in another tab, so this edit was not applied. "
+                 "The table now shows the latest version; please make the edit again.", icon="⚠️")
+        return
+    current.edit_experiments(apply_editor_changes(shown.drop(columns=["Status"]), changes))
+    ui.commit(current)
 
 
 if len(frame) == 0:

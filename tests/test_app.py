@@ -336,6 +336,17 @@ def test_a_confirmed_change_after_another_tab_renamed_is_kept(cache: Path) -> No
     assert "Temperature" not in [v.name for v in first.session_state["session"].variables]
 
 
+def test_renaming_in_a_tab_keeps_what_another_tab_did(cache: Path) -> None:
+    first = open_example(start_app())
+    session_id = first.session_state["session"].id
+    second = start_app(session=session_id)
+    add_variable(second, "add0", "continuous", "Pressure", unit="bar", low=1.0, high=10.0)
+    first.text_input(key="session_name").set_value("Renamed in tab one").run()
+    stored = SessionStore(cache).get(session_id)
+    assert stored.name == "Renamed in tab one"
+    assert "Pressure" in [v.name for v in stored.variables]
+
+
 def test_unknown_or_malformed_session_link_goes_to_welcome(cache: Path) -> None:
     at = start_app(session="0" * 32)
     assert "expired or does not exist" in " ".join(t.value for t in at.toast)
