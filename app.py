@@ -190,4 +190,5 @@ else:
     st.query_params[ui.QUERY_KEY] = session.id
     page = st.navigation(PAGES)
     header(session)
-page.run()
+with ui.navigated_page():
+    page.run()

@@ -7,7 +7,9 @@ works; every change is written to the store at once, and the id in the URL bring
 from __future__ import annotations
 
 import runpy
-from typing import Callable
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import streamlit as st
 
@@ -75,15 +77,28 @@ def close_session() -> None:
     st.query_params.clear()
 
 
+# Set while app.py runs the chosen page, per script thread: each browser tab runs in its own.
+_navigation = threading.local()
+
+
+@contextmanager
+def navigated_page() -> Iterator[None]:
+    """Mark the page run inside it as run by app.py's navigation (the header and the page list drawn)."""
+    _navigation.active = True
+    try:
+        yield
+    finally:
+        _navigation.active = False
+
+
 def _run_through_app() -> None:
     # While no st.navigation call has happened in a server process, Streamlit treats a pages/
     # folder as its old multipage mode and runs pages/<name>.py on its own for a link to /<name>:
     # the first visit after a server restart would come without the header and the navigation
-    # (and AppTest runs every page that way). Run app.py instead, within this same run: it calls
-    # st.navigation, which leaves that mode, and runs this page again, so no click is lost.
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
+    # (and AppTest runs every page that way). Such a run did not come through app.py, so run
+    # app.py instead, within this same run: it calls st.navigation, which leaves that mode, and
+    # runs this page again, so no click is lost.
+    if not getattr(_navigation, "active", False):
         runpy.run_path(str(PROJECT_DIR / "app.py"), run_name="__main__")
         st.stop()
 
