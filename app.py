@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from ui import words
 from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
 from alchemist.userfiles import MAX_UPLOAD_BYTES, looks_like_alchemist_nrel
+from ui import words
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 

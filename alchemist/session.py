@@ -35,6 +35,7 @@ SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MAX_SESSION_NAME = 120
 DEFAULT_NAME = "Untitled session"
 STATE_VERSION = 1
+MAX_BETA = 100.0  # upper limit of the confidence-bound factor β (UCB) a user may set
 
 
 def new_session_id() -> str:
@@ -72,8 +73,8 @@ class SuggestionSettings:
             raise ModelError(f"Unknown acquisition '{self.acquisition}'. Use one of: {', '.join(ACQUISITIONS)}.")
         if self.goal not in GOALS:
             raise ModelError(f"The goal must be one of: {', '.join(GOALS)}.")
-        if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) or not 0 <= self.beta <= 100:
-            raise ModelError("The confidence-bound factor beta must be a number from 0 to 100.")
+        if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) or not 0 <= self.beta <= MAX_BETA:
+            raise ModelError(f"The confidence-bound factor beta must be a number from 0 to {MAX_BETA:g}.")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH:
             raise ModelError(f"The number of suggestions must be a whole number from 1 to {MAX_BATCH}.")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:

@@ -11,6 +11,7 @@ from alchemist.design import DESIGNS, MAX_POINTS, initial_design
 from alchemist.errors import AlchemistError
 from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
 from alchemist.optimize import MAX_BATCH
+from alchemist.session import MAX_BETA
 from ui import charts
 
 session = ui.require_session()
@@ -48,7 +49,7 @@ acquisition = acq_col.selectbox(
     format_func=ACQUISITIONS.get, key=f"suggest_acquisition_{session.id}",
 )
 beta = beta_col.number_input(
-    "β (confidence bound)", min_value=0.0, max_value=100.0, value=settings.beta, step=0.5,
+    "β (confidence bound)", min_value=0.0, max_value=MAX_BETA, value=settings.beta, step=0.5,
     disabled=acquisition != "ucb", help="Larger values favour uncertain regions.", key=f"suggest_beta_{session.id}",
 )
 batch = n_col.number_input("How many", min_value=1, max_value=MAX_BATCH, value=settings.batch_size, step=1, key=f"suggest_n_{session.id}")
