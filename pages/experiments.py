@@ -8,9 +8,9 @@ import ui
 from alchemist.errors import AlchemistError, FileFormatError
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import RowStatus
-from ui import words
-from ui.editor import apply_editor_changes
 from alchemist.userfiles import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
+from ui import words
+from ui.editor import edit_if_current
 
 session = ui.require_session()
 st.header("Experiments")
@@ -119,13 +119,11 @@ def commit_edits() -> None:
     # the edit is refused rather than applied to other rows or saved over the other tab's work.
     changes = st.session_state.get(editor_key) or {}
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
-    current = ui.current_session()
-    if current is not session:
+    if edit_if_current(session, ui.current_session(), shown.drop(columns=["Status"]), changes):
+        ui.commit(session)
+    else:
         st.toast("The experiments were changed in another tab, so this edit was not applied. "
                  "The table now shows the latest version; please make the edit again.", icon="⚠️")
-        return
-    current.edit_experiments(apply_editor_changes(shown.drop(columns=["Status"]), changes))
-    ui.commit(current)
 
 
 if len(frame) == 0:

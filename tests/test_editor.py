@@ -7,7 +7,8 @@ import pandas as pd
 from alchemist.experiments import ExperimentTable
 from alchemist.problems import CellProblem, ProblemKind, RowStatus
 from alchemist.variables import CategoricalVariable, ContinuousVariable, IntegerVariable
-from ui.editor import apply_editor_changes
+from alchemist.session import Session
+from ui.editor import apply_editor_changes, edit_if_current
 
 VARIABLES = [
     ContinuousVariable("Temperature", unit="°C", low=350, high=450),
@@ -63,3 +64,21 @@ def test_editor_result_feeds_back_into_the_table():
         CellProblem("Temperature", ProblemKind.NOT_A_NUMBER, "hot"),
         CellProblem("Cycles", ProblemKind.MISSING),
     ]
+
+
+def test_an_edit_applies_only_to_the_session_the_table_was_drawn_from():
+    drawn = Session.new("Screening")
+    drawn.add_variable(ContinuousVariable("Temperature", low=350, high=450))
+    drawn.add_experiments(pd.DataFrame({"Temperature": [400.0, 410.0], "Yield": [1.0, 2.0]}), target="Yield")
+    shown = drawn.experiments.frame.copy()
+    changes = {"edited_rows": {1: {"Yield": 2.5}}}
+
+    # Another tab changed the session: the current one was reloaded as a new object.
+    reloaded = Session.from_state(drawn.to_state())
+    reloaded.experiments.replace(reloaded.experiments.frame.iloc[1:], reloaded.variables)
+    assert not edit_if_current(drawn, reloaded, shown, changes)
+    assert reloaded.experiments.frame["Yield"].tolist() == [2.0], "row 1 of the drawn table is not row 1 now"
+    assert not edit_if_current(drawn, None, shown, changes)
+
+    assert edit_if_current(drawn, drawn, shown, changes)
+    assert drawn.experiments.frame["Yield"].tolist() == [1.0, 2.5]

@@ -11,6 +11,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from alchemist.session import Session
+
 
 def apply_editor_changes(frame: pd.DataFrame, changes: Mapping[str, Any]) -> pd.DataFrame:
     """The table the user now sees: `changes` applied to the `frame` that was shown (left unchanged).
@@ -36,3 +38,16 @@ def apply_editor_changes(frame: pd.DataFrame, changes: Mapping[str, Any]) -> pd.
     if added:
         result = pd.concat([result, pd.DataFrame(added, columns=result.columns, dtype=object)], ignore_index=True)
     return result.reset_index(drop=True)
+
+
+def edit_if_current(drawn: Session, current: Session | None, shown: pd.DataFrame, changes: Mapping[str, Any]) -> bool:
+    """Apply a change set to the session, unless another tab replaced it since the table was drawn.
+
+    Row positions in `changes` refer to `shown`, the table as drawn from `drawn`. When the current
+    session is another object (it was changed elsewhere and reloaded), nothing is changed and the
+    answer is False: the edit would land on other rows, or be saved over the other tab's work.
+    """
+    if current is not drawn:
+        return False
+    current.edit_experiments(apply_editor_changes(shown, changes))
+    return True
