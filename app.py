@@ -9,6 +9,7 @@ from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
 from alchemist.userfiles import MAX_UPLOAD_BYTES, looks_like_alchemist_nrel
+from ui import words
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 
@@ -116,7 +117,12 @@ def welcome() -> None:
         )
 
 
-def rename_session(session: Session) -> None:
+def rename_session() -> None:
+    # Renames the session as stored now, not the one this header was drawn for: another tab
+    # may have changed it since, and saving the older object would undo that change.
+    session = ui.current_session()
+    if session is None:
+        return
     try:
         session.rename(st.session_state["session_name"])
     except AlchemistError as error:
@@ -124,10 +130,6 @@ def rename_session(session: Session) -> None:
         st.toast(error.message, icon="⚠️")
         return
     ui.commit(session)
-
-
-def plural(count: int, noun: str) -> str:
-    return f"**{count}** {noun}{'' if count == 1 else 's'}"
 
 
 def header(session: Session) -> None:
@@ -141,7 +143,7 @@ def header(session: Session) -> None:
         if st.session_state.get("session_name_for") != (session.id, session.name):
             st.session_state["session_name"] = session.name
             st.session_state["session_name_for"] = (session.id, session.name)
-        st.text_input("Session name", key="session_name", on_change=rename_session, args=(session,), max_chars=120)
+        st.text_input("Session name", key="session_name", on_change=rename_session, max_chars=120)
     with actions_col, st.container(horizontal=True, horizontal_alignment="right"):
         # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
         st.download_button(
@@ -167,8 +169,8 @@ def header(session: Session) -> None:
             ui.close_session()
             st.rerun()
     st.markdown(
-        f"**ID** `{session.short_id}` · {plural(counts['variables'], 'variable')} · "
-        f"{plural(counts['experiments'], 'experiment')} · **Model:** {status.text}"
+        f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
+        f"{words.plural(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
     )
     notes = st.session_state.get("load_notes")
     if notes:
@@ -188,4 +190,5 @@ else:
     st.query_params[ui.QUERY_KEY] = session.id
     page = st.navigation(PAGES)
     header(session)
-page.run()
+with ui.navigated_page():
+    page.run()

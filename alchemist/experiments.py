@@ -17,16 +17,16 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from alchemist.acquisition import check_goal
 from alchemist.errors import ExperimentError, SessionFileError
 from alchemist.plain import frame_from_state, frame_to_state
-from alchemist.variables import RESERVED_COLUMNS, Variable, coerce_number, is_missing, level_text, to_number
+from alchemist.problems import CellProblem, RowCheck, RowStatus, number_problem, variable_problem
+from alchemist.variables import RESERVED_COLUMNS, Variable, coerce_number, is_missing, level_text
 
 DEFAULT_TARGET = "Output"
 NOISE = "Noise"
 ITERATION = "Iteration"
 NOTE = "Note"
-STATUS_OK = "ok"
-STATUS_PENDING = "pending: no result yet"
 
 # ALchemist writes the reason for an experiment as "Reason"; we keep it as the row's note.
 _NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
@@ -34,20 +34,21 @@ _NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did, in words for the user."""
+    """What an import did: rows added, the result column, columns left out, rows with problems."""
 
     rows_added: int
     target: str
     ignored_columns: tuple[str, ...]
     invalid_rows: int
 
-    def summary(self) -> str:
-        parts = [f"Added {self.rows_added} experiment(s) with target '{self.target}'."]
-        if self.invalid_rows:
-            parts.append(f"{self.invalid_rows} row(s) need attention; see the Status column.")
-        if self.ignored_columns:
-            parts.append("Columns not used: " + ", ".join(self.ignored_columns) + ".")
-        return " ".join(parts)
+
+@dataclass(frozen=True)
+class Incumbent:
+    """The best experiment so far: its position in the table, its variable values and its result."""
+
+    row: int
+    values: dict[str, Any]
+    result: float
 
 
 def _iteration_cell(raw: Any) -> Any:
@@ -70,30 +71,6 @@ def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> pd.Ser
         # Already floats: coercion would give back the very same values, cell by cell.
         return pd.Series(raw.to_numpy(copy=True), dtype="float64")
     return _column(cell(v) for v in raw)
-
-
-def _check_result(target: str, value: Any) -> str | None:
-    if not is_missing(value) and to_number(value) is None:
-        return f"{target}: '{value}' is not a number"
-    return None
-
-
-def _check_noise(value: Any) -> str | None:
-    if is_missing(value):
-        return None
-    number = to_number(value)
-    if number is None:
-        return f"{NOISE}: '{value}' is not a number"
-    return f"{NOISE}: must not be negative" if number < 0 else None
-
-
-def _check_iteration(value: Any) -> str | None:
-    if is_missing(value):
-        return None
-    number = to_number(value)
-    if number is None or not number.is_integer() or number < 0:
-        return f"{ITERATION}: '{value}' is not a whole number ≥ 0"
-    return None
 
 
 def _variable_suspects(variable: Variable, series: pd.Series) -> np.ndarray:
@@ -178,37 +155,40 @@ class ExperimentTable:
         return len(self.frame)
 
     # -- checks ----------------------------------------------------------------------------
-    def problems(self, variables: Sequence[Variable]) -> list[list[str]]:
-        """For each row, the list of reasons it cannot be used (empty when the row is fine)."""
-        per_row: list[list[str]] = [[] for _ in range(len(self.frame))]
-        checks = [(self.frame[v.name], v.check, _variable_suspects(v, self.frame[v.name])) for v in variables]
+    def problems(self, variables: Sequence[Variable]) -> list[list[CellProblem]]:
+        """For each row, what keeps it from being used (an empty list when the row is fine)."""
+        per_row: list[list[CellProblem]] = [[] for _ in range(len(self.frame))]
+        target = self.target
+        checks = [(self.frame[v.name], partial(variable_problem, v), _variable_suspects(v, self.frame[v.name])) for v in variables]
         checks += [
-            (self.frame[self.target], partial(_check_result, self.target), _side_suspects(self.frame[self.target], negative=False, whole=False)),
-            (self.frame[NOISE], _check_noise, _side_suspects(self.frame[NOISE], negative=True, whole=False)),
-            (self.frame[ITERATION], _check_iteration, _side_suspects(self.frame[ITERATION], negative=True, whole=True)),
+            (self.frame[target], partial(number_problem, target), _side_suspects(self.frame[target], negative=False, whole=False)),
+            (self.frame[NOISE], partial(number_problem, NOISE, negative=False), _side_suspects(self.frame[NOISE], negative=True, whole=False)),
+            (self.frame[ITERATION], partial(number_problem, ITERATION, negative=False, whole=True),
+             _side_suspects(self.frame[ITERATION], negative=True, whole=True)),
         ]
         # Only cells a vectorised test cannot clear are checked one by one, with the same
-        # per-cell check (and message) as always: a large table is checked in milliseconds.
+        # per-cell check as always: a large table is checked in milliseconds.
         for series, check, suspects in checks:
             values = series.to_numpy()
             for i in np.flatnonzero(suspects):
-                message = check(values[i])
-                if message:
-                    per_row[i].append(message)
+                problem = check(values[i])
+                if problem is not None:
+                    per_row[i].append(problem)
         return per_row
 
-    def statuses(self, variables: Sequence[Variable]) -> list[str]:
-        """One word or sentence per row: ok, pending, or what is wrong."""
-        result = []
+    def check_rows(self, variables: Sequence[Variable]) -> list[RowCheck]:
+        """Each row's status (ok, pending or invalid) with its problems."""
         targets = self.frame[self.target].tolist()
+        checks = []
         for problems, target in zip(self.problems(variables), targets):
             if problems:
-                result.append("; ".join(problems))
-            elif is_missing(target):
-                result.append(STATUS_PENDING)
+                checks.append(RowCheck(RowStatus.INVALID, tuple(problems)))
             else:
-                result.append(STATUS_OK)
-        return result
+                checks.append(RowCheck(RowStatus.PENDING if is_missing(target) else RowStatus.OK))
+        return checks
+
+    def statuses(self, variables: Sequence[Variable]) -> list[RowStatus]:
+        return [check.status for check in self.check_rows(variables)]
 
     def invalid_rows(self, variables: Sequence[Variable]) -> list[int]:
         """0-based positions of rows with problems."""
@@ -217,7 +197,17 @@ class ExperimentTable:
     def training_rows(self, variables: Sequence[Variable]) -> np.ndarray:
         """Positions of rows that are valid and have a result."""
         statuses = self.statuses(variables)
-        return np.array([i for i, s in enumerate(statuses) if s == STATUS_OK], dtype=int)
+        return np.array([i for i, s in enumerate(statuses) if s is RowStatus.OK], dtype=int)
+
+    def incumbent(self, variables: Sequence[Variable], goal: str) -> Incumbent | None:
+        """The usable experiment with the best result for `goal` (the first one on a tie); None without any."""
+        check_goal(goal)
+        rows = self.training_rows(variables)
+        if not len(rows):
+            return None
+        X, y, _ = self.training_data(variables)
+        best = int(np.argmax(y) if goal == "maximize" else np.argmin(y))
+        return Incumbent(row=int(rows[best]), values=X.iloc[best].to_dict(), result=float(y[best]))
 
     def training_data(self, variables: Sequence[Variable]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
         """X (typed per variable), y and per-row noise (None when no row gives one)."""
@@ -325,29 +315,6 @@ class ExperimentTable:
         table = cls(variables, state["target"])
         table.frame = table._normalise(frame_from_state(state.get("table"), "experiments"), variables)
         return table
-
-
-def apply_editor_changes(frame: pd.DataFrame, changes: dict) -> pd.DataFrame:
-    """Apply a table editor's change set ({edited_rows, added_rows, deleted_rows}, by row position)
-    to the frame that was shown, giving the table the user now sees."""
-    result = frame.astype(object).copy()
-    n = len(result)
-    for position, cells in (changes.get("edited_rows") or {}).items():
-        row = int(position)
-        if 0 <= row < n and isinstance(cells, dict):
-            for column, value in cells.items():
-                if column in result.columns:
-                    result.iat[row, result.columns.get_loc(column)] = value
-    deleted = sorted({int(p) for p in changes.get("deleted_rows") or [] if 0 <= int(p) < n})
-    result = result.drop(index=result.index[deleted])
-    added = [
-        {c: v for c, v in row.items() if c in result.columns}
-        for row in changes.get("added_rows") or []
-        if isinstance(row, dict)
-    ]
-    if added:
-        result = pd.concat([result, pd.DataFrame(added, columns=result.columns, dtype=object)], ignore_index=True)
-    return result.reset_index(drop=True)
 
 
 def _is_side_column(name: Any) -> bool:

@@ -17,6 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Sequence
 
 import numpy as np
@@ -24,9 +25,10 @@ import pandas as pd
 
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
-from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport
+from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
 from alchemist.model import GPModel, ModelSettings
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
+from alchemist.problems import RowCheck, RowStatus
 from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
 
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -89,18 +91,16 @@ class SuggestionSettings:
         return settings_from_state(cls, state, "suggestion settings")
 
 
+class ModelState(StrEnum):
+    NONE = "none"  # no model trained yet
+    TRAINED = "trained"  # trained on exactly the current variables and usable experiments
+    STALE = "stale"  # the variables or the usable experiments changed since it was trained
+
+
 @dataclass(frozen=True)
 class ModelStatus:
-    state: str  # "none", "trained" or "stale"
+    state: ModelState
     n_train: int
-
-    @property
-    def text(self) -> str:
-        if self.state == "none":
-            return "No model"
-        if self.state == "trained":
-            return f"Trained on {self.n_train} experiments"
-        return f"Out of date (trained on {self.n_train} experiments)"
 
 
 def _row_list(rows: Sequence[int], limit: int = 12) -> str:
@@ -247,8 +247,16 @@ class Session:
     def target(self) -> str:
         return self.experiments.target
 
-    def statuses(self) -> list[str]:
+    def statuses(self) -> list[RowStatus]:
         return self.experiments.statuses(self.variables)
+
+    def check_rows(self) -> list[RowCheck]:
+        """Each experiment's status with its problems, for the table and its summary."""
+        return self.experiments.check_rows(self.variables)
+
+    def incumbent(self, goal: str | None = None) -> Incumbent | None:
+        """The best usable experiment so far for `goal` (by default the session's goal)."""
+        return self.experiments.incumbent(self.variables, goal or self.suggestion_settings.goal)
 
     def training_data(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
         return self.experiments.training_data(self.variables)
@@ -284,9 +292,9 @@ class Session:
 
     def model_status(self) -> ModelStatus:
         if self.model is None:
-            return ModelStatus("none", 0)
+            return ModelStatus(ModelState.NONE, 0)
         current = self.model_fingerprint == self.experiments.fingerprint(self.variables)
-        return ModelStatus("trained" if current else "stale", self.model.n_train)
+        return ModelStatus(ModelState.TRAINED if current else ModelState.STALE, self.model.n_train)
 
     def suggest(
         self,
@@ -305,7 +313,7 @@ class Session:
 
         changes = {"batch_size": n, "acquisition": acquisition, "goal": goal, "beta": beta, "seed": seed}
         settings = replace(self.suggestion_settings, **{k: v for k, v in changes.items() if v is not None})
-        if self.model is None or self.model_status().state == "stale":
+        if self.model is None or self.model_status().state is ModelState.STALE:
             self.train()
         X, y, _ = self.training_data()
         self.suggestions = suggest(
@@ -325,8 +333,8 @@ class Session:
         return self.suggestions
 
     def pending_points(self) -> pd.DataFrame | None:
-        statuses = self.statuses()
-        rows = [i for i, s in enumerate(statuses) if s.startswith("pending")]
+        # By status, never by wording: a variable may be named "pending time".
+        rows = [i for i, status in enumerate(self.statuses()) if status is RowStatus.PENDING]
         if not rows:
             return None
         return self.experiments.frame.iloc[rows][[v.name for v in self.variables]].reset_index(drop=True)

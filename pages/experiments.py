@@ -6,8 +6,11 @@ import streamlit as st
 
 import ui
 from alchemist.errors import AlchemistError, FileFormatError
-from alchemist.experiments import ITERATION, NOISE, NOTE, STATUS_OK, ExperimentTable, apply_editor_changes
+from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
+from alchemist.problems import RowStatus
 from alchemist.userfiles import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
+from ui import words
+from ui.editor import edit_if_current
 
 session = ui.require_session()
 st.header("Experiments")
@@ -59,7 +62,7 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
                 else:
                     ui.commit(session)
                     st.session_state["experiments_round"] = round_ + 1
-                    st.session_state["experiments_message"] = report.summary()
+                    st.session_state["experiments_message"] = words.import_summary(report)
                     st.rerun()
 
 message = st.session_state.pop("experiments_message", None)
@@ -69,20 +72,15 @@ if message:
 
 # -- the table --------------------------------------------------------------------------------
 frame = session.experiments.frame
-statuses = session.statuses()
+checks = session.check_rows()
 shown = frame.copy()
-shown.insert(0, "Status", ["✅ ok" if s == STATUS_OK else ("⏳ " + s if s.startswith("pending") else "⚠️ " + s) for s in statuses])
+shown.insert(0, "Status", [words.status_cell(check) for check in checks])
 
-problems = [(i, s) for i, s in enumerate(statuses) if s != STATUS_OK and not s.startswith("pending")]
-pending = sum(1 for s in statuses if s.startswith("pending"))
-usable = sum(1 for s in statuses if s == STATUS_OK)
-st.markdown(
-    f"**{len(frame)}** experiments · **{usable}** usable for the model · **{pending}** pending · "
-    f"**{len(problems)}** need attention"
-)
+problems = [(i, check) for i, check in enumerate(checks) if check.status is RowStatus.INVALID]
+st.markdown(words.table_summary(checks))
 if problems:
     with st.expander(f"⚠️ {len(problems)} row(s) cannot be used until they are fixed", expanded=True):
-        st.markdown("\n".join(f"- Row {i + 1}: {s}" for i, s in problems[:50]))
+        st.markdown("\n".join(f"- Row {i + 1}: {words.status_text(check)}" for i, check in problems[:50]))
         if len(problems) > 50:
             st.caption(f"… and {len(problems) - 50} more; see the Status column.")
 
@@ -117,10 +115,15 @@ editor_key = f"experiments_editor{st.session_state.get('editor_version', 0)}"
 def commit_edits() -> None:
     # The editor keeps its change set relative to the frame it was given: apply it to that frame,
     # store the result in the session, and start a fresh editor so no edit is applied twice.
+    # Row positions refer to the table as drawn: when another tab changed the session since,
+    # the edit is refused rather than applied to other rows or saved over the other tab's work.
     changes = st.session_state.get(editor_key) or {}
-    session.edit_experiments(apply_editor_changes(shown.drop(columns=["Status"]), changes))
-    ui.commit(session)
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
+    if edit_if_current(session, ui.current_session(), shown.drop(columns=["Status"]), changes):
+        ui.commit(session)
+    else:
+        st.toast("The experiments were changed in another tab, so this edit was not applied. "
+                 "The table now shows the latest version; please make the edit again.", icon="⚠️")
 
 
 if len(frame) == 0:

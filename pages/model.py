@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-import charts
 import ui
-from alchemist.model import KERNELS, ModelSettings, Parameter, Unit
+from alchemist.diagnostics import DEFAULT_FOLDS, LOO_MAX_POINTS
+from alchemist.model import KERNELS, MAX_RESTARTS, ModelSettings
+from alchemist.session import ModelState
+from ui import charts, words
 
 session = ui.require_session()
 st.header("Model")
@@ -21,7 +23,7 @@ kernel = kernel_col.selectbox(
     "Kernel", list(KERNELS), index=list(KERNELS).index(settings.kernel), format_func=KERNELS.get, key=f"model_kernel_{session.id}"
 )
 restarts = restarts_col.number_input(
-    "Optimiser restarts", min_value=0, max_value=50, value=settings.n_restarts, step=1, key=f"model_restarts_{session.id}"
+    "Optimiser restarts", min_value=0, max_value=MAX_RESTARTS, value=settings.n_restarts, step=1, key=f"model_restarts_{session.id}"
 )
 seed = seed_col.number_input("Random seed", min_value=0, value=settings.seed, step=1, key=f"model_seed_{session.id}")
 warp = warp_col.checkbox(
@@ -45,34 +47,22 @@ if session.model is None:
     st.info("No model yet.")
     st.stop()
 
-if status.state == "stale":
-    st.warning(f"{status.text}: the variables or experiments changed since it was trained. Train again to update it.")
+status_text = words.model_status_text(status)
+if status.state is ModelState.STALE:
+    st.warning(f"{status_text}: the variables or experiments changed since it was trained. Train again to update it.")
 else:
-    st.success(f"{status.text} · kernel {KERNELS[session.model.settings.kernel]}")
+    st.success(f"{status_text} · kernel {KERNELS[session.model.settings.kernel]}")
 
 st.subheader("Fitted hyperparameters")
-PARAMETER_TEXT = {
-    Parameter.SIGNAL_VARIANCE: "Signal variance", Parameter.NOISE_VARIANCE: "Noise variance (learned)",
-    Parameter.RQ_SHAPE: "Rational quadratic shape α", Parameter.OUTPUT_POWER: "Output power transform λ (Yeo-Johnson)",
-}
-UNIT_TEXT = {
-    Unit.ONE_HOT: "one-hot encoded units (0 to 1); large = level matters little", Unit.NONE: "",
-    Unit.TARGET_SQUARED: f"({session.target} units)²", Unit.MODEL_SQUARED: "transformed, standardised output units²",
-}
-st.dataframe(
-    [{"Parameter": PARAMETER_TEXT.get(r.parameter) or f"Length scale: {r.variable}" + (f" = {r.level}" if r.level else ""),
-      "Value": r.value, "Unit": r.variable_unit if r.unit is Unit.VARIABLE else UNIT_TEXT[r.unit]}
-     for r in session.model.hyperparameters()],
-    hide_index=True, width="stretch",
-)
+st.dataframe(words.hyperparameter_rows(session.model.hyperparameters(), session.target), hide_index=True, width="stretch")
 st.caption("A length scale is how far a variable must change, in its own units, before the result changes "
            "noticeably: a large one means the variable matters little.")
 
 st.subheader("How well does it predict? (cross-validation)")
-st.caption("Each experiment is predicted by a model fitted without it. Up to 30 experiments: leave-one-out; "
-           "more: 10-fold.")
-if st.button("Cross-validate", disabled=status.state == "stale" or len(y) < 3):
-    with st.spinner(f"Refitting the model {len(y) if len(y) <= 30 else 10} times…"):
+st.caption(f"Each experiment is predicted by a model fitted without it. Up to {LOO_MAX_POINTS} experiments: "
+           f"leave-one-out; more: {DEFAULT_FOLDS}-fold.")
+if st.button("Cross-validate", disabled=status.state is ModelState.STALE or len(y) < 3):
+    with st.spinner(f"Refitting the model {len(y) if len(y) <= LOO_MAX_POINTS else DEFAULT_FOLDS} times…"):
         if ui.run_action(session.validate):
             st.rerun()
 validation = session.validation

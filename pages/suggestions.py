@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import charts
 import ui
-from alchemist.acquisition import ACQUISITIONS, GOALS
-from alchemist.design import DESIGNS, initial_design
+from alchemist.acquisition import ACQUISITIONS, GOALS, MAX_BETA
+from alchemist.design import DESIGNS, MAX_POINTS, initial_design
 from alchemist.errors import AlchemistError
 from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
 from alchemist.optimize import MAX_BATCH
+from ui import charts
 
 session = ui.require_session()
 st.header("Suggestions")
@@ -25,7 +25,7 @@ labels = {v.name: v.label for v in session.variables}
 with st.expander("🎲 Initial design: the first experiments, before a model can help", expanded=len(y) < 2):
     method_col, n_col, seed_col = st.columns(3)
     method = method_col.selectbox("Method", list(DESIGNS), index=list(DESIGNS).index("lhs"), format_func=DESIGNS.get)
-    n_points = n_col.number_input("Number of experiments", min_value=1, max_value=200, value=max(2 * len(session.variables), 5))
+    n_points = n_col.number_input("Number of experiments", min_value=1, max_value=MAX_POINTS, value=max(2 * len(session.variables), 5))
     design_seed = seed_col.number_input("Random seed", min_value=0, value=0, step=1, key="design_seed")
     if st.button("Add initial design as pending experiments"):
         def add_design() -> None:
@@ -48,7 +48,7 @@ acquisition = acq_col.selectbox(
     format_func=ACQUISITIONS.get, key=f"suggest_acquisition_{session.id}",
 )
 beta = beta_col.number_input(
-    "β (confidence bound)", min_value=0.0, max_value=100.0, value=settings.beta, step=0.5,
+    "β (confidence bound)", min_value=0.0, max_value=MAX_BETA, value=settings.beta, step=0.5,
     disabled=acquisition != "ucb", help="Larger values favour uncertain regions.", key=f"suggest_beta_{session.id}",
 )
 batch = n_col.number_input("How many", min_value=1, max_value=MAX_BATCH, value=settings.batch_size, step=1, key=f"suggest_n_{session.id}")
@@ -120,10 +120,11 @@ else:
     quantity = q_col.radio("Show", ["Predicted mean", "Predicted std", "Acquisition"], horizontal=True, key="land_q")
     others = [v for v in session.variables if v.name not in (x_name, y_name)]
     # Slice through the first suggestion, or else the best experiment so far: where the action is.
+    incumbent = session.incumbent(goal)
     if suggestions is not None and len(suggestions):
         anchor = suggestions.iloc[0].to_dict()
-    elif len(y):
-        anchor = X.iloc[int(y.argmax() if goal == "maximize" else y.argmin())].to_dict()
+    elif incumbent is not None:
+        anchor = incumbent.values
     else:
         anchor = None
     fixed = default_fixed_values(session.variables, anchor)
@@ -148,9 +149,7 @@ else:
                     value=float(fixed[variable.name]), step=1.0 if variable.kind == "integer" else None,
                     key=f"fix_{session.id}_{variable.name}",
                 )
-    best = None
-    if len(y):
-        best = float(y.max() if goal == "maximize" else y.min())
+    best = incumbent.result if incumbent is not None else None
     try:
         grid = prediction_grid(
             model, x_name, y_name, fixed, acquisition=acquisition, goal=goal, beta=float(beta), best=best

@@ -74,12 +74,25 @@ def variable_form(prefix: str, existing: Variable | None) -> Variable | None:
         return None
 
 
-def attempt(change, success: str, confirm_label: str) -> None:
+def apply_change(kind: str, args: tuple, confirm: bool) -> None:
+    """Apply a variable change to this run's session. A change waiting for confirmation is kept as
+    data (kind and values), never as a closure: the session may have been replaced meanwhile."""
+    if kind == "add":
+        session.add_variable(*args)
+    elif kind == "replace":
+        session.replace_variable(*args, confirm=confirm)
+    elif kind == "delete":
+        session.delete_variable(*args, confirm=confirm)
+    else:
+        session.set_variables(*args, confirm=confirm)
+
+
+def attempt(kind: str, args: tuple, success: str, confirm_label: str) -> None:
     """Apply a change; when it would invalidate experiments, keep it aside for the user to confirm."""
     try:
-        change(False)
+        apply_change(kind, args, False)
     except ChangeNeedsConfirmation as needs:
-        st.session_state["pending_variable_change"] = (change, needs.message, success, confirm_label)
+        st.session_state["pending_variable_change"] = (kind, args, needs.message, success, confirm_label)
         st.rerun()
     except AlchemistError as error:
         st.error(error.message)
@@ -93,13 +106,13 @@ def attempt(change, success: str, confirm_label: str) -> None:
 
 pending = st.session_state.get("pending_variable_change")
 if pending:
-    change, message, success, confirm_label = pending
+    kind, args, message, success, confirm_label = pending
     with st.container(border=True):
         st.warning(message)
         go_col, cancel_col, _ = st.columns([1.2, 1, 4])
         if go_col.button(confirm_label, type="primary", key="confirm_variable_change"):
             st.session_state.pop("pending_variable_change")
-            if ui.run_action(lambda: change(True), success):
+            if ui.run_action(lambda: apply_change(kind, args, True), success):
                 st.session_state["variables_form_round"] = st.session_state.get("variables_form_round", 0) + 1
                 st.rerun()
         if cancel_col.button("Cancel", key="cancel_variable_change"):
@@ -131,7 +144,7 @@ add_tab, edit_tab, files_tab = st.tabs(["➕ Add", "✏️ Edit or delete", "�
 with add_tab:
     new = variable_form(f"add{round_}", None)
     if new is not None:
-        attempt(lambda confirm: session.add_variable(new), f"Added variable '{new.name}'.", "Add anyway")
+        attempt("add", (new,), f"Added variable '{new.name}'.", "Add anyway")
 
 with edit_tab:
     if not session.variables:
@@ -142,17 +155,9 @@ with edit_tab:
         current = session.variable(chosen)
         edited = variable_form(f"edit{round_}_{names.index(chosen)}", current)
         if edited is not None:
-            attempt(
-                lambda confirm: session.replace_variable(chosen, edited, confirm=confirm),
-                f"Saved changes to '{edited.name}'.",
-                "Apply anyway",
-            )
+            attempt("replace", (chosen, edited), f"Saved changes to '{edited.name}'.", "Apply anyway")
         if st.button(f"Delete '{chosen}'", key=f"delete{round_}", icon="🗑️"):
-            attempt(
-                lambda confirm: session.delete_variable(chosen, confirm=confirm),
-                f"Deleted variable '{chosen}'.",
-                "Delete anyway",
-            )
+            attempt("delete", (chosen,), f"Deleted variable '{chosen}'.", "Delete anyway")
 
 with files_tab:
     st.markdown("**Import** a variable list: ALchemist's search-space JSON, or a JSON or CSV exported here.")
@@ -165,11 +170,7 @@ with files_tab:
         else:
             st.write(f"{len(imported)} variable(s): " + ", ".join(v.label for v in imported))
             if st.button("Replace the variables with these", type="primary", key="import_variables"):
-                attempt(
-                    lambda confirm: session.set_variables(imported, confirm=confirm),
-                    f"Imported {len(imported)} variable(s).",
-                    "Import anyway",
-                )
+                attempt("import", (imported,), f"Imported {len(imported)} variable(s).", "Import anyway")
     if session.variables:
         st.markdown("**Export** the variable list")
         json_col, csv_col, _ = st.columns([1, 1, 3])

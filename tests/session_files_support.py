@@ -19,6 +19,7 @@ import pandas as pd
 from alchemist.session import Session
 from alchemist.signing import KeyRing
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
+from ui.words import status_text
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 GOLDEN_ID = "0123456789abcdef0123456789abcdef"
@@ -90,7 +91,8 @@ def session_facts(session: Session) -> dict:
         "variables": [v.to_state() for v in session.variables],
         "target": session.target,
         "experiments": _frame(session.experiments.frame),
-        "statuses": session.statuses(),
+        # Worded as on screen: the golden facts keep each problem's column, kind and value.
+        "statuses": [status_text(check) for check in session.check_rows()],
         "model_settings": session.model_settings.to_state(),
         "model": model,
         "model_status": session.model_status().state,

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore
+from alchemist.problems import RowStatus
 from alchemist.session import is_session_id
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -138,7 +139,9 @@ def test_edit_that_invalidates_rows_asks_first(cache: Path) -> None:
     session = at.session_state["session"]
     assert session.variable("Temperature").high == 400.0
     assert len(session.experiments) == 22  # rows are kept, marked invalid
-    assert any("outside 350 to 400" in s for s in session.statuses())
+    assert RowStatus.INVALID in session.statuses()
+    at.switch_page("pages/experiments.py").run()
+    assert "- Row 2: Temperature: 405.9560826 is outside 350 to 400" in texts(at.markdown)
 
 
 def test_delete_variable_with_values_needs_confirmation(cache: Path) -> None:
@@ -317,6 +320,33 @@ def test_a_second_tab_never_overwrites_the_first_tabs_change(cache: Path) -> Non
     assert "Pressure" in [v.name for v in stored.variables]
 
 
+def test_a_confirmed_change_after_another_tab_renamed_is_kept(cache: Path) -> None:
+    # Issue 8: the confirmation used to keep a closure over tab one's old session object.
+    first = open_example(start_app())
+    session_id = first.session_state["session"].id
+    button(first, "Delete 'Temperature'").click().run()
+    assert "removes its values" in texts(first.warning)
+    second = start_app(session=session_id)
+    second.text_input(key="session_name").set_value("Renamed in tab two").run()
+    button(first, "Delete anyway").click().run()
+    assert not first.exception, [e.message for e in first.exception]
+    stored = SessionStore(cache).get(session_id)
+    assert "Temperature" not in [v.name for v in stored.variables]
+    assert stored.name == "Renamed in tab two"
+    assert "Temperature" not in [v.name for v in first.session_state["session"].variables]
+
+
+def test_renaming_in_a_tab_keeps_what_another_tab_did(cache: Path) -> None:
+    first = open_example(start_app())
+    session_id = first.session_state["session"].id
+    second = start_app(session=session_id)
+    add_variable(second, "add0", "continuous", "Pressure", unit="bar", low=1.0, high=10.0)
+    first.text_input(key="session_name").set_value("Renamed in tab one").run()
+    stored = SessionStore(cache).get(session_id)
+    assert stored.name == "Renamed in tab one"
+    assert "Pressure" in [v.name for v in stored.variables]
+
+
 def test_unknown_or_malformed_session_link_goes_to_welcome(cache: Path) -> None:
     at = start_app(session="0" * 32)
     assert "expired or does not exist" in " ".join(t.value for t in at.toast)
@@ -364,7 +394,7 @@ def test_suggest_then_add_as_pending(cache: Path) -> None:
     button(at, "Add as pending experiments").click().run()
     session = at.session_state["session"]
     assert len(session.experiments) == 25 and session.suggestions is None
-    assert sum(s.startswith("pending") for s in session.statuses()) == 3
+    assert session.statuses().count(RowStatus.PENDING) == 3
     assert "**25** experiments" in header(at)
     stored = SessionStore(cache).get(session.id)
     assert len(stored.experiments) == 25
@@ -384,7 +414,7 @@ def test_initial_design_for_an_empty_campaign(cache: Path) -> None:
     button(at, "Add initial design as pending experiments").click().run()
     session = at.session_state["session"]
     assert len(session.experiments) == 5
-    assert all(s.startswith("pending") for s in session.statuses())
+    assert session.statuses() == [RowStatus.PENDING] * 5
     assert set(session.experiments.frame["Solvent"]) == {"Water", "Ethanol"}
 
 

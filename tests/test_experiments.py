@@ -1,4 +1,4 @@
-"""The experiment table: import, cell checks (nothing dropped), editor changes, state round trip."""
+"""The experiment table: import, cell checks as data (nothing dropped), the incumbent, state round trip."""
 
 from __future__ import annotations
 
@@ -8,16 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alchemist.errors import ExperimentError, SessionFileError
-from alchemist.experiments import (
-    ITERATION,
-    NOISE,
-    NOTE,
-    STATUS_OK,
-    STATUS_PENDING,
-    ExperimentTable,
-    apply_editor_changes,
-)
+from alchemist.errors import ExperimentError, ModelError, SessionFileError
+from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
+from alchemist.problems import CellProblem, ProblemKind, RowStatus
 from alchemist.userfiles import read_table, read_variables
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
@@ -47,7 +40,7 @@ def test_import_alchemist_csv_with_iteration_and_reason(catalyst_dir):
 
     assert report.rows_added == 26 and len(table) == 26
     assert report.invalid_rows == 0 and report.ignored_columns == ()
-    assert table.statuses(variables) == [STATUS_OK] * 26
+    assert table.statuses(variables) == [RowStatus.OK] * 26
     # Reason became the row's note, Iteration was kept as a number.
     assert set(table.frame[NOTE]) == {"Initial Design"}
     assert table.frame[ITERATION].tolist() == [0] * 26
@@ -77,16 +70,22 @@ def test_invalid_cells_are_kept_and_reported_with_row_and_reason():
 
     assert report.rows_added == 7 and len(table) == 7, "no row may be dropped"
     assert report.invalid_rows == 5
-    assert "5 row(s) need attention" in report.summary()
     statuses = table.statuses(VARIABLES)
-    assert statuses[0] == STATUS_OK
-    assert statuses[1] == "Temperature: 500 is outside 350 to 450"
-    assert statuses[2] == "Temperature: 'warm' is not a number"
-    assert "Catalyst: unknown level 'Medium SAR'" in statuses[3]
-    assert "Cycles: 2.5 is not a whole number" in statuses[3]
-    assert statuses[4] == "Yield: 'abc' is not a number"
-    assert statuses[5] == "Cycles: missing value"
-    assert statuses[6] == STATUS_PENDING
+    assert statuses == [RowStatus.OK] + [RowStatus.INVALID] * 5 + [RowStatus.PENDING]
+    levels = ("Low SAR", "High SAR")
+    assert table.problems(VARIABLES) == [
+        [],
+        [CellProblem("Temperature", ProblemKind.OUT_OF_RANGE, 500.0, low=350.0, high=450.0)],
+        [CellProblem("Temperature", ProblemKind.NOT_A_NUMBER, "warm")],
+        [CellProblem("Catalyst", ProblemKind.NOT_A_LEVEL, "Medium SAR", allowed=levels),
+         CellProblem("Cycles", ProblemKind.NOT_WHOLE, 2.5)],
+        [CellProblem("Yield", ProblemKind.NOT_A_NUMBER, "abc")],
+        [CellProblem("Cycles", ProblemKind.MISSING)],
+        [],
+    ]
+    checks = table.check_rows(VARIABLES)
+    assert [c.status for c in checks] == statuses
+    assert checks[3].problems == tuple(table.problems(VARIABLES)[3])
     assert table.invalid_rows(VARIABLES) == [1, 2, 3, 4, 5]
     assert table.training_rows(VARIABLES).tolist() == [0]
     # The raw values stay as the user typed them, for the user to fix.
@@ -106,10 +105,12 @@ def test_side_columns_are_checked_too():
             {"Temperature": 400, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 1.0, "Noise": 0.01, "Iteration": 2},
         ]
     )
-    statuses = table.statuses(VARIABLES)
-    assert statuses[0] == "Noise: must not be negative"
-    assert "Noise: 'big' is not a number" in statuses[1] and "Iteration: '1.5'" in statuses[1]
-    assert statuses[2] == STATUS_OK
+    assert table.problems(VARIABLES) == [
+        [CellProblem(NOISE, ProblemKind.NEGATIVE, -0.1)],
+        [CellProblem(NOISE, ProblemKind.NOT_A_NUMBER, "big"), CellProblem(ITERATION, ProblemKind.NOT_WHOLE, 1.5)],
+        [],
+    ]
+    assert table.statuses(VARIABLES) == [RowStatus.INVALID, RowStatus.INVALID, RowStatus.OK]
     X, y, noise = table.training_data(VARIABLES)
     assert noise.tolist() == [0.01]
 
@@ -179,7 +180,6 @@ def test_ignored_columns_are_reported():
         "Yield",
     )
     assert report.ignored_columns == ("Operator",)
-    assert "Columns not used: Operator." in report.summary()
 
 
 def test_planned_experiments_with_an_empty_result_column_import_as_pending():
@@ -187,7 +187,7 @@ def test_planned_experiments_with_an_empty_result_column_import_as_pending():
     table = ExperimentTable(VARIABLES)
     report = table.import_frame(frame, VARIABLES, "Yield")
     assert report.rows_added == 2 and report.invalid_rows == 0
-    assert table.statuses(VARIABLES) == [STATUS_PENDING, STATUS_PENDING]
+    assert table.statuses(VARIABLES) == [RowStatus.PENDING, RowStatus.PENDING]
 
 
 # -- guess_target ---------------------------------------------------------------------------------
@@ -226,8 +226,8 @@ def test_state_round_trip_with_missing_values_invalid_cells_and_notes():
     assert math.isnan(again.frame["Temperature"].tolist()[1])
     assert again.frame["Catalyst"].tolist()[1] is None
     assert again.frame[NOTE].tolist() == ["Ünïcode note — 10 % Zn", "", "line one\nline two"]
-    assert again.statuses(VARIABLES) == table.statuses(VARIABLES)
-    assert again.statuses(VARIABLES)[1].startswith("Temperature: missing value")
+    assert again.check_rows(VARIABLES) == table.check_rows(VARIABLES)
+    assert again.problems(VARIABLES)[1][0] == CellProblem("Temperature", ProblemKind.MISSING)
 
 
 def test_pandas_na_is_a_missing_value_not_text():
@@ -237,10 +237,14 @@ def test_pandas_na_is_a_missing_value_not_text():
     )
     table = ExperimentTable(VARIABLES)
     table.import_frame(frame, VARIABLES, "Yield")
-    assert table.statuses(VARIABLES)[1] == "Temperature: missing value; Catalyst: missing value; Cycles: missing value"
+    assert table.problems(VARIABLES)[1] == [
+        CellProblem("Temperature", ProblemKind.MISSING),
+        CellProblem("Catalyst", ProblemKind.MISSING),
+        CellProblem("Cycles", ProblemKind.MISSING),
+    ]
     again = ExperimentTable.from_state(table.to_state(), VARIABLES)
     assert "<NA>" not in again.frame.astype(str).to_numpy().ravel().tolist()
-    assert again.statuses(VARIABLES) == table.statuses(VARIABLES)
+    assert again.check_rows(VARIABLES) == table.check_rows(VARIABLES)
 
 
 @pytest.mark.parametrize(
@@ -267,65 +271,16 @@ def test_fingerprint_follows_training_data_only():
     assert table.fingerprint(VARIABLES) != first
 
 
-# -- the table editor's change set -----------------------------------------------------------------
-def test_apply_editor_changes_edits_deletes_and_adds():
-    shown = pd.DataFrame(
-        {"Temperature": [400.0, 410.0, 420.0], "Catalyst": ["Low SAR", "High SAR", "Low SAR"], "Yield": [1.0, 2.0, 3.0]}
-    )
-    changes = {
-        "edited_rows": {0: {"Yield": 1.5}, "2": {"Catalyst": "High SAR", "Unknown": 5}},
-        "deleted_rows": [1],
-        "added_rows": [{"Temperature": 430.0, "Yield": 4.0, "Bogus": 1}],
-    }
-    result = apply_editor_changes(shown, changes)
-    assert list(result.columns) == ["Temperature", "Catalyst", "Yield"]
-    assert result["Temperature"].tolist() == [400.0, 420.0, 430.0]
-    assert result["Catalyst"].tolist()[:2] == ["Low SAR", "High SAR"]
-    assert pd.isna(result["Catalyst"].tolist()[2])
-    assert result["Yield"].tolist() == [1.5, 3.0, 4.0]
-    assert list(result.index) == [0, 1, 2]
-    # The frame that was shown is left as it was.
-    assert shown["Yield"].tolist() == [1.0, 2.0, 3.0] and len(shown) == 3
-
-
-def test_apply_editor_changes_ignores_out_of_range_positions():
-    shown = pd.DataFrame({"a": [1, 2]})
-    result = apply_editor_changes(shown, {"edited_rows": {5: {"a": 9}}, "deleted_rows": [7], "added_rows": []})
-    assert result["a"].tolist() == [1, 2]
-    assert apply_editor_changes(shown, {})["a"].tolist() == [1, 2]
-
-
-def test_editor_result_feeds_back_into_the_table():
-    table = table_with(
-        [
-            {"Temperature": 400, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 1.0},
-            {"Temperature": 410, "Catalyst": "High SAR", "Cycles": 2, "Yield": None},
-        ]
-    )
-    edited = apply_editor_changes(
-        table.frame,
-        {"edited_rows": {1: {"Yield": "2.5"}}, "added_rows": [{"Temperature": "hot", "Catalyst": "Low SAR"}]},
-    )
-    table.replace(edited, VARIABLES)
-    assert table.frame["Yield"].tolist()[:2] == [1.0, 2.5]
-    statuses = table.statuses(VARIABLES)
-    assert statuses[:2] == [STATUS_OK, STATUS_OK]
-    assert statuses[2] == "Temperature: 'hot' is not a number; Cycles: missing value"
-
-
 def test_discrete_variable_checks_in_table():
     variables = [DiscreteVariable("SAR", values=(80, 280)), ContinuousVariable("T", low=0, high=1)]
     table = ExperimentTable(variables)
     table.import_frame(pd.DataFrame({"SAR": [80, "280", 81], "T": [0.5, 0.5, 0.5], "y": [1, 2, 3]}), variables, "y")
-    assert table.statuses(variables)[:2] == [STATUS_OK, STATUS_OK]
-    assert table.statuses(variables)[2] == "SAR: 81 is not one of 80, 280"
+    assert table.statuses(variables) == [RowStatus.OK, RowStatus.OK, RowStatus.INVALID]
+    assert table.problems(variables)[2] == [CellProblem("SAR", ProblemKind.NOT_ALLOWED, 81.0, allowed=(80.0, 280.0))]
 
 
-def test_checks_of_all_numeric_columns_match_cell_by_cell_checks() -> None:
-    """Float columns are screened in bulk; what they report must equal checking every cell."""
-    from alchemist.experiments import ExperimentTable
-    from alchemist.variables import ContinuousVariable, DiscreteVariable, IntegerVariable
-
+def test_all_numeric_columns_are_checked_in_bulk_with_hand_worked_answers() -> None:
+    """Float columns are screened in bulk; each expected problem below is worked out by hand."""
     variables = [
         ContinuousVariable("T", low=0, high=10),
         IntegerVariable("n", low=1, high=5),
@@ -344,19 +299,54 @@ def test_checks_of_all_numeric_columns_match_cell_by_cell_checks() -> None:
     )
     table = ExperimentTable(variables, "Output", frame)
     assert all(table.frame[c].dtype == "float64" for c in frame.columns)
-    expected = []
-    for i in range(len(frame)):
-        row = [v.check(frame.loc[i, v.name]) for v in variables]
-        output, noise, iteration = frame.loc[i, "Output"], frame.loc[i, "Noise"], frame.loc[i, "Iteration"]
-        if output == inf:
-            row.append("Output: 'inf' is not a number")
-        if noise == inf:
-            row.append("Noise: 'inf' is not a number")
-        elif noise < 0:
-            row.append("Noise: must not be negative")
-        if iteration == iteration and (iteration < 0 or not float(iteration).is_integer()):
-            row.append(f"Iteration: '{iteration}' is not a whole number ≥ 0")
-        expected.append([m for m in row if m])
-    assert table.problems(variables) == expected
-    assert table.statuses(variables)[5] == "Noise: 'inf' is not a number"
-    assert table.statuses(variables)[4] == "n: missing value"
+    range_t = dict(low=0.0, high=10.0)
+    problems = table.problems(variables)
+    # Row 1: every cell fits (0 noise and iteration 0 are allowed).
+    assert problems[0] == []
+    # Row 2: everything is wrong at once.
+    assert problems[1] == [
+        CellProblem("T", ProblemKind.OUT_OF_RANGE, 11.0, **range_t),
+        CellProblem("n", ProblemKind.NOT_WHOLE, 2.5),
+        CellProblem("d", ProblemKind.NOT_ALLOWED, 81.0, allowed=(80.0, 280.0)),
+        CellProblem("Output", ProblemKind.NOT_A_NUMBER, inf),
+        CellProblem(NOISE, ProblemKind.NEGATIVE, -1.0),
+        CellProblem(ITERATION, ProblemKind.NOT_WHOLE, 1.5),
+    ]
+    # Row 3: -inf is no number; 6 is whole but above 5; -1 is a negative iteration.
+    assert problems[2] == [
+        CellProblem("T", ProblemKind.NOT_A_NUMBER, -inf),
+        CellProblem("n", ProblemKind.OUT_OF_RANGE, 6.0, low=1, high=5),
+        CellProblem(ITERATION, ProblemKind.NEGATIVE, -1.0),
+    ]
+    # Row 4: NaN in a variable is a missing value; the side columns may be empty.
+    assert problems[3] == [CellProblem("T", ProblemKind.MISSING), CellProblem("d", ProblemKind.MISSING)]
+    assert problems[4] == [CellProblem("n", ProblemKind.MISSING)]
+    # Row 6: bounds are inclusive; an infinite noise is no number.
+    assert problems[5] == [CellProblem(NOISE, ProblemKind.NOT_A_NUMBER, inf)]
+    assert table.statuses(variables) == [RowStatus.OK] + [RowStatus.INVALID] * 5
+
+
+# -- the incumbent ----------------------------------------------------------------------------------
+def test_incumbent_is_the_best_usable_row_for_the_goal():
+    table = table_with(
+        [
+            {"Temperature": 400, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 0.4},
+            {"Temperature": 999, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 9.0},  # invalid: out of range
+            {"Temperature": 420, "Catalyst": "High SAR", "Cycles": 3, "Yield": 0.7},
+            {"Temperature": 430, "Catalyst": "High SAR", "Cycles": 2, "Yield": None},  # pending
+            {"Temperature": 360, "Catalyst": "Low SAR", "Cycles": 5, "Yield": 0.1},
+            {"Temperature": 440, "Catalyst": "Low SAR", "Cycles": 4, "Yield": 0.7},  # ties with row 3
+        ]
+    )
+    best = table.incumbent(VARIABLES, "maximize")
+    assert best.row == 2 and best.result == 0.7, "the first of two equal results, never the invalid 9.0"
+    assert best.values == {"Temperature": 420.0, "Catalyst": "High SAR", "Cycles": 3.0}
+    lowest = table.incumbent(VARIABLES, "minimize")
+    assert (lowest.row, lowest.result, lowest.values["Temperature"]) == (4, 0.1, 360.0)
+
+
+def test_no_incumbent_without_a_usable_result():
+    table = table_with([{"Temperature": 430, "Catalyst": "High SAR", "Cycles": 2, "Yield": None}])
+    assert table.incumbent(VARIABLES, "maximize") is None
+    with pytest.raises(ModelError, match="goal"):
+        table.incumbent(VARIABLES, "sideways")

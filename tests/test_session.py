@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -11,9 +12,10 @@ import pytest
 
 from alchemist.errors import ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.examples import catalyst_example
-from alchemist.experiments import NOTE, STATUS_OK, STATUS_PENDING
+from alchemist.experiments import NOTE
 from alchemist.model import ModelSettings
-from alchemist.session import ChangeNeedsConfirmation, Session, is_session_id
+from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
+from alchemist.session import ChangeNeedsConfirmation, ModelState, ModelStatus, Session, is_session_id
 from alchemist.userfiles import check_plain_state
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
@@ -101,11 +103,41 @@ def test_add_experiments_guesses_or_asks_for_the_target():
 
 def test_small_session_statuses():
     session = small_session()
-    assert session.statuses() == [STATUS_OK, STATUS_OK, STATUS_OK, "Temperature: missing value", STATUS_PENDING]
+    assert session.statuses() == [RowStatus.OK, RowStatus.OK, RowStatus.OK, RowStatus.INVALID, RowStatus.PENDING]
+    assert session.check_rows()[3] == RowCheck(RowStatus.INVALID, (CellProblem("Temperature", ProblemKind.MISSING),))
     assert session.experiments.frame[NOTE].tolist()[3] == "probe failed"
     assert session.counts() == {"variables": 2, "experiments": 5}
     pending = session.pending_points()
     assert pending.to_dict("records") == [{"Temperature": 350.0, "Catalyst": "B"}]
+
+
+def test_a_variable_named_pending_with_an_empty_cell_is_not_a_pending_row():
+    # Row status is data: a problem worded "pending time: missing value" must not read as pending.
+    session = Session.new()
+    session.add_variable(ContinuousVariable("pending time", unit="min", low=0, high=60))
+    session.add_variable(ContinuousVariable("Temperature", low=300, high=500))
+    session.add_experiments(
+        pd.DataFrame(
+            {"pending time": [10.0, 20.0, None, 40.0, 50.0], "Temperature": [320.0, 380.0, 400.0, 450.0, 420.0],
+             "Yield": [0.1, 0.4, 0.3, 0.2, None]}
+        ),
+        target="Yield",
+    )
+    assert session.statuses() == [RowStatus.OK, RowStatus.OK, RowStatus.INVALID, RowStatus.OK, RowStatus.PENDING]
+    pending = session.pending_points()
+    assert pending.to_dict("records") == [{"pending time": 50.0, "Temperature": 420.0}]
+    session.model_settings = FAST
+    suggestions = session.suggest(n=1, seed=3)
+    assert len(suggestions) == 1 and 0 <= suggestions["pending time"].iloc[0] <= 60
+
+
+def test_incumbent_follows_the_goal_and_skips_invalid_and_pending_rows():
+    session = small_session()  # results 0.1, 0.5, 0.3 usable; row 4 invalid (0.2), row 5 pending
+    best = session.incumbent()
+    assert (best.row, best.result, best.values) == (1, 0.5, {"Temperature": 400.0, "Catalyst": "B"})
+    assert session.incumbent("minimize").row == 0
+    session.suggestion_settings = replace(session.suggestion_settings, goal="minimize")
+    assert session.incumbent().result == 0.1, "by default, the session's own goal"
 
 
 # -- variable changes -------------------------------------------------------------------------------
@@ -113,7 +145,7 @@ def test_add_variable_adds_an_empty_column_and_refuses_duplicates_and_the_target
     session = small_session()
     session.add_variable(IntegerVariable("Cycles", low=1, high=3))
     assert session.experiments.frame["Cycles"].isna().all()
-    assert all("Cycles: missing value" in s for s in session.statuses())
+    assert all(CellProblem("Cycles", ProblemKind.MISSING) in c.problems for c in session.check_rows())
     with pytest.raises(VariableError, match="already a variable"):
         session.add_variable(ContinuousVariable("cycles", low=0, high=1))
     with pytest.raises(VariableError, match="result column"):
@@ -129,12 +161,13 @@ def test_narrowing_a_range_needs_confirmation_listing_the_rows():
     assert info.value.rows == [1, 2]  # 0-based positions; the message counts from 1
     assert "2 experiment(s) invalid: row(s) 2, 3" in info.value.message
     assert session.variable("Temperature").high == 500, "nothing changes without confirmation"
-    assert session.statuses()[1] == STATUS_OK
+    assert session.statuses()[1] == RowStatus.OK
 
     session.replace_variable("Temperature", narrower, confirm=True)
     assert session.variable("Temperature").high == 390
-    statuses = session.statuses()
-    assert statuses[1] == "Temperature: 400 is outside 300 to 390"
+    assert session.check_rows()[1].problems == (
+        CellProblem("Temperature", ProblemKind.OUT_OF_RANGE, 400.0, low=300.0, high=390.0),
+    )
     assert session.experiments.frame["Temperature"].tolist()[1] == 400.0, "values are kept, only marked"
 
 
@@ -231,27 +264,23 @@ def test_set_variables_refuses_duplicates_and_the_result_column():
 # -- the model --------------------------------------------------------------------------------------
 def test_model_status_none_trained_stale():
     session = small_session()
-    assert session.model_status().state == "none"
-    assert session.model_status().text == "No model"
+    assert session.model_status() == ModelStatus(ModelState.NONE, 0)
     session.train(FAST)
-    status = session.model_status()
-    assert (status.state, status.n_train) == ("trained", 3)
-    assert status.text == "Trained on 3 experiments"
+    assert session.model_status() == ModelStatus(ModelState.TRAINED, 3)
 
     # A note does not change what the model learnt from; a result does.
     frame = session.experiments.frame.copy()
     frame.loc[0, NOTE] = "checked the thermocouple"
     session.edit_experiments(frame)
-    assert session.model_status().state == "trained"
+    assert session.model_status().state is ModelState.TRAINED
     frame.loc[4, "Yield"] = 0.45
     session.edit_experiments(frame)
-    assert session.model_status().state == "stale"
-    assert session.model_status().text == "Out of date (trained on 3 experiments)"
+    assert session.model_status() == ModelStatus(ModelState.STALE, 3)
 
     session.train(FAST)
-    assert (session.model_status().state, session.model_status().n_train) == ("trained", 4)
+    assert session.model_status() == ModelStatus(ModelState.TRAINED, 4)
     session.replace_variable("Temperature", ContinuousVariable("Temperature", unit="°C", low=300, high=600))
-    assert session.model_status().state == "stale", "a changed variable outdates the model"
+    assert session.model_status().state is ModelState.STALE, "a changed variable outdates the model"
 
 
 def test_train_needs_two_valid_results():
@@ -273,7 +302,7 @@ def test_add_pending_appends_suggestions_without_result():
     assert len(frame) == 7
     assert frame["Iteration"].tolist()[-2:] == [1, 1]
     assert frame[NOTE].tolist()[-2:] == ["suggested by EI"] * 2
-    assert session.statuses()[-2:] == [STATUS_PENDING, STATUS_PENDING]
+    assert session.statuses()[-2:] == [RowStatus.PENDING, RowStatus.PENDING]
     session.add_pending(points.iloc[:1], "next round")
     assert session.experiments.frame["Iteration"].tolist()[-1] == 2
 
@@ -296,7 +325,7 @@ def test_state_round_trip_of_a_trained_session(trained_catalyst):
     pd.testing.assert_frame_equal(again.experiments.frame, original.experiments.frame)
     pd.testing.assert_frame_equal(again.suggestions, original.suggestions)
     assert again.model_settings == original.model_settings
-    assert again.model_status() == original.model_status() == again.model_status().__class__("trained", 22)
+    assert again.model_status() == original.model_status() == ModelStatus(ModelState.TRAINED, 22)
     X, _, _ = original.training_data()
     for before, after in zip(original.model.predict(X), again.model.predict(X)):
         assert np.array_equal(before, after)
@@ -320,7 +349,7 @@ def test_state_round_trip_with_units_descriptions_missing_values_and_notes():
     assert again.statuses() == session.statuses()
     assert math.isnan(again.experiments.frame["Temperature"].tolist()[3])
     assert again.experiments.frame[NOTE].tolist() == ["", "", "repeat", "probe failed", "in the oven"]
-    assert again.model is None and again.suggestions is None and again.model_status().state == "none"
+    assert again.model is None and again.suggestions is None and again.model_status().state is ModelState.NONE
 
 
 def _mutated(state: dict, path: tuple, value) -> dict:

@@ -448,7 +448,10 @@ def test_alchemist_import_lists_what_it_cannot_map(store):
                      "1 experiment(s) do not fit"):
         assert fragment in words, fragment
     assert len(session.experiments) == 12 + 1  # 12 rows kept (one marked), 1 staged as pending
-    assert session.statuses()[3].startswith("Temperature: 'warm'") and session.statuses()[-1].startswith("pending")
+    from alchemist.problems import CellProblem, ProblemKind, RowStatus
+
+    assert session.check_rows()[3].problems[0] == CellProblem("Temperature", ProblemKind.NOT_A_NUMBER, "warm")
+    assert session.statuses()[-1] is RowStatus.PENDING
     assert pd.isna(session.experiments.frame["Noise"].tolist()[0])
 
 

@@ -1,4 +1,4 @@
-"""Glue between Streamlit and the library: the store, the current session, and how changes are kept.
+"""The current session of this browser tab, and how changes to it are kept.
 
 The session object in `st.session_state["session"]` is the single source of truth while a user
 works; every change is written to the store at once, and the id in the URL brings it back.
@@ -6,86 +6,19 @@ works; every change is written to the store at once, and the id in the URL bring
 
 from __future__ import annotations
 
-import logging
-import os
 import runpy
-from datetime import timedelta
-from pathlib import Path
-from typing import Callable
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import streamlit as st
 
 from alchemist.errors import AlchemistError
-from alchemist.persistence import DEFAULT_TTL, SessionStore, start_sweeper
 from alchemist.session import Session, is_session_id
-from alchemist.signing import KeyRing
+from ui.store import PROJECT_DIR, get_store
 
-log = logging.getLogger(__name__)
-
-PROJECT_DIR = Path(__file__).resolve().parent
 SESSION_KEY = "session"
 QUERY_KEY = "session"
-
-
-def _secret(name: str) -> object | None:
-    # st.secrets raises when no secrets file exists; a missing file simply means "not set".
-    try:
-        return st.secrets.get(name)
-    except Exception:
-        return None
-
-
-def configured_ttl() -> timedelta:
-    """Time to live of cached sessions: ALCHEMIST_SESSION_TTL_DAYS, else secrets' session_ttl_days, else 7 days."""
-    for raw in (os.environ.get("ALCHEMIST_SESSION_TTL_DAYS"), _secret("session_ttl_days")):
-        if raw in (None, ""):
-            continue
-        try:
-            days = float(raw)
-        except (TypeError, ValueError):
-            log.warning("Ignoring session time to live %r: not a number of days", raw)
-            continue
-        if days > 0:
-            return timedelta(days=days)
-        log.warning("Ignoring session time to live %r: must be positive", raw)
-    return DEFAULT_TTL
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ALCHEMIST_CACHE_DIR", PROJECT_DIR / "cache"))
-
-
-def configured_keys() -> KeyRing | None:
-    """Signing keys from secrets (`[session_keys]`, newest by `session_keys_newest` or the greatest id).
-
-    On a shared deployment the disk is wiped on redeploy, so the key must live in secrets;
-    without them the store generates a local key in the cache folder.
-    """
-    mapping = _secret("session_keys")
-    if not mapping:
-        return None
-    newest = _secret("session_keys_newest")
-    try:
-        return KeyRing.from_mapping(dict(mapping), newest=str(newest) if newest else None)
-    except (ValueError, TypeError) as error:
-        log.error("Ignoring [session_keys] in secrets: %s", error)
-        return None
-
-
-@st.cache_resource(show_spinner=False)
-def _store(root: str, ttl_seconds: float, _keys: KeyRing | None, key_ids: tuple[str, ...]) -> SessionStore:
-    # key_ids (not the keys) are part of the cache key, so a changed key ring makes a new store.
-    store = SessionStore(root, timedelta(seconds=ttl_seconds), keys=_keys)
-    start_sweeper(store)
-    return store
-
-
-def get_store() -> SessionStore:
-    """One store per folder and process, shared by all users: it holds files, never anyone's open session."""
-    keys = configured_keys()
-    return _store(str(cache_dir()), configured_ttl().total_seconds(), keys, keys.key_ids if keys else ())
-
-
 VERSION_KEY = "session_version"
 
 
@@ -144,15 +77,28 @@ def close_session() -> None:
     st.query_params.clear()
 
 
+# Set while app.py runs the chosen page, per script thread: each browser tab runs in its own.
+_navigation = threading.local()
+
+
+@contextmanager
+def navigated_page() -> Iterator[None]:
+    """Mark the page run inside it as run by app.py's navigation (the header and the page list drawn)."""
+    _navigation.active = True
+    try:
+        yield
+    finally:
+        _navigation.active = False
+
+
 def _run_through_app() -> None:
     # While no st.navigation call has happened in a server process, Streamlit treats a pages/
     # folder as its old multipage mode and runs pages/<name>.py on its own for a link to /<name>:
     # the first visit after a server restart would come without the header and the navigation
-    # (and AppTest runs every page that way). Run app.py instead, within this same run: it calls
-    # st.navigation, which leaves that mode, and runs this page again, so no click is lost.
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
+    # (and AppTest runs every page that way). Such a run did not come through app.py, so run
+    # app.py instead, within this same run: it calls st.navigation, which leaves that mode, and
+    # runs this page again, so no click is lost.
+    if not getattr(_navigation, "active", False):
         runpy.run_path(str(PROJECT_DIR / "app.py"), run_name="__main__")
         st.stop()
 

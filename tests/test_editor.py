@@ -1,0 +1,84 @@
+"""The data editor's change set (Streamlit's format, read in the app) turned into the table the library takes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from alchemist.experiments import ExperimentTable
+from alchemist.problems import CellProblem, ProblemKind, RowStatus
+from alchemist.variables import CategoricalVariable, ContinuousVariable, IntegerVariable
+from alchemist.session import Session
+from ui.editor import apply_editor_changes, edit_if_current
+
+VARIABLES = [
+    ContinuousVariable("Temperature", unit="°C", low=350, high=450),
+    CategoricalVariable("Catalyst", levels=("Low SAR", "High SAR")),
+    IntegerVariable("Cycles", low=1, high=5),
+]
+
+
+def test_apply_editor_changes_edits_deletes_and_adds():
+    shown = pd.DataFrame(
+        {"Temperature": [400.0, 410.0, 420.0], "Catalyst": ["Low SAR", "High SAR", "Low SAR"], "Yield": [1.0, 2.0, 3.0]}
+    )
+    changes = {
+        "edited_rows": {0: {"Yield": 1.5}, "2": {"Catalyst": "High SAR", "Unknown": 5}},
+        "deleted_rows": [1],
+        "added_rows": [{"Temperature": 430.0, "Yield": 4.0, "Bogus": 1}],
+    }
+    result = apply_editor_changes(shown, changes)
+    assert list(result.columns) == ["Temperature", "Catalyst", "Yield"]
+    assert result["Temperature"].tolist() == [400.0, 420.0, 430.0]
+    assert result["Catalyst"].tolist()[:2] == ["Low SAR", "High SAR"]
+    assert pd.isna(result["Catalyst"].tolist()[2])
+    assert result["Yield"].tolist() == [1.5, 3.0, 4.0]
+    assert list(result.index) == [0, 1, 2]
+    # The frame that was shown is left as it was.
+    assert shown["Yield"].tolist() == [1.0, 2.0, 3.0] and len(shown) == 3
+
+
+def test_apply_editor_changes_ignores_out_of_range_positions():
+    shown = pd.DataFrame({"a": [1, 2]})
+    result = apply_editor_changes(shown, {"edited_rows": {5: {"a": 9}}, "deleted_rows": [7], "added_rows": []})
+    assert result["a"].tolist() == [1, 2]
+    assert apply_editor_changes(shown, {})["a"].tolist() == [1, 2]
+
+
+def test_editor_result_feeds_back_into_the_table():
+    table = ExperimentTable(VARIABLES)
+    table.import_frame(
+        pd.DataFrame(
+            {"Temperature": [400, 410], "Catalyst": ["Low SAR", "High SAR"], "Cycles": [1, 2], "Yield": [1.0, None]}
+        ),
+        VARIABLES,
+        "Yield",
+    )
+    edited = apply_editor_changes(
+        table.frame,
+        {"edited_rows": {1: {"Yield": "2.5"}}, "added_rows": [{"Temperature": "hot", "Catalyst": "Low SAR"}]},
+    )
+    table.replace(edited, VARIABLES)
+    assert table.frame["Yield"].tolist()[:2] == [1.0, 2.5]
+    assert table.statuses(VARIABLES) == [RowStatus.OK, RowStatus.OK, RowStatus.INVALID]
+    assert table.problems(VARIABLES)[2] == [
+        CellProblem("Temperature", ProblemKind.NOT_A_NUMBER, "hot"),
+        CellProblem("Cycles", ProblemKind.MISSING),
+    ]
+
+
+def test_an_edit_applies_only_to_the_session_the_table_was_drawn_from():
+    drawn = Session.new("Screening")
+    drawn.add_variable(ContinuousVariable("Temperature", low=350, high=450))
+    drawn.add_experiments(pd.DataFrame({"Temperature": [400.0, 410.0], "Yield": [1.0, 2.0]}), target="Yield")
+    shown = drawn.experiments.frame.copy()
+    changes = {"edited_rows": {1: {"Yield": 2.5}}}
+
+    # Another tab changed the session: the current one was reloaded as a new object.
+    reloaded = Session.from_state(drawn.to_state())
+    reloaded.experiments.replace(reloaded.experiments.frame.iloc[1:], reloaded.variables)
+    assert not edit_if_current(drawn, reloaded, shown, changes)
+    assert reloaded.experiments.frame["Yield"].tolist() == [2.0], "row 1 of the drawn table is not row 1 now"
+    assert not edit_if_current(drawn, None, shown, changes)
+
+    assert edit_if_current(drawn, drawn, shown, changes)
+    assert drawn.experiments.frame["Yield"].tolist() == [1.0, 2.5]

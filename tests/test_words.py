@@ -1,0 +1,99 @@
+"""The app's wording of library data: the sentences users (and the browser tests) read."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from alchemist.experiments import ExperimentTable, ImportReport
+from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
+from alchemist.session import ModelState, ModelStatus
+from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
+from ui import words
+
+
+@pytest.mark.parametrize(
+    "problem, text",
+    [
+        (CellProblem("Temperature", ProblemKind.OUT_OF_RANGE, 500.0, low=350.0, high=450.0),
+         "Temperature: 500 is outside 350 to 450"),
+        (CellProblem("T", ProblemKind.OUT_OF_RANGE, 10.25, low=0.5, high=10.0), "T: 10.25 is outside 0.5 to 10"),
+        (CellProblem("Temperature", ProblemKind.NOT_A_NUMBER, "warm"), "Temperature: 'warm' is not a number"),
+        (CellProblem("Output", ProblemKind.NOT_A_NUMBER, float("inf")), "Output: 'inf' is not a number"),
+        (CellProblem("Cycles", ProblemKind.MISSING), "Cycles: missing value"),
+        (CellProblem("Cycles", ProblemKind.NOT_WHOLE, 2.5), "Cycles: 2.5 is not a whole number"),
+        (CellProblem("Catalyst", ProblemKind.NOT_A_LEVEL, "Medium SAR", allowed=("Low SAR", "High SAR")),
+         "Catalyst: unknown level 'Medium SAR'"),
+        (CellProblem("SAR", ProblemKind.NOT_ALLOWED, 81.0, allowed=(80.0, 280.0)), "SAR: 81 is not one of 80, 280"),
+        (CellProblem("Noise", ProblemKind.NEGATIVE, -0.1), "Noise: must not be negative"),
+    ],
+)
+def test_each_problem_kind_has_its_sentence(problem, text):
+    assert words.problem_text(problem) == text
+
+
+def test_every_problem_kind_is_worded():
+    for kind in ProblemKind:
+        assert words.problem_text(CellProblem("X", kind, 1.0, low=0.0, high=0.5, allowed=(0.0, 2.0))).startswith("X: ")
+
+
+def test_row_status_sentences_and_cells():
+    invalid = RowCheck(
+        RowStatus.INVALID,
+        (CellProblem("Temperature", ProblemKind.NOT_A_NUMBER, "hot"), CellProblem("Cycles", ProblemKind.MISSING)),
+    )
+    assert words.status_text(invalid) == "Temperature: 'hot' is not a number; Cycles: missing value"
+    assert words.status_cell(RowCheck(RowStatus.OK)) == "✅ ok"
+    assert words.status_cell(RowCheck(RowStatus.PENDING)) == "⏳ pending: no result yet"
+    assert words.status_cell(invalid).startswith("⚠️ Temperature: 'hot'")
+
+
+def test_a_table_worded_end_to_end():
+    variables = [
+        ContinuousVariable("Temperature", low=350, high=450),
+        CategoricalVariable("Catalyst", levels=("Low SAR", "High SAR")),
+        IntegerVariable("Cycles", low=1, high=5),
+        DiscreteVariable("SAR", values=(80, 280)),
+    ]
+    table = ExperimentTable(variables)
+    table.import_frame(
+        pd.DataFrame(
+            {
+                "Temperature": [400, 500, 400],
+                "Catalyst": ["Low SAR", "Low SAR", "Medium SAR"],
+                "Cycles": [1, 2, 2.5],
+                "SAR": [80, 80, 81],
+                "Yield": [0.3, 0.2, None],
+            }
+        ),
+        variables,
+        "Yield",
+    )
+    checks = table.check_rows(variables)
+    assert [words.status_text(c) for c in checks] == [
+        "ok",
+        "Temperature: 500 is outside 350 to 450",
+        "Catalyst: unknown level 'Medium SAR'; Cycles: 2.5 is not a whole number; SAR: 81 is not one of 80, 280",
+    ]
+    assert words.table_summary(checks) == (
+        "**3** experiments · **1** usable for the model · **0** pending · **2** need attention"
+    )
+
+
+def test_model_status_sentences():
+    assert words.model_status_text(ModelStatus(ModelState.NONE, 0)) == "No model"
+    assert words.model_status_text(ModelStatus(ModelState.TRAINED, 3)) == "Trained on 3 experiments"
+    assert words.model_status_text(ModelStatus(ModelState.STALE, 3)) == "Out of date (trained on 3 experiments)"
+
+
+def test_import_summary():
+    assert words.import_summary(ImportReport(5, "Yield", (), 0)) == "Added 5 experiment(s) with target 'Yield'."
+    assert words.import_summary(ImportReport(7, "Yield", ("Operator", "Date"), 2)) == (
+        "Added 7 experiment(s) with target 'Yield'. 2 row(s) need attention; see the Status column. "
+        "Columns not used: Operator, Date."
+    )
+
+
+def test_plural():
+    assert words.plural(1, "variable") == "**1** variable"
+    assert words.plural(0, "experiment") == "**0** experiments"

@@ -1,0 +1,116 @@
+"""Every sentence the app makes from library data: row problems, statuses, model state, import reports.
+
+The library returns typed values; this module alone decides how they read on screen, so a
+wording change never touches the library and no code ever parses a sentence back.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from alchemist.experiments import ImportReport
+from alchemist.model import FittedHyperparameter, Parameter, Unit
+from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
+from alchemist.session import ModelState, ModelStatus
+from alchemist.variables import format_number
+
+PENDING_TEXT = "pending: no result yet"
+STATUS_ICONS = {RowStatus.OK: "✅", RowStatus.PENDING: "⏳", RowStatus.INVALID: "⚠️"}
+
+
+def _number(value: object) -> str:
+    return format_number(float(value))  # type: ignore[arg-type]
+
+
+def problem_text(problem: CellProblem) -> str:
+    """One cell's problem, e.g. "Temperature: 500 is outside 350 to 450"."""
+    kind = problem.kind
+    if kind is ProblemKind.MISSING:
+        reason = "missing value"
+    elif kind is ProblemKind.NOT_A_NUMBER:
+        reason = f"'{problem.value}' is not a number"
+    elif kind is ProblemKind.NOT_WHOLE:
+        reason = f"{_number(problem.value)} is not a whole number"
+    elif kind is ProblemKind.OUT_OF_RANGE:
+        reason = f"{_number(problem.value)} is outside {_number(problem.low)} to {_number(problem.high)}"
+    elif kind is ProblemKind.NOT_A_LEVEL:
+        reason = f"unknown level '{problem.value}'"
+    elif kind is ProblemKind.NOT_ALLOWED:
+        reason = f"{_number(problem.value)} is not one of {', '.join(_number(v) for v in problem.allowed)}"
+    elif kind is ProblemKind.NEGATIVE:
+        reason = "must not be negative"
+    else:  # a new kind must get its words here before it reaches the screen
+        raise ValueError(f"No wording for the problem kind {kind!r}")
+    return f"{problem.column}: {reason}"
+
+
+def status_text(check: RowCheck) -> str:
+    """A row's status in words: "ok", "pending: no result yet", or its problems joined by "; "."""
+    if check.status is RowStatus.OK:
+        return "ok"
+    if check.status is RowStatus.PENDING:
+        return PENDING_TEXT
+    return "; ".join(problem_text(p) for p in check.problems)
+
+
+def status_cell(check: RowCheck) -> str:
+    """The Status column's cell: an icon, then the status in words."""
+    return f"{STATUS_ICONS[check.status]} {status_text(check)}"
+
+
+def table_summary(checks: list[RowCheck]) -> str:
+    """How many experiments the model can use, how many wait for a result, how many need fixing."""
+    count = {status: sum(1 for c in checks if c.status is status) for status in RowStatus}
+    return (
+        f"**{len(checks)}** experiments · **{count[RowStatus.OK]}** usable for the model · "
+        f"**{count[RowStatus.PENDING]}** pending · **{count[RowStatus.INVALID]}** need attention"
+    )
+
+
+def model_status_text(status: ModelStatus) -> str:
+    if status.state is ModelState.NONE:
+        return "No model"
+    if status.state is ModelState.TRAINED:
+        return f"Trained on {status.n_train} experiments"
+    return f"Out of date (trained on {status.n_train} experiments)"
+
+
+def import_summary(report: ImportReport) -> str:
+    parts = [f"Added {report.rows_added} experiment(s) with target '{report.target}'."]
+    if report.invalid_rows:
+        parts.append(f"{report.invalid_rows} row(s) need attention; see the Status column.")
+    if report.ignored_columns:
+        parts.append("Columns not used: " + ", ".join(report.ignored_columns) + ".")
+    return " ".join(parts)
+
+
+def plural(count: int, noun: str) -> str:
+    """"**3** experiments", "**1** variable": a bold count with its noun."""
+    return f"**{count}** {noun}{'' if count == 1 else 's'}"
+
+
+_PARAMETER_TEXT = {
+    Parameter.SIGNAL_VARIANCE: "Signal variance",
+    Parameter.NOISE_VARIANCE: "Noise variance (learned)",
+    Parameter.RQ_SHAPE: "Rational quadratic shape α",
+    Parameter.OUTPUT_POWER: "Output power transform λ (Yeo-Johnson)",
+}
+
+
+def hyperparameter_rows(records: Sequence[FittedHyperparameter], target: str) -> list[dict[str, object]]:
+    """The fitted hyperparameters as table rows: what each is, its value, and its unit in words."""
+    unit_text = {
+        Unit.ONE_HOT: "level indicator (0 to 1); large = the level matters little",
+        Unit.NONE: "",
+        Unit.TARGET_SQUARED: f"({target} units)²",
+        Unit.MODEL_SQUARED: "relative to the spread of the results (scaled)",
+    }
+    rows = []
+    for record in records:
+        if record.parameter is Parameter.LENGTH_SCALE:
+            name = f"Length scale: {record.variable}" + (f" = {record.level}" if record.level else "")
+        else:
+            name = _PARAMETER_TEXT[record.parameter]
+        unit = record.variable_unit if record.unit is Unit.VARIABLE else unit_text[record.unit]
+        rows.append({"Parameter": name, "Value": record.value, "Unit": unit})
+    return rows
