@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from alchemist.encoding import OutputTransform
 from alchemist.errors import ModelError, SessionFileError
 from alchemist.model import GPModel
 from alchemist.plain import array_from_state, array_to_state
@@ -52,6 +53,11 @@ def predict_in_chunks(model: GPModel, U: np.ndarray) -> tuple[np.ndarray, np.nda
 def training_inputs(model: GPModel) -> np.ndarray:
     """The encoded inputs the model was trained on, in training order."""
     return array_from_state(model.to_state()["X_encoded"])
+
+
+def output_transform(model: GPModel) -> OutputTransform:
+    """How the model maps results to its own units (see alchemist.analysis.improvement)."""
+    return OutputTransform.from_state(model.to_state()["output_transform"])
 
 
 def check_trained_on(model: GPModel, U: np.ndarray) -> None:

@@ -16,10 +16,9 @@ Integration guide (Suggestions page):
   table has them) to plot how the probability and the expected improvement moved over the
   last rounds.
 
-Both figures are read from the model as it is: in the result's units with the model's std of
-the function (not of a new measurement: a true improvement, not a lucky reading, is what counts).
-Under an output power transform the std in the result's units is the delta-method one that
-`GPModel.predict` returns, so the probability is a normal approximation there.
+Both figures are read from the model as it is, with its uncertainty of the function (not of a
+new measurement: a true improvement, not a lucky reading, is what counts), through its output
+transform exactly (see alchemist.analysis.improvement).
 """
 
 from __future__ import annotations
@@ -33,11 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from alchemist.acquisition import check_goal, improvement_z, log_expected_improvement
+from alchemist.acquisition import check_goal
+from alchemist.analysis.improvement import expected_improvement, improvement_z, limits_for
 from alchemist.analysis.model_access import (
     MIN_ROWS,
     check_trained_on,
     conditioned_on,
+    output_transform,
     predict_in_chunks,
     single_thread,
 )
@@ -166,13 +167,15 @@ def _report(model: GPModel, X: pd.DataFrame, y: np.ndarray, goal: str, margin: M
     row = int(np.argmax(sign * mean_measured))
     incumbent = float(mean_measured[row])
 
+    transform = output_transform(model)
+    limits = limits_for(y)
     search = SpaceSearch(model, seed, extra=U)
     # ndtr is monotone, so the largest z is the largest probability; z keeps an order far below
     # the point where the probability itself underflows to 0.
-    likely = search.maximize(lambda m, s: improvement_z(m, s, incumbent, goal, absolute))
-    gain = search.maximize(lambda m, s: log_expected_improvement(m, s, incumbent, goal))
+    likely = search.maximize(lambda m, s: improvement_z(transform, m, s, incumbent, goal, absolute, limits))
+    gain = search.maximize(lambda m, s: expected_improvement(transform, m, s, incumbent, goal, limits))
     probability = float(ndtr(likely.score))
-    expected = float(math.exp(gain.score)) if np.isfinite(gain.score) else 0.0
+    expected = max(gain.score, 0.0)
     return StoppingReport(
         goal=goal,
         margin=absolute,
