@@ -55,6 +55,11 @@ def training_inputs(model: GPModel) -> np.ndarray:
     return array_from_state(model.to_state()["X_encoded"])
 
 
+def training_outputs(model: GPModel) -> np.ndarray:
+    """The results the model was trained on, in the result's units and training order."""
+    return array_from_state(model.to_state()["y"])
+
+
 def output_transform(model: GPModel) -> OutputTransform:
     """How the model maps results to its own units (see alchemist.analysis.improvement)."""
     return OutputTransform.from_state(model.to_state()["output_transform"])

@@ -24,7 +24,8 @@ fixed (how firmly the data pin the shape down; see SUBSET_ROWS_DIVISOR). It is a
 the eye, not a calibrated confidence interval.
 
 Work: at most MAX_PREDICTIONS predictions of the mean, however many variables or experiments
-(the design's size is chosen to fit); memory per call bounded by model_access.PREDICTION_CHUNK.
+(the design's size is chosen to fit), fewer above FULL_BUDGET_EXPERIMENTS experiments (see
+`prediction_budget`); memory per call bounded by model_access.PREDICTION_CHUNK.
 """
 
 from __future__ import annotations
@@ -34,12 +35,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alchemist.analysis.model_access import conditioned_on, predict_in_chunks, single_thread
+from alchemist.analysis.improvement import Limits, limits_for
+from alchemist.analysis.model_access import conditioned_on, predict_in_chunks, single_thread, training_outputs
 from alchemist.design import from_unit, unit_sample
 from alchemist.errors import ModelError
 from alchemist.model import GPModel
 
 MAX_PREDICTIONS = 20_000  # all predictions of one analysis, subsets included
+# Above this many experiments the budget shrinks in proportion: each prediction's cost grows with
+# the square of the experiments (measured: 12 s for the full budget at 2,000 experiments x 6
+# variables; 256 design rows then still give indices within their shown range).
+FULL_BUDGET_EXPERIMENTS = 500
 MIN_BASE_ROWS = 32  # fewer design rows would give indices too noisy to show
 N_SUBSETS = 4  # data subsets for the uncertainty note
 # Each subset model is evaluated on the first N / SUBSET_ROWS_DIVISOR rows of the design only
@@ -75,7 +81,7 @@ class Sensitivity:
 
     variables: tuple[VariableSensitivity, ...]
     base_rows: int  # rows of each Sobol matrix (N): the estimate uses N x (variables + 2) points
-    predictions: int  # predictions made, at most MAX_PREDICTIONS
+    predictions: int  # predictions made, at most prediction_budget(experiments) <= MAX_PREDICTIONS
     subsets: int  # data subsets used for the uncertainty note (0 when too few experiments)
 
     def to_frame(self) -> pd.DataFrame:
@@ -86,11 +92,16 @@ class Sensitivity:
         )
 
 
-def base_rows_for(n_variables: int, n_subsets: int) -> int:
+def prediction_budget(n_experiments: int) -> int:
+    """MAX_PREDICTIONS, scaled down above FULL_BUDGET_EXPERIMENTS experiments."""
+    return MAX_PREDICTIONS * min(FULL_BUDGET_EXPERIMENTS, max(n_experiments, 1)) // max(n_experiments, 1)
+
+
+def base_rows_for(n_variables: int, n_subsets: int, budget: int = MAX_PREDICTIONS) -> int:
     """The largest power of two N (which keeps the Sobol design balanced) whose analysis fits in
-    MAX_PREDICTIONS: N x (n_variables + 2) x (1 + n_subsets / SUBSET_ROWS_DIVISOR) predictions.
+    the budget: N x (n_variables + 2) x (1 + n_subsets / SUBSET_ROWS_DIVISOR) predictions.
     Raises ModelError below MIN_BASE_ROWS."""
-    limit = MAX_PREDICTIONS * SUBSET_ROWS_DIVISOR // ((n_variables + 2) * (SUBSET_ROWS_DIVISOR + n_subsets))
+    limit = budget * SUBSET_ROWS_DIVISOR // ((n_variables + 2) * (SUBSET_ROWS_DIVISOR + n_subsets))
     if limit < MIN_BASE_ROWS:
         raise ModelError("There are too many variables for a sensitivity analysis within its work limit.")
     return 1 << (int(limit).bit_length() - 1)
@@ -113,11 +124,12 @@ def _sensitivity(model: GPModel, seed: int | None) -> Sensitivity:
         raise ModelError("The model has not been trained yet.")
     subset_size = int(SUBSET_FRACTION * n_experiments)
     n_subsets = N_SUBSETS if subset_size >= MIN_SUBSET_EXPERIMENTS else 0
-    n = base_rows_for(k, n_subsets)
+    n = base_rows_for(k, n_subsets, prediction_budget(n_experiments))
     U = _design(model, n, seed)
     rng = np.random.default_rng(seed)
 
-    f = _mean(model, U)
+    limits = limits_for(training_outputs(model))
+    f = _mean(model, U, limits)
     first, total = _indices(*_split(f, n, k))
     boot_first, boot_total = _bootstrap(f, n, k, rng)
     first_lo, first_hi = np.quantile(boot_first, INTERVAL, axis=0)
@@ -129,7 +141,7 @@ def _sensitivity(model: GPModel, seed: int | None) -> Sensitivity:
     ref_first, ref_total = _indices(*_split(f[head], m, k))
     for _ in range(n_subsets):
         rows = np.sort(rng.choice(n_experiments, subset_size, replace=False))
-        sub_first, sub_total = _indices(*_split(_mean(conditioned_on(model, rows), U[head]), m, k))
+        sub_first, sub_total = _indices(*_split(_mean(conditioned_on(model, rows), U[head], limits), m, k))
         shifted_first, shifted_total = first + sub_first - ref_first, total + sub_total - ref_total
         first_lo, first_hi = np.minimum(first_lo, shifted_first), np.maximum(first_hi, shifted_first)
         total_lo, total_hi = np.minimum(total_lo, shifted_total), np.maximum(total_hi, shifted_total)
@@ -165,9 +177,12 @@ def _design(model: GPModel, n: int, seed: int | None) -> np.ndarray:
     return model.encoder.encode(from_unit(variables, np.vstack(blocks)))
 
 
-def _mean(model: GPModel, U: np.ndarray) -> np.ndarray:
+def _mean(model: GPModel, U: np.ndarray, limits: Limits) -> np.ndarray:
+    """The predicted mean, within the range of results believed: past the pole of a warped
+    model's output transform a mean can reach 1e172 (seen on a 2,000-point Hartmann-6 model),
+    and one such point would make up all of the variance."""
     mean, _ = predict_in_chunks(model, U)
-    return mean
+    return np.clip(mean, *limits)
 
 
 def _split(f: np.ndarray, n: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

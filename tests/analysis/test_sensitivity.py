@@ -11,6 +11,7 @@ from alchemist.analysis.sensitivity import (
     MIN_BASE_ROWS,
     N_SUBSETS,
     base_rows_for,
+    prediction_budget,
     sensitivity,
 )
 from alchemist.design import initial_design
@@ -114,6 +115,12 @@ def test_the_work_is_bounded(n_variables):
 def test_the_counted_work_is_within_the_limit(additive):
     assert additive.predictions <= MAX_PREDICTIONS
     assert additive.predictions == additive.base_rows * 5 * (1 + N_SUBSETS / sensitivity_module.SUBSET_ROWS_DIVISOR)
+
+
+def test_the_budget_shrinks_with_many_experiments():
+    assert prediction_budget(5) == prediction_budget(500) == MAX_PREDICTIONS
+    assert prediction_budget(2_000) == MAX_PREDICTIONS // 4
+    assert base_rows_for(6, N_SUBSETS, prediction_budget(2_000)) < base_rows_for(6, N_SUBSETS)
 
 
 def test_too_many_variables_are_refused():
