@@ -130,6 +130,15 @@ def time_analyses(n: int, d: int = 6, seed: int = 0) -> dict:
     }
 
 
+def write_rounds(rounds: pd.DataFrame, path: Path | None) -> Path:
+    """Every round's record as CSV (default: a time-stamped file in benchmarks/results/)."""
+    if path is None:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"stopping-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
+    rounds.to_csv(path, index=False)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--problems", nargs="+", default=list(DEFAULT_PROBLEMS), choices=list(PROBLEMS))
@@ -171,10 +180,7 @@ def main(argv: list[str] | None = None) -> None:
                 end="",
             )
         print()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = args.out or RESULTS / f"stopping-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
-    rounds.to_csv(out, index=False)
-    print(f"Wrote {out}")
+    print(f"Wrote {write_rounds(rounds, args.out)}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from alchemist.analysis.stopping import (
     DONE_PROBABILITY,
     LIKELY_DONE_PROBABILITY,
     MAX_HISTORY_ROUNDS,
+    MAX_INCUMBENT_ROWS,
     Margin,
     Verdict,
     max_predictions,
@@ -129,6 +130,8 @@ def test_the_work_is_bounded(rounds):
     report = stopping_report(model, X, y, goal="maximize", margin=Margin(0.1))
     assert 0 < report.predictions <= max_predictions(len(y))
     assert max_predictions(len(y)) < 5_000
+    # However many experiments: the incumbent is sought among a bounded number of rows.
+    assert max_predictions(100_000) == max_predictions(MAX_INCUMBENT_ROWS) < 5_000
 
 
 @pytest.mark.parametrize("value, relative", [
