@@ -15,6 +15,8 @@ known optimum). For each problem and margin it prints
   the margin (DONE was right), and the same for the first DONE of each campaign;
 * late: among campaigns whose regret fell below the margin, how many experiments after that the
   first DONE came (median), and in how many it never came within the budget ("never");
+* settled: the same for the advice confirmed over rounds (settled_verdict, DONE held for
+  CONFIRM_ROUNDS rounds), which is what a page with the history shows;
 * the same precision for LIKELY_DONE.
 
 Then it times one stopping report, a 5-round history and a sensitivity analysis at 100
@@ -39,7 +41,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from alchemist.analysis.sensitivity import sensitivity  # noqa: E402
-from alchemist.analysis.stopping import Margin, Verdict, stopping_history, stopping_report  # noqa: E402
+from alchemist.analysis.stopping import (  # noqa: E402
+    Margin,
+    Verdict,
+    settled_verdict,
+    stopping_history,
+    stopping_report,
+)
 from alchemist.model import GPModel, ModelSettings  # noqa: E402
 from alchemist.optimize import suggest  # noqa: E402
 from benchmarks.campaign import median_seconds  # noqa: E402
@@ -80,35 +88,52 @@ def run_campaign(task: tuple[str, int, tuple[float, ...], int]) -> list[dict]:
 
 
 def _first(campaign: pd.DataFrame, mask: pd.Series) -> float:
+    """The experiment count of the first round where mask holds (NaN if none)."""
     hits = campaign.loc[mask, "n"]
     return float(hits.iloc[0]) if len(hits) else np.nan
 
 
+def _score_first(group: pd.DataFrame, column: str) -> dict:
+    """First advice right / campaigns advised; median delay; campaigns below the margin never advised."""
+    right, advised, delays, never = 0, 0, [], 0
+    for _, campaign in group.groupby("seed"):
+        campaign = campaign.sort_values("n")
+        first = _first(campaign, campaign[column] == Verdict.DONE.value)
+        reached = _first(campaign, campaign["below_margin"])
+        if not np.isnan(first):
+            advised += 1
+            right += bool(campaign.loc[campaign["n"] == first, "below_margin"].iloc[0])
+        if not np.isnan(reached):
+            if np.isnan(first):
+                never += 1
+            else:
+                delays.append(first - reached)
+    return {
+        "right": f"{right}/{advised}",
+        "delay": float(np.median(delays)) if delays else np.nan,
+        "never": f"{never}/{never + len(delays)}",
+    }
+
+
 def summarise(rounds: pd.DataFrame) -> pd.DataFrame:
+    rounds = rounds.sort_values(["problem", "margin_fraction", "seed", "n"]).copy()
+    # The settled advice a page with the history would show (see settled_verdict).
+    rounds["settled"] = [
+        settled_verdict([Verdict(v) for v in campaign["verdict"].iloc[:i + 1]]).value
+        for _, campaign in rounds.groupby(["problem", "margin_fraction", "seed"], sort=False)
+        for i in range(len(campaign))
+    ]
     rows = []
     for (problem, margin), group in rounds.groupby(["problem", "margin_fraction"], sort=False):
         done = group["verdict"] == Verdict.DONE.value
         likely = group["verdict"] != Verdict.CONTINUE.value
-        first_right, first_total, delays, never = 0, 0, [], 0
-        for _, campaign in group.groupby("seed"):
-            campaign = campaign.sort_values("n")
-            first_done = _first(campaign, campaign["verdict"] == Verdict.DONE.value)
-            reached = _first(campaign, campaign["below_margin"])
-            if not np.isnan(first_done):
-                first_total += 1
-                first_right += bool(campaign.loc[campaign["n"] == first_done, "below_margin"].iloc[0])
-            if not np.isnan(reached):
-                if np.isnan(first_done):
-                    never += 1
-                else:
-                    delays.append(first_done - reached)
+        single, settled = _score_first(group, "verdict"), _score_first(group, "settled")
         rows.append({
             "problem": problem, "margin": margin, "campaigns": group["seed"].nunique(),
             "rounds": len(group), "done rounds": int(done.sum()),
             "precision": group.loc[done, "below_margin"].mean() if done.any() else np.nan,
-            "first done right": f"{first_right}/{first_total}",
-            "median delay": float(np.median(delays)) if delays else np.nan,
-            "never": f"{never}/{never + len(delays)}",
+            "first done right": single["right"], "median delay": single["delay"], "never": single["never"],
+            "settled right": settled["right"], "settled delay": settled["delay"],
             "likely precision": group.loc[likely, "below_margin"].mean() if likely.any() else np.nan,
             "median report s": group["report_s"].median(),
         })
@@ -167,7 +192,8 @@ def main(argv: list[str] | None = None) -> None:
         "\nStopping advice against the true remaining regret (margin = fraction of the observed range).\n"
         "precision: share of DONE rounds whose regret was already below the margin; first done right:\n"
         "campaigns whose first DONE was right / campaigns with a DONE; median delay: experiments from\n"
-        "regret below the margin to the first DONE; never: campaigns below the margin without a DONE."
+        "regret below the margin to the first DONE; never: campaigns below the margin without a DONE;\n"
+        "settled: the same for DONE confirmed over consecutive rounds (settled_verdict)."
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
         print(summarise(rounds).to_string(index=False))

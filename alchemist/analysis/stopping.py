@@ -14,7 +14,8 @@ Integration guide (Suggestions page):
     to improve the yield by more than 0.5 %".
 * Call `stopping_history(...)` with the same arguments (and the rows' iteration numbers, if the
   table has them) to plot how the probability and the expected improvement moved over the
-  last rounds.
+  last rounds, and show `settled_verdict([r.verdict for r in history])` as the advice instead
+  of the single report's verdict: it says DONE only when DONE has held for CONFIRM_ROUNDS rounds.
 
 Both figures are read from the model as it is, with its uncertainty of the function (not of a
 new measurement: a true improvement, not a lucky reading, is what counts), through its output
@@ -52,6 +53,10 @@ LIKELY_DONE_PROBABILITY = 0.20  # below this: LIKELY_DONE
 # DONE also needs the expected improvement left below this fraction of the margin: a small
 # chance of a very large gain is still worth an experiment.
 DONE_EI_FRACTION = 0.5
+# With a history at hand, DONE must have held this many rounds in a row: one DONE can come from a
+# model that is confidently wrong for a round (benchmarks/stopping.py, Hartmann-3: a lone DONE
+# with 0.066 of regret left for a margin of 0.038, LIKELY_DONE again the round after).
+CONFIRM_ROUNDS = 2
 # A relative margin is a fraction of the observed range of the result; above 1 it would ask
 # for an improvement larger than everything seen so far, which no one means.
 MAX_RELATIVE_MARGIN = 1.0
@@ -127,6 +132,21 @@ def verdict_for(probability: float, expected_improvement: float, margin: float) 
     if probability < LIKELY_DONE_PROBABILITY:
         return Verdict.LIKELY_DONE
     return Verdict.CONTINUE
+
+
+def settled_verdict(verdicts: Sequence[Verdict]) -> Verdict:
+    """The advice over successive rounds, oldest first: DONE only when the last CONFIRM_ROUNDS
+    rounds all said DONE; a DONE not yet confirmed reads LIKELY_DONE; otherwise the last verdict.
+    With fewer rounds than CONFIRM_ROUNDS a DONE cannot be confirmed yet."""
+    if not verdicts:
+        raise ModelError("There is no round to judge yet.")
+    last = Verdict(verdicts[-1])
+    if last is not Verdict.DONE:
+        return last
+    recent = list(verdicts)[-CONFIRM_ROUNDS:]
+    if len(recent) == CONFIRM_ROUNDS and all(Verdict(v) is Verdict.DONE for v in recent):
+        return Verdict.DONE
+    return Verdict.LIKELY_DONE
 
 
 def max_predictions(n_experiments: int) -> int:

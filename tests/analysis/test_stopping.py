@@ -15,8 +15,10 @@ from alchemist.analysis.stopping import (
     MAX_HISTORY_ROUNDS,
     MAX_INCUMBENT_ROWS,
     Margin,
+    CONFIRM_ROUNDS,
     Verdict,
     max_predictions,
+    settled_verdict,
     stopping_history,
     stopping_report,
     verdict_for,
@@ -223,3 +225,24 @@ def test_history_refuses_data_the_model_was_not_trained_on(rounds):
         stopping_history(model, X, y, goal="maximize", margin=Margin(0.5), iterations=[0, 1, 2])
     with pytest.raises(ModelError):
         stopping_history(model, X, y, goal="maximize", margin=Margin(0.5), iterations=[0.5] * 10)
+
+
+DONE, LIKELY, GO = Verdict.DONE, Verdict.LIKELY_DONE, Verdict.CONTINUE
+
+
+@pytest.mark.parametrize("verdicts, expected", [
+    ([DONE] * CONFIRM_ROUNDS, DONE),
+    ([GO] + [DONE] * CONFIRM_ROUNDS, DONE),
+    ([GO, DONE], LIKELY),
+    ([DONE], LIKELY),
+    ([DONE, LIKELY], LIKELY),
+    ([DONE, DONE, GO], GO),
+    (["done", "done"], DONE),
+])
+def test_a_done_must_hold_for_some_rounds(verdicts, expected):
+    assert settled_verdict(verdicts) is expected
+
+
+def test_a_settled_verdict_needs_a_round():
+    with pytest.raises(ModelError):
+        settled_verdict([])
