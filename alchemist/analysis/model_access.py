@@ -1,11 +1,13 @@
 """How the analyses read a trained model: only through GPModel's public entry points.
 
 `GPModel`'s internals are free to change (they are being rewritten), so every analysis goes
-through this module: predictions in bounded chunks, and the same model conditioned on a subset
-of its own experiments. The second needs the posterior with the current hyperparameters on fewer
-rows; the public way to build a model from given hyperparameters and data is `from_state`, so a
-subset model is the model's own saved state with its per-row arrays cut down. Keeping that in
-one function means a change of the saved-model format touches one place.
+through this module: predictions in bounded chunks (`predict_encoded`), what the model was
+trained on and its output transform (read from `to_state`), and the same model conditioned on a
+subset of its own experiments. The last needs the posterior with the current hyperparameters on
+fewer rows; the public way to build a model from given hyperparameters and data is `from_state`,
+so a subset model is the model's own saved state with its per-row arrays cut down. Keeping all
+of that here means a change of the saved-model format touches this module only (its tests say
+so at once).
 """
 
 from __future__ import annotations
