@@ -131,3 +131,21 @@ def test_too_many_variables_are_refused():
 def test_an_untrained_model_is_refused():
     with pytest.raises(ModelError):
         sensitivity(GPModel(CUBE))
+
+
+def test_a_mean_past_the_transforms_pole_does_not_take_all_the_variance(monkeypatch):
+    """A warped model can predict 1e172 in a corner (seen at 2,000 experiments): the indices must
+    stay finite and that corner must not make x3 the variable that matters."""
+    X = initial_design(CUBE, 40, "sobol", 1)
+    x = X.to_numpy(float)
+    model = GPModel(CUBE, FIT).fit(X, 4 * x[:, 0] + x[:, 1])
+    honest = model.predict_encoded
+
+    def with_a_pole(U, include_noise=False):
+        mean, std = honest(U, include_noise)
+        return np.where(U[:, 2] > 0.999, 1e172, mean), std
+
+    monkeypatch.setattr(model, "predict_encoded", with_a_pole)
+    x1, _, x3 = sensitivity(model).variables
+    assert np.isfinite([x1.total, x3.total]).all()
+    assert x3.total < 0.2 < x1.total
