@@ -151,11 +151,11 @@ def _sensitivity(model: GPModel, seed: int | None) -> Sensitivity:
     def clip(a: np.ndarray) -> list[float]:
         return [float(v) for v in np.clip(a, 0.0, 1.0)]
 
-    rows = zip(variables, clip(first), clip(total), clip(total_lo), clip(total_hi), clip(first_lo), clip(first_hi))
+    figures = zip(variables, clip(first), clip(total), clip(total_lo), clip(total_hi), clip(first_lo), clip(first_hi))
     return Sensitivity(
         variables=tuple(
             VariableSensitivity(v.name, s, st, lo, hi, flo, fhi)
-            for v, s, st, lo, hi, flo, fhi in rows
+            for v, s, st, lo, hi, flo, fhi in figures
         ),
         base_rows=n,
         predictions=predictions,
