@@ -1,0 +1,1 @@
+"""Read-outs of a trained model for the user: when to stop, which variables matter."""
