@@ -45,3 +45,25 @@ class ForeignFileError(SessionFileError):
         super().__init__(message)
         self.reason = reason
         self.key_id = key_id
+
+
+class StorageError(AlchemistError):
+    """The session store cannot be written or read right now (disk full or read-only, storage unreachable).
+
+    The session the user holds is not lost: the app keeps it in memory and saves it when it can.
+    """
+
+
+class ConflictError(AlchemistError):
+    """A change was made to an older copy of a session that someone else (another tab) changed since.
+
+    Nothing was overwritten; the change can be applied again to the stored session.
+    """
+
+
+class LimitError(AlchemistError):
+    """A request would cause more work than a limit of `alchemist.limits` allows; `limit` names it."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
