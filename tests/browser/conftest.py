@@ -139,6 +139,16 @@ class StreamlitServer:
         self.start()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A skipped browser test is a failed one: CI must not go green without driving the browser."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"browser tests must run, this one was skipped: {report.longrepr}"
+
+
 @pytest.fixture
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StreamlitServer]:
     ARTIFACTS.mkdir(exist_ok=True)
