@@ -19,7 +19,14 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.browser.support import watch_runs
+
 PROJECT = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 60
+# Actions and expectations wait for their element this long: the machine may be busy with other work.
+# Waits for a Streamlit run have their own, longer bound (support.RUN_TIMEOUT_MS).
+ACTION_TIMEOUT_MS = 30_000
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 ARTIFACTS = PROJECT / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,9 +40,9 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str:
-    path = os.environ.get("ALCHEMIST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.fail(f"Chromium not found at {path}: install Debian's 'chromium' package (scripts/test.sh does).")
+    path = os.environ.get("ALCHEMIST_CHROMIUM") or shutil.which("chromium")
+    if not path or not Path(path).exists():
+        pytest.fail(f"Chromium not found ({path or 'not on PATH'}): install Debian's 'chromium' package (scripts/test.sh does).")
     return path
 
 
@@ -43,6 +50,10 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class ServerDied(Exception):
+    """`streamlit run` exited before it answered."""
 
 
 class StreamlitServer:
@@ -58,33 +69,60 @@ class StreamlitServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log written)"
+        return "\n".join(text.splitlines()[-lines:]) or "(the log is empty)"
+
     def start(self) -> None:
+        # Another process on this machine may take the free port between free_port() and streamlit's bind:
+        # then streamlit exits saying so, and we try again on another port.
+        for _ in range(3):
+            try:
+                self._start_once()
+                return
+            except ServerDied as died:
+                if "is already in use" not in self.log_tail():
+                    pytest.fail(f"{died}; its log ends with:\n{self.log_tail()}")
+                self.port = free_port()
+        pytest.fail(f"streamlit found no free port in 3 tries; its log ends with:\n{self.log_tail()}")
+
+    def _start_once(self) -> None:
         env = {**os.environ, "ALCHEMIST_CACHE_DIR": str(self.cache_dir)}
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.port", str(self.port),
-                "--server.address", "127.0.0.1",
-                "--server.headless", "true",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "streamlit", "run", "app.py",
+                    "--server.port", str(self.port),
+                    "--server.address", "127.0.0.1",
+                    "--server.headless", "true",
+                    "--browser.gatherUsageStats", "false",
+                ],
+                cwd=PROJECT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        # The health endpoint answers once the server listens; poll it briefly, with a bound.
+        deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {self.process.returncode}; see {self.log_path}")
+                raise ServerDied(f"streamlit exited with code {self.process.returncode} before it answered")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
-                time.sleep(0.3)
-        pytest.fail(f"streamlit did not answer within 60 s; see {self.log_path}")
+                pass
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS} s; its log ends with:\n{self.log_tail()}")
+
+    def died(self) -> bool:
+        """True if the server we started has exited on its own."""
+        return self.process is not None and self.process.poll() is not None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -101,13 +139,29 @@ class StreamlitServer:
         self.start()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A skipped browser test is a failed one: CI must not go green without driving the browser."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"browser tests must run, this one was skipped: {report.longrepr}"
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[StreamlitServer]:
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StreamlitServer]:
     ARTIFACTS.mkdir(exist_ok=True)
     srv = StreamlitServer(tmp_path / "cache", tmp_path / "streamlit.log")
     srv.start()
     yield srv
+    died = srv.died()
+    code = srv.process.returncode if died else None
     srv.stop()
+    # The server's log goes with the test's report: pytest shows it when the test fails.
+    request.node.add_report_section("teardown", "streamlit log", srv.log_tail(200))
+    if died:
+        pytest.fail(f"streamlit exited with code {code} during the test; its log ends with:\n{srv.log_tail()}")
 
 
 @pytest.fixture(scope="session")
@@ -119,18 +173,14 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.on("page", watch_runs)  # every page of the context, also one a test opens itself
     page = context.new_page()
+    watch_runs(page)
     yield page
     context.close()
-
-
-def wait_idle(page: Page) -> None:
-    """Wait until Streamlit has finished the current run (its status widget shows while running)."""
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -7,60 +7,40 @@ import re
 from playwright.sync_api import Page, expect
 
 from alchemist.persistence import SessionStore
-from tests.browser.conftest import StreamlitServer, screenshot, wait_idle
+from tests.browser.conftest import StreamlitServer, screenshot
+from tests.browser.support import DataEditor, go_to, open_example
 
-ROW_HEIGHT = 35  # Streamlit's data editor: header and rows are 35 px high
-
-
-def cell_click(page: Page, row: int, x_offset: float) -> None:
-    # The grid is drawn on a canvas: cells are reached by position. Measure it anew each time,
-    # since messages above the table move it.
-    box = page.get_by_test_id("stDataFrame").bounding_box()
-    x, y = box["x"] + x_offset, box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2
-    page.mouse.move(x, y)  # the row-marker checkbox only takes a click once hovered
-    page.wait_for_timeout(200)
-    page.mouse.click(x, y)
-
-
-def edit_cell(page: Page, row: int, columns_right_of_status: int, text: str) -> None:
-    # Start at the first Status cell and move with the keyboard, which also scrolls the grid.
-    cell_click(page, 0, 100)
-    for _ in range(row):
-        page.keyboard.press("ArrowDown")
-    for _ in range(columns_right_of_status):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
-    page.wait_for_timeout(200)
-    page.keyboard.press("Enter")
-    wait_idle(page)
-    page.wait_for_timeout(800)
+# Rows of the shipped catalyst example, named by their measured results (each is unique in the example).
+FIRST_ROW_RESULT = "0.05466064"  # Temperature 369.42
+SECOND_ROW_RESULT = "0.013986853"
+THIRD_ROW_RESULT = "0.405993282"
 
 
 def test_two_edits_and_a_deletion_are_all_kept(page: Page, server: StreamlitServer) -> None:
-    page.goto(server.url)
-    page.get_by_role("button", name="Open example").click()
-    expect(page.get_by_role("heading", name="Variables")).to_be_visible()
-    wait_idle(page)
+    open_example(page, server.url)
     session_id = re.search(r"session=([0-9a-f]{32})", page.url).group(1)
-    page.get_by_test_id("stSidebarNav").get_by_text("Experiments", exact=True).click()
-    wait_idle(page)
+    go_to(page, "Experiments")
     store = SessionStore(server.cache_dir)
+    table = DataEditor(page)
 
-    edit_cell(page, 0, 1, "500")  # Temperature of row 1: out of its 350–450 range
+    # Temperature of the first row: out of its 350–450 range, so the row needs attention.
+    table.edit(table.cell(table.row_with(FIRST_ROW_RESULT), "Temperature"), "500")
     expect(page.get_by_text("Row 1: Temperature: 500 is outside 350 to 450")).to_be_visible()
-    edit_cell(page, 1, 5, "0.987")  # Output of row 2: the second edit must not undo the first
+    expect(table.cell(table.row_with(FIRST_ROW_RESULT), "Temperature")).to_have_text("500")
+
+    # The result of the second row: this edit must not undo the first.
+    table.edit(table.cell(table.row_with(SECOND_ROW_RESULT), "Output (result)"), "0.987")
+    expect(table.row_with("0.987")).to_be_attached()
     frame = store.get(session_id).experiments.frame
     assert frame.loc[0, "Temperature"] == 500.0
     assert frame.loc[1, "Output"] == 0.987
     expect(page.get_by_text(re.compile(r"22\s+experiments · 21\s+usable"))).to_be_visible()
 
-    cell_click(page, 2, 16)  # the row marker of row 3 selects the row
-    page.keyboard.press("Delete")
-    wait_idle(page)
+    # Select the third row and delete it: both edits stay.
+    table.delete_row_with(THIRD_ROW_RESULT)
     expect(page.get_by_text(re.compile(r"21\s+experiments · 20\s+usable"))).to_be_visible()
+    expect(table.row_with(THIRD_ROW_RESULT)).to_have_count(0)
     frame = store.get(session_id).experiments.frame
     assert len(frame) == 21 and frame.loc[0, "Temperature"] == 500.0 and frame.loc[1, "Output"] == 0.987
+    assert float(THIRD_ROW_RESULT) not in frame["Output"].tolist()
     screenshot(page, "experiments-edited")

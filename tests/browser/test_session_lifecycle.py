@@ -7,7 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import StreamlitServer, screenshot, wait_idle
+from tests.browser.conftest import StreamlitServer, screenshot
+from tests.browser.support import go_to, open_app, rerun, upload
 
 EXPERIMENTS_CSV = """Temperature,Pressure,Output
 320,2.5,0.41
@@ -16,10 +17,12 @@ EXPERIMENTS_CSV = """Temperature,Pressure,Output
 455,8.0,0.63
 480,9.5,0.48
 """
+SESSION_FILE = re.compile(r"^Session file")  # the label of Load Session's file uploader
 
 
 def header(page: Page):
-    return page.get_by_text(re.compile(r"^ID [0-9a-f]{8}")).first
+    """The session header's summary line: id, counts and model status."""
+    return page.get_by_text(re.compile(r"^ID [0-9a-f]{8}"))
 
 
 def header_text(page: Page) -> str:
@@ -32,18 +35,13 @@ def session_id_in_url(page: Page) -> str:
     return match.group(1)
 
 
-def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    wait_idle(page)
-
-
 def new_session(page: Page, server: StreamlitServer, name: str) -> None:
-    page.goto(server.url)
+    open_app(page, server.url)
     expect(page.get_by_role("heading", name="ALchemist")).to_be_visible()
     page.get_by_label("Session name").fill(name)
-    page.get_by_role("button", name="New Session").click()
+    with rerun(page):
+        page.get_by_role("button", name="New Session").click()
     expect(page.get_by_role("heading", name="Variables")).to_be_visible()
-    wait_idle(page)
 
 
 def field(page: Page, label: str):
@@ -57,11 +55,11 @@ def add_continuous(page: Page, name: str, unit: str, description: str, low: str,
     field(page, "Description").fill(description)
     field(page, "Minimum").fill(low)
     field(page, "Maximum").fill(high)
-    page.get_by_role("button", name="Add variable").click()
+    with rerun(page):
+        page.get_by_role("button", name="Add variable").click()
     expect(page.get_by_text(f"Added variable '{name}'.")).to_be_visible()
-    # The form is drawn anew, empty, once the variable is in: only then is it safe to type again.
+    # The form is drawn anew, empty, once the variable is in.
     expect(field(page, "Name")).to_have_value("")
-    wait_idle(page)
 
 
 def build_campaign(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
@@ -74,11 +72,11 @@ def build_campaign(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
     go_to(page, "Experiments")
     csv_path = tmp_path / "runs.csv"
     csv_path.write_text(EXPERIMENTS_CSV)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(csv_path))
-    wait_idle(page)
-    page.get_by_role("button", name="Import experiments").click()
-    expect(page.get_by_text("Added 5 experiment(s)").first).to_be_visible()
-    wait_idle(page)
+    with rerun(page):
+        upload(page, "Table with one column per variable and a result column", csv_path)
+    with rerun(page):
+        page.get_by_role("button", name="Import experiments").click()
+    expect(page.get_by_role("status").filter(has_text="Added 5 experiment(s)")).to_be_visible()
     expect(header(page)).to_contain_text("5 experiments")
     screenshot(page, "experiments")
 
@@ -95,27 +93,28 @@ def test_save_close_and_load_a_session(page: Page, server: StreamlitServer, tmp_
     download.save_as(saved)
     assert saved.stat().st_size > 0
 
-    page.get_by_role("button", name="Close Session").click()
+    with rerun(page):
+        page.get_by_role("button", name="Close Session").click()
     expect(page.get_by_role("heading", name="Load Session")).to_be_visible()
     assert "session=" not in page.url
 
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(saved))
+    with rerun(page):
+        upload(page, SESSION_FILE, saved)
     expect(page.get_by_role("heading", name="Variables")).to_be_visible()
-    wait_idle(page)
     expect(page.get_by_text(re.compile(r"Loaded 'Hydrogenation screen' as a new session"))).to_be_visible()
     new_id = session_id_in_url(page)
     assert new_id != first_id
     text = header_text(page)
     assert new_id[:8] in text and "2 variables" in text and "5 experiments" in text
 
-    # Units and descriptions came back: open each variable in the edit form.
+    # Units and descriptions came back: open each variable in the edit form (tabs switch in the browser alone).
     page.get_by_role("tab", name="Edit or delete").click()
-    wait_idle(page)
+    expect(page.get_by_role("tab", name="Edit or delete")).to_have_attribute("aria-selected", "true")
     expect(field(page, "Unit")).to_have_value("°C")
     expect(field(page, "Description")).to_have_value("Reactor wall temperature")
     field(page, "Variable").click()
-    page.get_by_role("option", name="Pressure").click()
-    wait_idle(page)
+    with rerun(page):
+        page.get_by_role("option", name="Pressure").click()
     expect(field(page, "Unit")).to_have_value("bar")
     expect(field(page, "Description")).to_have_value("H2 partial pressure")
     screenshot(page, "loaded-variables")
@@ -128,15 +127,15 @@ def test_save_close_and_load_a_session(page: Page, server: StreamlitServer, tmp_
 def test_a_bad_file_is_refused_and_changes_nothing(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
     bad = tmp_path / "alchemist_session_deadbeef.pkl"
     bad.write_bytes(b"\x80\x04not really a pickle")
-    page.goto(server.url)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
-    wait_idle(page)
+    open_app(page, server.url)
+    with rerun(page):
+        upload(page, SESSION_FILE, bad)
     # Unsigned: the app names it and asks before reading it at all.
     expect(page.get_by_text(re.compile("This session file is unsigned"))).to_be_visible()
     screenshot(page, "load-foreign-prompt")
-    page.get_by_role("button", name="Load anyway").click()
-    wait_idle(page)
-    expect(page.get_by_text(re.compile("could not be loaded")).first).to_be_visible()
+    with rerun(page):
+        page.get_by_role("button", name="Load anyway").click()
+    expect(page.get_by_role("alert").filter(has_text="could not be loaded")).to_be_visible()
     expect(page.get_by_role("heading", name="Load Session")).to_be_visible()
     assert "session=" not in page.url
     screenshot(page, "load-error")
@@ -147,24 +146,22 @@ def test_reload_and_server_restart_bring_the_session_back(page: Page, server: St
     session_id = session_id_in_url(page)
     assert "experiments" in page.url
 
-    page.reload()
+    with rerun(page):
+        page.reload()
     expect(page.get_by_role("heading", name="Experiments")).to_be_visible()
-    wait_idle(page)
     assert session_id[:8] in header_text(page)
     assert "5 experiments" in header_text(page)
 
     server.restart()
-    page.goto(f"{server.url}/variables?session={session_id}")
+    open_app(page, f"{server.url}/variables?session={session_id}")
     expect(page.get_by_role("heading", name="Variables")).to_be_visible()
-    wait_idle(page)
     text = header_text(page)
     assert session_id[:8] in text and "2 variables" in text and "5 experiments" in text
     expect(page.get_by_label("Session name")).to_have_value("Hydrogenation screen")
 
     # A second tab with the same link finds the same session.
     other = page.context.new_page()
-    other.goto(f"{server.url}/experiments?session={session_id}")
+    open_app(other, f"{server.url}/experiments?session={session_id}")
     expect(other.get_by_role("heading", name="Experiments")).to_be_visible()
-    wait_idle(other)
     assert "5 experiments" in header_text(other)
     screenshot(other, "after-restart")
