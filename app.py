@@ -8,7 +8,7 @@ import ui
 from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
-from alchemist.userfiles import MAX_UPLOAD_BYTES, looks_like_alchemist_nrel
+from alchemist.files.kinds import MAX_UPLOAD_BYTES
 from ui import words
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
@@ -45,12 +45,8 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
     """Open an uploaded session file as a new session; a file from elsewhere waits for the user's word."""
     store = ui.get_store()
     try:
-        if looks_like_alchemist_nrel(data):
-            session, notes = store.import_alchemist_session(data)
-            origin = "NREL ALchemist"
-        else:
-            loaded = store.read_file(data, name, allow_foreign=allow_foreign)
-            session, notes, origin = loaded.session, loaded.notes, loaded.origin
+        loaded = store.read_file(data, name, allow_foreign=allow_foreign)
+        session, notes, origin = loaded.session, loaded.notes, loaded.origin
     except ForeignFileError as foreign:
         st.session_state["foreign_file"] = (name, data, foreign.message)
         return
@@ -58,7 +54,7 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
         st.session_state["load_error"] = f"'{name}' could not be loaded: {error.message}"
         return
     st.session_state["load_notes"] = notes
-    source = " from an NREL ALchemist file" if origin == "NREL ALchemist" else ""
+    source = " from an NREL ALchemist file" if origin == "alchemist" else ""
     start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alchemist.files.tables import read_table
+from alchemist.files.variable_files import read_variables
 from alchemist.session import Session
-from alchemist.userfiles import read_table, read_variables
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 

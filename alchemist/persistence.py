@@ -5,17 +5,19 @@ file a user downloads with Save Session is their real copy. File names are built
 that match the session id pattern, never from user text.
 
 Every .pkl this store writes (cache files and downloads) is signed with the newest key of its
-key ring (see alchemist.signing). Loading a file:
+key ring (see alchemist.files.signing). `SessionStore.read_file` is the one way in for every
+file the Load Session picker takes (alchemist.files.kinds tells them apart):
 
   * our own signature: decoded at once, by the restricted decoder (a signature never skips it);
   * unsigned, or signed by another installation: ForeignFileError, naming which; with
     allow_foreign=True it is decoded in a child process with memory, CPU and time limits,
     and the plain data it returns are checked again here;
-  * JSON (our interchange form): parsed by json, which runs no code, then checked field by
+  * JSON (our JSON session file): parsed strictly, which runs no code, then checked field by
     field like any other file: it loads at once and is reported as origin "json";
-  * a JSON session of NREL's ALchemist: see import_alchemist_session.
+  * a JSON session of NREL's ALchemist: mapped to a new session (alchemist.files.nrel), origin
+    "alchemist", with notes on what could not be mapped.
 
-A file of an earlier format version is migrated step by step (alchemist.migrations); a newer
+A file of an earlier format version is migrated step by step (alchemist.files.migrations); a newer
 one is refused with the version it needs. A file that fails to load changes nothing.
 """
 
@@ -31,22 +33,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from alchemist.errors import AlchemistError, ForeignFileError, SessionFileError
-from alchemist.migrations import migrate, unknown_state_notes
+from alchemist.files.child import decode_session_file_in_child
+from alchemist.files.container import decode_session_file, encode_session_file
+from alchemist.files.kinds import FileInfo, inspect_session_file
+from alchemist.files.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT, migrate, unknown_state_notes
+from alchemist.files.nrel import import_alchemist_session
+from alchemist.files.signing import KeyRing
+from alchemist.files.strict_json import decode_session_json, encode_session_json
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
-from alchemist.signing import KeyRing
-from alchemist.userfiles import (
-    SESSION_FORMAT,
-    SESSION_FORMAT_VERSION,
-    FileInfo,
-    decode_session_file,
-    decode_session_file_in_child,
-    decode_session_json,
-    encode_session_file,
-    encode_session_json,
-    inspect_session_file,
-    looks_like_alchemist_nrel,
-)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +55,7 @@ FORMATS = ("pkl", "json")
 def envelope_for(session: Session, last_accessed: datetime, ttl: timedelta) -> dict:
     return {
         "format": SESSION_FORMAT,
-        "format_version": SESSION_FORMAT_VERSION,
+        "format_version": CURRENT_FORMAT_VERSION,
         "session": session.to_state(),
         "created_at": timestamp_to_state(session.created),
         "last_accessed": timestamp_to_state(last_accessed),
@@ -261,27 +256,29 @@ class SessionStore:
         return self.export(session, fmt)
 
     def import_session(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> str:
-        """Store the session in an uploaded file under a new id and return that id; raises SessionFileError."""
+        """Store the session in an uploaded file (any kind read_file takes) under a new id and return
+        that id; raises SessionFileError."""
         session = self.load_file(data, filename, allow_foreign)
         self.save(session)
         return session.id
 
     def load_file(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> Session:
-        """A session from an uploaded .pkl or .json file, with a new id so it never overwrites the original's cache.
-
-        Raises ForeignFileError (a SessionFileError) for a file this installation did not sign,
-        unless allow_foreign; SessionFileError for anything else wrong. Writes nothing.
-        """
+        """The session in an uploaded file (see read_file), with a new id so it never overwrites the original's cache."""
         return self.read_file(data, filename, allow_foreign).session
 
     def read_file(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> LoadedFile:
-        """load_file, also saying where the file came from and what the user should know (notes)."""
+        """A session from any file the Load Session picker takes: our .pkl (any format version), our
+        JSON, or a session file of NREL's ALchemist; with where the file came from (`origin`) and
+        what the user should know (`notes`). The session gets a new id. Writes nothing.
+
+        Raises ForeignFileError (a SessionFileError) for a .pkl this installation did not sign,
+        unless allow_foreign; SessionFileError for anything else wrong.
+        """
         info = inspect_session_file(data, self.keys)
+        if info.kind == "alchemist":
+            session, notes = import_alchemist_session(data)
+            return LoadedFile(session, info.origin, notes, info)
         if info.kind == "json":
-            if looks_like_alchemist_nrel(bytes(data)):
-                raise SessionFileError(
-                    "This is a session file of NREL's ALchemist, not of this app: use “Import ALchemist session”."
-                )
             envelope = decode_session_json(data)
         elif info.origin == "own":
             envelope = decode_session_file(data)  # the restricted decoder, signature or not
@@ -294,13 +291,6 @@ class SessionStore:
         if info.kind == "json" and filename.lower().endswith(".pkl") or info.kind != "json" and filename.lower().endswith(".json"):
             notes.append(f"The file is named '{filename[-60:]}' but holds a session in the other format; it was read by its content.")
         return LoadedFile(session, info.origin, notes, info)
-
-    def import_alchemist_session(self, data: bytes) -> tuple[Session, list[str]]:
-        """A new session from a JSON session file of NREL's ALchemist (0.3/0.4), and the list of
-        what could not be mapped, in words for the user. Writes nothing; raises SessionFileError."""
-        from alchemist.alchemist_import import import_alchemist_session
-
-        return import_alchemist_session(data)
 
     # -- files -----------------------------------------------------------------------------
     def _write(self, session: Session, last_accessed: datetime) -> None:

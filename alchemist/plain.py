@@ -1,7 +1,7 @@
 """Plain-data helpers: numeric arrays and timestamps as builtin values for a session's state tree.
 
 The state tree holds only dict, list, str, bytes, int, float, bool and None, so that a session
-file can be loaded without allowing a single global (see alchemist.userfiles).
+file can be loaded without allowing a single global (see alchemist.files).
 """
 
 from __future__ import annotations

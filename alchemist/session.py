@@ -26,6 +26,7 @@ import pandas as pd
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
+from alchemist.files.migrations import STATE_VERSION
 from alchemist.model import GPModel, ModelSettings
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.problems import RowCheck, RowStatus
@@ -34,7 +35,6 @@ from alchemist.variables import Variable, check_unique_names, is_missing, variab
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MAX_SESSION_NAME = 120
 DEFAULT_NAME = "Untitled session"
-STATE_VERSION = 1
 
 
 def new_session_id() -> str:

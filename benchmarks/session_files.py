@@ -12,7 +12,9 @@ trained model), then for each form prints the median of a few runs:
   size   of the file
   of which file: the part of the load that reads the file itself (up to checked plain data)
 
-and, for a foreign file, the load through the limited child process.
+and, for a foreign file, the load through the limited child process; and how long the child
+takes over three million small numbers, against a CPU limit of one second (the limit stops
+it on a machine that needs longer: the tests check the limit itself, not this speed).
 """
 
 from __future__ import annotations
@@ -28,9 +30,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from alchemist.persistence import SessionStore
+from alchemist.errors import SessionFileError
+from alchemist.files.child import decode_session_file_in_child
+from alchemist.files.container import decode_session_file, encode_session_file
+from alchemist.files.strict_json import decode_session_json
+from alchemist.persistence import SessionStore, envelope_for
+from alchemist.plain import utc_now
 from alchemist.session import Session
-from alchemist.userfiles import decode_session_file, decode_session_json
 from benchmarks.campaign import build_session, median_seconds
 
 
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         cache_save = median_seconds(lambda: store.save(session), args.repeats)
         cache_get = median_seconds(lambda: store.get(session.id), args.repeats)
         cache_size = (store.sessions_dir / f"{session.id}.pkl").stat().st_size
+    cpu_line = child_cpu_limit()
 
     print(f"\nMedian of {args.repeats} runs, {args.rows:,} rows x {args.variables} variables:")
     print(f"  {'form':<22} {'save s':>8} {'load s':>8} {'of which file':>14} {'size MB':>9}")
@@ -92,6 +99,25 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {'cache save / get':<22} {cache_save:8.2f} {cache_get:8.2f} {'':>14} {cache_size / 1e6:9.2f}")
     print("  (load = file -> Session; 'of which file' = header, signature, unpacking and the restricted decoder or")
     print("   strict JSON parse, up to the checked plain data; the rest is Session.from_state rebuilding the table)")
+    print(cpu_line)
+
+
+def child_cpu_limit() -> str:
+    """Three million small numbers: seconds of decoding on a slow machine, more than one CPU second."""
+    envelope = envelope_for(Session.new("padding"), utc_now(), timedelta(days=1))
+    envelope["session"]["padding"] = list(range(3_000_000))
+    data = encode_session_file(envelope, compression="none")
+    start = time.perf_counter()
+    decode_session_file(data)
+    in_process = time.perf_counter() - start
+    start = time.perf_counter()
+    try:
+        decode_session_file_in_child(data, cpu_seconds=1)
+        outcome = "decoded within the limit"
+    except SessionFileError as error:
+        outcome = "stopped" if "computing time" in error.message else f"refused: {error.message}"
+    return (f"\n3,000,000 numbers ({len(data) / 1e6:.0f} MB): {in_process:.2f} s to decode in process; "
+            f"in the child with 1 CPU second: {outcome} after {time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import pandas as pd
 from alchemist.persistence import SessionStore, envelope_for
 from alchemist.plain import utc_now
 from alchemist.session import Session
-from alchemist.userfiles import decode_session_file, encode_session_file
+from alchemist.files.container import decode_session_file, encode_session_file
 from benchmarks.campaign import build_session, median_seconds
 
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         envelope = envelope_for(session, utc_now(), store.ttl)
         data = encode_session_file(envelope)
         results["  part: session.to_state"] = median_seconds(session.to_state, args.repeats)
-        results["  part: encode (check + dill.dumps)"] = median_seconds(lambda: encode_session_file(envelope), args.repeats)
+        results["  part: encode (check + pickle.dumps)"] = median_seconds(lambda: encode_session_file(envelope), args.repeats)
         results["  part: decode (scan + unpickle + check)"] = median_seconds(lambda: decode_session_file(data), args.repeats)
         results["  part: Session.from_state"] = median_seconds(
             lambda: Session.from_state(envelope["session"]), args.repeats

@@ -8,7 +8,7 @@ import ui
 from alchemist.errors import AlchemistError, FileFormatError
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import RowStatus
-from alchemist.userfiles import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
+from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 from ui import words
 from ui.editor import edit_if_current
 

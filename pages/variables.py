@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from alchemist.errors import AlchemistError, FileFormatError
 from alchemist.session import ChangeNeedsConfirmation
-from alchemist.userfiles import read_variables, variables_to_csv, variables_to_json
+from alchemist.files.variable_files import read_variables, variables_to_csv, variables_to_json
 from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
 
 session = ui.require_session()

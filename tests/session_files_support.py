@@ -5,23 +5,29 @@ format version; `session_facts` describes a session in plain JSON (floats as rep
 infinity and the last bit count) and is what a golden file must still load to.
 
     .venv/bin/python -m tests.session_files_support <format version>   # writes tests/golden/session_v<N>.*
+
+Files of other programs live in the project's shared/ folder, beside the checkout (CI lays it
+there too); `shared_file` finds one and fails the test when it is missing.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from alchemist.files.signing import KeyRing
 from alchemist.session import Session
-from alchemist.signing import KeyRing
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 from ui.words import status_text
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 GOLDEN_ID = "0123456789abcdef0123456789abcdef"
 # Golden files of version 2 on are signed with this key (a test key, public on purpose).
 GOLDEN_KEYS = KeyRing.from_mapping({"golden-test": "golden files are signed with this public test key"})
@@ -101,42 +107,49 @@ def session_facts(session: Session) -> dict:
     }
 
 
-def write_golden(version: int, data: bytes, session: Session) -> None:
-    GOLDEN_DIR.mkdir(exist_ok=True)
-    (GOLDEN_DIR / f"session_v{version}.pkl").write_bytes(data)
+def shared_file(relative: str) -> Path:
+    """A file under shared/data/ beside the checkout; a missing file fails the test (never a silent pass)."""
+    path = SHARED_DATA / relative
+    if not path.is_file():
+        pytest.fail(f"{relative} is missing from {SHARED_DATA.resolve()}: the shared/ folder belongs beside the checkout")
+    return path
+
+
+def write_golden(version: int, data: bytes, session: Session, folder: Path = GOLDEN_DIR) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"session_v{version}.pkl").write_bytes(data)
     facts = json.dumps(session_facts(session), indent=1, ensure_ascii=False, allow_nan=False)
-    (GOLDEN_DIR / f"session_v{version}.facts.json").write_text(facts + "\n", encoding="utf-8")
+    (folder / f"session_v{version}.facts.json").write_text(facts + "\n", encoding="utf-8")
+
+
+def write_version(version: int, folder: Path = GOLDEN_DIR) -> bytes:
+    """Write the golden files of a format version with that version's writer; returns the session file."""
+    from datetime import timedelta
+
+    from alchemist.files.container import decode_session_file, encode_session_file
+    from alchemist.files.migrations import CURRENT_FORMAT_VERSION
+    from alchemist.files.strict_json import encode_session_json
+    from alchemist.persistence import envelope_for, session_from_envelope
+
+    session = golden_session()
+    envelope = envelope_for(session, session.modified, timedelta(days=7))
+    if version == 1:
+        # Version 1: the envelope, stating version 1, pickled (protocol 5) with nothing around it.
+        data = pickle.dumps({**envelope, "format_version": 1}, protocol=5)
+    elif version == CURRENT_FORMAT_VERSION:
+        data = encode_session_file(envelope, GOLDEN_KEYS, compression="zlib")
+        folder.mkdir(exist_ok=True)
+        (folder / f"session_v{version}.json").write_bytes(encode_session_json(envelope))
+    else:
+        raise SystemExit(f"format version {version} can no longer be written; its golden file is kept as it was")
+    session = session_from_envelope(decode_session_file(data))  # the facts are what a load gives
+    write_golden(version, data, session, folder)
+    return data
 
 
 def main(argv: list[str]) -> None:
-    version = int(argv[0])
-    from datetime import timedelta
-
-    from alchemist.migrations import CURRENT_FORMAT_VERSION
-    from alchemist.persistence import envelope_for
-    from alchemist.userfiles import encode_session_file
-
-    session = golden_session()
-    if version == 1:
-        envelope = envelope_for(session, session.modified, timedelta(days=7))
-        assert envelope["format_version"] == 1
-        data = encode_session_file(envelope)
-        from alchemist.persistence import session_from_envelope
-        from alchemist.userfiles import decode_session_file
-
-        session = session_from_envelope(decode_session_file(data))  # the facts are what a load gives
-    elif version == CURRENT_FORMAT_VERSION:
-        from alchemist.persistence import session_from_envelope
-        from alchemist.userfiles import decode_session_file, encode_session_json
-
-        envelope = envelope_for(session, session.modified, timedelta(days=7))
-        data = encode_session_file(envelope, GOLDEN_KEYS, compression="zlib")
-        (GOLDEN_DIR / f"session_v{version}.json").write_bytes(encode_session_json(envelope))
-        session = session_from_envelope(decode_session_file(data))
-    else:
-        raise SystemExit(f"format version {version} can no longer be written; its golden file is kept as it was")
-    write_golden(version, data, session)
-    print(f"wrote {GOLDEN_DIR}/session_v{version}.pkl ({len(data)} bytes)")
+    data = write_version(int(argv[0]))
+    print(f"wrote {GOLDEN_DIR}/session_v{argv[0]}.pkl ({len(data)} bytes)")
 
 
 if __name__ == "__main__":

@@ -420,7 +420,7 @@ def test_initial_design_for_an_empty_campaign(cache: Path) -> None:
 
 def stored_time_to_live(cache: Path, session_id: str):
     from alchemist.plain import timestamp_from_state
-    from alchemist.userfiles import decode_session_file
+    from alchemist.files.container import decode_session_file
 
     envelope = decode_session_file((cache / "sessions" / f"{session_id}.pkl").read_bytes())
     return timestamp_from_state(envelope["expires_at"]) - timestamp_from_state(envelope["last_accessed"])
@@ -444,7 +444,7 @@ def test_time_to_live_from_secrets_and_environment(cache: Path, monkeypatch: pyt
 
 
 def test_signing_key_ring_from_secrets(cache: Path) -> None:
-    from alchemist.signing import KeyRing
+    from alchemist.files.signing import KeyRing
 
     at = AppTest.from_file(APP, default_timeout=60)
     at.secrets["session_keys"] = {"2025-01": "an older secret of enough length", "2026-11": "the newest secret, long enough"}

@@ -11,7 +11,8 @@ import pytest
 from alchemist.errors import ExperimentError, ModelError, SessionFileError
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import CellProblem, ProblemKind, RowStatus
-from alchemist.userfiles import read_table, read_variables
+from alchemist.files.tables import read_table
+from alchemist.files.variable_files import read_variables
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
 VARIABLES = [

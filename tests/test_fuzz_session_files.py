@@ -30,10 +30,11 @@ from pathlib import Path
 import pytest
 
 from alchemist.errors import AlchemistError
+from alchemist.files.container import decode_session_file, encode_session_file
+from alchemist.files.signing import KeyRing
+from alchemist.files.strict_json import decode_session_json, encode_session_json
 from alchemist.persistence import SessionStore, envelope_for, session_from_envelope
 from alchemist.plain import utc_now
-from alchemist.signing import KeyRing
-from alchemist.userfiles import decode_session_file, decode_session_json, encode_session_file, encode_session_json
 from tests.session_files_support import golden_session
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")

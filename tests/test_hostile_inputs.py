@@ -10,7 +10,7 @@ For each case the suite asserts that
 Cases run two at a time in forked children of this process (fork is cheap: the library is
 already imported). Files that are not signed by the store go, when the case allows foreign
 files, through the limited child decoder as in the app, so both decoders are attacked.
-The payloads that run code through os.system are the ones whose potency test_userfiles.py
+The payloads that run code through os.system are the ones whose potency test_files_decoder.py
 proves with an unsafe loader (its controls); the rest are built here.
 """
 
@@ -34,11 +34,13 @@ import dill
 import pytest
 
 from alchemist.errors import AlchemistError
+from alchemist.files.container import MAGIC, MAX_SESSION_FILE_BYTES
+from alchemist.files.migrations import SESSION_FORMAT
+from alchemist.files.signing import KeyRing
+from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES
 from alchemist.persistence import SessionStore
-from alchemist.signing import KeyRing
-from alchemist.userfiles import MAGIC, MAX_JSON_SESSION_FILE_BYTES, MAX_SESSION_FILE_BYTES, SESSION_FORMAT
 from tests.session_files_support import golden_session
-from tests.test_userfiles import PAYLOAD_NAMES, _payloads
+from tests.test_files_decoder import PAYLOAD_NAMES, _payloads
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
 
@@ -53,7 +55,7 @@ class Case:
     name: str
     data: bytes
     allow_foreign: bool = True
-    how: str = "load"  # "load": store.import_session; "alchemist": store.import_alchemist_session
+    how: str = "load"  # "load": store.import_session, as Load Session does; "alchemist": the same, for NREL ALchemist files
     fragment: str | None = None  # must appear in the message: the part of the file at fault
     may_load: bool = False  # a damaged but harmless file may still load (e.g. a flipped bit in a name)
     marker: Path | None = None
@@ -286,8 +288,9 @@ def build_cases(marker_dir: Path, own_keys: KeyRing, valid_file: bytes, valid_js
         Case("alchemist import", "duplicate keys", alchemist_json.replace(b'"version": "1.1.0"', b'"version": "1.1.0", "version": "1.0.0"', 1), how="alchemist", fragment="twice"),
     ]
     path = marker("alchemist pickle")
+    # Named .json, read by its content: a pickle, refused by the decoder before anything runs.
     cases.append(Case("alchemist import", "a pickle given as ALchemist JSON", _payloads(path)["GLOBAL+REDUCE os.system"][0],
-                      how="alchemist", fragment="UTF-8", marker=path))
+                      how="alchemist", fragment="harmful", marker=path))
     return cases
 
 
@@ -300,10 +303,7 @@ def run_case(case: Case, root: Path, connection) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, 8 * 2**30))  # a runaway case fails alone, not the machine
     try:
         store = SessionStore(root, ttl=timedelta(days=1))
-        if case.how == "alchemist":
-            store.import_alchemist_session(case.data)
-        else:
-            store.import_session(case.data, "upload.pkl", allow_foreign=case.allow_foreign)
+        store.import_session(case.data, "upload.json" if case.how == "alchemist" else "upload.pkl", allow_foreign=case.allow_foreign)
         result = {"outcome": "loaded"}
     except AlchemistError as error:
         result = {"outcome": "refused", "type": type(error).__name__, "message": error.message}

@@ -16,7 +16,7 @@ from alchemist.experiments import NOTE
 from alchemist.model import ModelSettings
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
 from alchemist.session import ChangeNeedsConfirmation, ModelState, ModelStatus, Session, is_session_id
-from alchemist.userfiles import check_plain_state
+from alchemist.files.bounds import check_plain_state
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
 FAST = ModelSettings(n_restarts=0)

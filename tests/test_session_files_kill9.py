@@ -1,33 +1,43 @@
-"""kill -9 in the middle of a save, 100 times: the session on disk is always the old or the new one.
+"""kill -9 in the middle of a save, at every step of it: the session on disk is always the old or the new one.
 
-A forked child saves the same session over and over under new names (v1, v2, ...) and says
-before and after each save which version it is writing. The parent kills it with SIGKILL after
-a random few milliseconds, then reads the file as the app would: it must load, be signed by
-the store, and be the last version the child finished or the one it was writing, never a mix.
+A forked child saves the same session under new names (v1, v2, ...). On the save it is told to
+interrupt, it stops at a chosen point (before the save, after the temporary file is written,
+after it is flushed to disk, after the rename, after the directory is flushed) and tells the
+parent so through a pipe; the parent then kills it with SIGKILL. Every kill lands at a known
+point, so the test knows exactly which version must be on disk and which temporary files are
+left behind, and checks both: the file must load, be signed by the store, and be that version.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import random
+import os
 import signal
-import time
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 
+from alchemist.files.container import decode_session_file
+from alchemist.files.kinds import inspect_session_file
 from alchemist.persistence import SessionStore
 from alchemist.session import Session
-from alchemist.userfiles import decode_session_file, inspect_session_file
 from alchemist.variables import ContinuousVariable
 
-ITERATIONS = 100
 DAY = timedelta(days=1)
+# Where a kill lands, and whether the new version is on disk / a temporary file is left after it.
+KILL_POINTS = {
+    "before the save": (False, False),
+    "temporary file written, not yet flushed to disk": (False, True),
+    "temporary file flushed, not yet renamed": (False, True),
+    "renamed, directory not yet flushed": (True, False),
+    "directory flushed": (True, False),
+}
+ROUNDS = 8  # each point, this many times (after 0, 1 or 2 complete saves in the same child)
 
 
 def big_session() -> Session:
-    # About 200 kB on disk: a save (state, compression, write, fsync, rename) takes tens of milliseconds.
+    # About 200 kB on disk: a real save (state, compression, write, fsync, rename).
     session = Session.new("v0")
     for i in range(4):
         session.add_variable(ContinuousVariable(f"x{i}", low=0, high=1))
@@ -38,65 +48,80 @@ def big_session() -> Session:
     return session
 
 
-def saver(root: str, session: Session, first: int, connection) -> None:
+def saver(root: str, session: Session, first: int, complete: int, point: str, connection) -> None:
+    """Save `complete` versions, then start one more and wait, at `point`, for the kill."""
     store = SessionStore(root, ttl=DAY)
-    version = first
-    while True:
+    interrupt = False
+    real_fsync, real_replace = os.fsync, os.replace
+    fsyncs = 0
+
+    def wait_here(here: str) -> None:
+        if interrupt and here == point:
+            connection.send(("at", here))
+            while True:
+                signal.pause()  # until SIGKILL
+
+    def fsync(fd: int) -> None:
+        nonlocal fsyncs
+        fsyncs += 1
+        wait_here("temporary file written, not yet flushed to disk" if fsyncs == 1 else "renamed, directory not yet flushed")
+        real_fsync(fd)
+
+    def replace(source, target) -> None:
+        wait_here("temporary file flushed, not yet renamed")
+        real_replace(source, target)
+
+    os.fsync, os.replace = fsync, replace  # in this forked child only: the save itself is the real one
+    for version in range(first, first + complete + 1):
+        interrupt = version == first + complete
+        fsyncs = 0
         session.name = f"v{version}"
-        connection.send(("start", version))
+        wait_here("before the save")
         store.save(session)
         connection.send(("done", version))
-        version += 1
+        wait_here("directory flushed")
 
 
-def test_kill_9_during_saves_never_tears_the_file(tmp_path):
+def test_kill_9_at_every_step_of_a_save_never_tears_the_file(tmp_path):
     root = tmp_path / "cache"
     store = SessionStore(root, ttl=DAY)
     session = big_session()
     store.save(session)
     path = store.sessions_dir / f"{session.id}.pkl"
     context = multiprocessing.get_context("fork")
-    rng = random.Random(9)
     on_disk = 0
-    mid_save = 0
-    started = time.monotonic()
-    for iteration in range(ITERATIONS):
+    expected_leftovers = 0
+    plan = [(point, round_ % 3) for round_ in range(ROUNDS) for point in KILL_POINTS]
+    for iteration, (point, complete) in enumerate(plan):
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=saver, args=(str(root), session, on_disk + 1, send))
+        process = context.Process(target=saver, args=(str(root), session, on_disk + 1, complete, point, send))
         process.start()
         send.close()
-        assert receive.poll(30), "the saver did not start"
-        time.sleep(rng.uniform(0, 0.15))
+        messages = []
+        while not messages or messages[-1][0] != "at":
+            assert receive.poll(60), f"iteration {iteration}: the saver did not reach '{point}'"
+            messages.append(receive.recv())
         process.kill()
         process.join(10)
         assert process.exitcode == -signal.SIGKILL
-        messages = []
-        try:
-            while receive.poll(0):
-                messages.append(receive.recv())
-        except (EOFError, OSError):
-            pass
+        assert messages[-1] == ("at", point)
         done = [v for event, v in messages if event == "done"]
-        begun = [v for event, v in messages if event == "start"]
-        last_done = done[-1] if done else on_disk
-        writing = begun[-1] if begun and (not done or begun[-1] > done[-1]) else None
-        mid_save += writing is not None
+        assert len(done) == complete + (point == "directory flushed")
 
+        new_on_disk, leaves_temp = KILL_POINTS[point]
+        writing = on_disk + 1 + complete
+        expected = writing if new_on_disk else writing - 1
+        expected_leftovers += leaves_temp
         data = path.read_bytes()
         assert inspect_session_file(data, store.keys).origin == "own", f"iteration {iteration}: torn or unsigned file"
-        allowed = {f"v{last_done}"} | ({f"v{writing}"} if writing is not None else set())
-        name = decode_session_file(data)["session"]["name"]
-        assert name in allowed, (iteration, name, allowed)
-        if iteration % 10 == 0:  # now and then the whole way, as the app reads it after a restart
+        assert decode_session_file(data)["session"]["name"] == f"v{expected}", (iteration, point)
+        leftovers = [p.name for p in store.sessions_dir.iterdir() if p.name != path.name]
+        assert len(leftovers) == expected_leftovers, (iteration, point, leftovers)
+        assert all(name.startswith(".") and name.endswith(".tmp") for name in leftovers), leftovers
+        if iteration % 5 == 0:  # now and then the whole way, as the app reads it after a restart
             loaded = SessionStore(root, ttl=DAY).get(session.id)
-            assert loaded is not None and loaded.name == name
+            assert loaded is not None and loaded.name == f"v{expected}"
             pd.testing.assert_frame_equal(loaded.experiments.frame, session.experiments.frame)
-        on_disk = int(name[1:])
-    leftovers = [p.name for p in store.sessions_dir.iterdir() if p.name != path.name]
-    assert all(name.startswith(".") and name.endswith(".tmp") for name in leftovers), leftovers
+        on_disk = expected
+    assert expected_leftovers == 2 * ROUNDS
     assert store.get(session.id).name == f"v{on_disk}"
-    print(f"{ITERATIONS} kills in {time.monotonic() - started:.1f} s; {mid_save} landed inside a save; "
-          f"{len(leftovers)} temp files left for the sweep; last version on disk v{on_disk}")
-    assert mid_save >= ITERATIONS // 4, "too few kills landed inside a save to prove anything"
-    assert len(leftovers) >= 5, "too few kills landed between creating the temp file and the rename"
-    assert on_disk > 0, "no save ever completed"

@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from alchemist.persistence import DEFAULT_TTL, SessionStore, start_sweeper
-from alchemist.signing import KeyRing
+from alchemist.files.signing import KeyRing
 
 log = logging.getLogger(__name__)
 

@@ -5,12 +5,17 @@ n -> n+1 -> ... -> CURRENT, each a pure function on the plain-data envelope. A f
 CURRENT is refused with the version it needs. Fields a version does not know are reported
 (in words for the user), never a reason to fail.
 
+The session tree inside has a layout version of its own (STATE_VERSION, written by
+alchemist.session); a tree newer than this code reads is refused the same way.
+
+Standard library only: the limited child process checks envelopes with it.
+
 History
-  1  dill (pickle protocol 5) of the plain envelope, nothing around it. Unsigned.
+  1  pickle (protocol 5) of the plain envelope, nothing around it. Unsigned.
   2  a header (magic, format version, compression, key id, lengths), the same pickled envelope
      (optionally zlib or lzma compressed) and an HMAC-SHA256 over header and payload.
      The envelope and the session tree are unchanged, so 1 -> 2 only restates the version.
-     The same envelope can be written as JSON (see alchemist.interchange).
+     The same envelope can be written as JSON (see alchemist.files.json_tree).
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from alchemist.errors import SessionFileError
 
 SESSION_FORMAT = "alchemist-session"
 CURRENT_FORMAT_VERSION = 2
-# The session tree's own layout (alchemist.session.STATE_VERSION) that this code writes.
-CURRENT_STATE_VERSION = 1
+# The layout of the session tree that alchemist.session writes and reads.
+STATE_VERSION = 1
 
 ENVELOPE_KEYS = ("format", "format_version", "session", "created_at", "last_accessed", "expires_at")
 
@@ -69,10 +74,10 @@ def migrate(envelope: Any) -> tuple[dict, list[str]]:
             raise AssertionError(f"migration to {version} did not set the version")
     state = envelope["session"]
     state_version = state.get("state_version")
-    if isinstance(state_version, int) and not isinstance(state_version, bool) and state_version > CURRENT_STATE_VERSION:
+    if isinstance(state_version, int) and not isinstance(state_version, bool) and state_version > STATE_VERSION:
         raise SessionFileError(
             f"The session in the file has layout version {state_version}; this app reads up to "
-            f"{CURRENT_STATE_VERSION}. Open it with a newer ALchemist."
+            f"{STATE_VERSION}. Open it with a newer ALchemist."
         )
     notes = []
     extra = [k for k in envelope if k not in ENVELOPE_KEYS]

@@ -5,7 +5,8 @@ experiment with its result, noise, iteration and reason (as the row's note), sta
 experiments as pending rows, and the kernel choice. Everything else is listed for the user in
 words (`not_mapped`), never dropped silently: rows that do not fit stay in the table, marked.
 
-Bytes are parsed in alchemist.userfiles; this module maps the parsed tree.
+The bytes are parsed strictly (alchemist.files.strict_json, with the NaN tokens ALchemist's
+writer uses) and bounded like any session file before this module maps the tree.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Any
 import pandas as pd
 
 from alchemist.errors import AlchemistError, SessionFileError, VariableError
+from alchemist.files.bounds import check_plain, checked_bytes
+from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES, parse_json_bytes
+from alchemist.files.variable_files import ENTRY_FIELDS, variable_from_entry
 from alchemist.model import ModelSettings
 from alchemist.session import DEFAULT_NAME, Session, clean_session_name
-from alchemist.userfiles import _variable_from_entry, parse_alchemist_session
 from alchemist.variables import check_unique_names
 
 SUPPORTED_MAJOR = 1
@@ -39,6 +42,16 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def _count(value: Any) -> int:
     return len(value) if isinstance(value, (list, dict)) else (0 if value in (None, "", False) else 1)
+
+
+def parse_alchemist_session(data: Any) -> dict:
+    """The JSON document of an NREL ALchemist session file, strictly parsed (NaN tokens allowed: its writer uses them)."""
+    data = checked_bytes(data, MAX_JSON_SESSION_FILE_BYTES, "ALchemist session file")
+    tree = parse_json_bytes(data, "ALchemist session file", allow_nan=True)
+    if not isinstance(tree, dict):
+        raise SessionFileError("The ALchemist session file does not hold a session (it is not a JSON object).")
+    check_plain(tree, "ALchemist session file")
+    return tree
 
 
 def import_alchemist_session(data: bytes) -> tuple[Session, list[str]]:
@@ -91,7 +104,7 @@ def _import(tree: dict) -> tuple[Session, list[str]]:
     variables = []
     for position, entry in enumerate(space["variables"], start=1):
         try:
-            variable = _variable_from_entry(entry)
+            variable = variable_from_entry(entry)
             check_unique_names([*variables, variable])
         except VariableError as error:
             label = entry.get("name") if isinstance(entry, dict) else None
@@ -99,7 +112,7 @@ def _import(tree: dict) -> tuple[Session, list[str]]:
             continue
         variables.append(variable)
         if isinstance(entry, dict):
-            extra = sorted(set(entry) - {"name", "type", "min", "max", "values", "allowed_values", "unit", "description", "levels", "low", "high", "kind"})
+            extra = sorted(set(entry) - ENTRY_FIELDS)
             if extra:
                 notes.append(f"Variable '{variable.name}': field(s) {', '.join(_short(k, 30) for k in extra)} not imported.")
     if not variables:

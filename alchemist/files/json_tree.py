@@ -13,7 +13,7 @@ text in "values" can only mean a non-finite float. Floats are written with repr,
 back to the same bits. The mapping is exact both ways for every plain tree.
 
 Pure logic, standard library only: the limited child process that decodes foreign files uses
-it to hand its result back. Parsing JSON bytes from a user happens in alchemist.userfiles.
+it to hand its result back. Parsing JSON bytes from a user happens in alchemist.files.strict_json.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ import sys
 from array import array
 from typing import Any
 
+from alchemist.files.bounds import MAX_DEPTH
+
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _ARRAY_KEYS = frozenset({"dtype", "shape", "values"})
 _FORM_KEYS = frozenset({"$float", "$bytes", "$dict"})
-MAX_DEPTH = 64
 
 
-class InterchangeError(ValueError):
+class JsonTreeError(ValueError):
     """The JSON tree is not a valid rendering of plain data; the message says where."""
 
 
@@ -71,7 +72,7 @@ def to_json_tree(node: Any, depth: int = 0, arrays_as_numbers: bool = True) -> A
     With arrays_as_numbers=False numeric arrays stay bytes (base64): faster, for machine use.
     """
     if depth > MAX_DEPTH:
-        raise InterchangeError("the data are nested too deeply")
+        raise JsonTreeError("the data are nested too deeply")
     kind = type(node)
     if node is None or kind is bool or kind is int or kind is str:
         return node
@@ -90,43 +91,43 @@ def to_json_tree(node: Any, depth: int = 0, arrays_as_numbers: bool = True) -> A
         if keys == _ARRAY_KEYS or (len(keys) == 1 and keys <= _FORM_KEYS):
             return {"$dict": rendered}  # would be read back as a form: wrap it
         return rendered
-    raise InterchangeError(f"a value of kind {kind.__name__} has no JSON form")
+    raise JsonTreeError(f"a value of kind {kind.__name__} has no JSON form")
 
 
 def from_json_tree(node: Any, path: str = "file", depth: int = 0) -> Any:
-    """The inverse of to_json_tree; raises InterchangeError naming the place in the file."""
+    """The inverse of to_json_tree; raises JsonTreeError naming the place in the file."""
     if depth > MAX_DEPTH:
-        raise InterchangeError(f"{path} is nested too deeply")
+        raise JsonTreeError(f"{path} is nested too deeply")
     kind = type(node)
     if node is None or kind is bool or kind is int or kind is str or kind is float:
         return node
     if kind is list:
         return [from_json_tree(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node)]
     if kind is not dict:
-        raise InterchangeError(f"{path} holds a value of kind {kind.__name__}")
+        raise JsonTreeError(f"{path} holds a value of kind {kind.__name__}")
     keys = set(node)
     if len(keys) == 1 and keys <= _FORM_KEYS:
         (form, value), = node.items()
         if form == "$float":
             if value not in _NONFINITE:
-                raise InterchangeError(f"{path} names an unknown number {str(value)[:20]!r}")
+                raise JsonTreeError(f"{path} names an unknown number {str(value)[:20]!r}")
             return _NONFINITE[value]
         if form == "$bytes":
             if type(value) is not str:
-                raise InterchangeError(f"{path} has bytes that are not text")
+                raise JsonTreeError(f"{path} has bytes that are not text")
             try:
                 return base64.b64decode(value.encode("ascii"), validate=True)
             except (ValueError, UnicodeEncodeError):
-                raise InterchangeError(f"{path} has bytes that are not valid base64") from None
+                raise JsonTreeError(f"{path} has bytes that are not valid base64") from None
         if type(value) is not dict:
-            raise InterchangeError(f"{path} wraps something that is not an object")
+            raise JsonTreeError(f"{path} wraps something that is not an object")
         return {k: from_json_tree(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
     if keys == _ARRAY_KEYS and node["dtype"] == "f8":
         shape, values = node["shape"], node["values"]
         if type(shape) is not list or not all(type(n) is int and 0 <= n < 2**40 for n in shape):
-            raise InterchangeError(f"{path} has an invalid array shape")
+            raise JsonTreeError(f"{path} has an invalid array shape")
         if type(values) is not list or len(values) != math.prod(shape):
-            raise InterchangeError(f"{path} has {len(values) if type(values) is list else 'no'} values for shape {shape}")
+            raise JsonTreeError(f"{path} has {len(values) if type(values) is list else 'no'} values for shape {shape}")
         numbers = []
         for value in values:
             if type(value) is float or (type(value) is int and abs(value) < 2**53):
@@ -134,7 +135,7 @@ def from_json_tree(node: Any, path: str = "file", depth: int = 0) -> Any:
             elif type(value) is str and value in _NONFINITE:
                 numbers.append(_NONFINITE[value])
             else:
-                raise InterchangeError(f"{path} holds a value that is not a number: {str(value)[:20]!r}")
+                raise JsonTreeError(f"{path} holds a value that is not a number: {str(value)[:20]!r}")
         return {"dtype": "f8", "shape": list(shape), "data": _bytes_from_floats(numbers)}
     return {key: from_json_tree(value, f"{path}.{key}", depth + 1) for key, value in node.items()}
 
