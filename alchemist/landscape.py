@@ -77,9 +77,8 @@ def prediction_grid(
         if variable.name in (x_name, y_name):
             continue
         value = fixed.get(variable.name)
-        problem = variable.check(value)
-        if problem:
-            raise ModelError(f"Fixed value for {problem}.")
+        if variable.check(value) is not None:
+            raise ModelError(f"The fixed value {value!r} is not a valid setting of '{variable.name}'.")
         grid[variable.name] = value
     grid = grid[[v.name for v in model.variables]]
     mean, std = model.predict(grid)

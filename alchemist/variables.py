@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import pandas as pd
 
 from alchemist.errors import VariableError
+
+if TYPE_CHECKING:
+    from alchemist.problems import CellProblem
 
 MAX_NAME_LENGTH = 100
 MAX_TEXT_LENGTH = 2000
@@ -130,6 +133,12 @@ class _Base:
     def is_numeric(self) -> bool:
         return self.kind != "categorical"
 
+    def check(self, value: Any) -> CellProblem | None:
+        """Why `value` is not a valid setting of this variable (a typed problem), or None when it is."""
+        from alchemist.problems import variable_problem  # problems builds on this module
+
+        return variable_problem(self, value)  # type: ignore[arg-type]
+
 
 def coerce_number(raw: Any) -> Any:
     """A numeric cell as the table keeps it: NaN when missing, a float when it reads as a number,
@@ -146,19 +155,6 @@ class _Numeric(_Base):
 
     def coerce(self, raw: Any) -> Any:
         return coerce_number(raw)
-
-    def check(self, value: Any) -> str | None:
-        if is_missing(value):
-            return f"{self.name}: missing value"
-        number = to_number(value)
-        if number is None:
-            return f"{self.name}: '{value}' is not a number"
-        return self._check_number(number)
-
-    def _check_number(self, number: float) -> str | None:
-        if number < self.low or number > self.high:
-            return f"{self.name}: {format_number(number)} is outside {format_number(self.low)} to {format_number(self.high)}"
-        return None
 
     def _clean_bounds(self, whole: bool) -> tuple[float, float]:
         low = _bound(self.low, self.name, "minimum")
@@ -208,11 +204,6 @@ class IntegerVariable(_Range):
     kind = "integer"
     whole = True
 
-    def _check_number(self, number: float) -> str | None:
-        if not number.is_integer():
-            return f"{self.name}: {format_number(number)} is not a whole number"
-        return super()._check_number(number)
-
     def describe(self) -> str:
         return f"{self.low} to {self.high} (whole numbers)"
 
@@ -245,13 +236,6 @@ class CategoricalVariable(_Base):
 
     def coerce(self, raw: Any) -> Any:
         return None if is_missing(raw) else level_text(raw)
-
-    def check(self, value: Any) -> str | None:
-        if is_missing(value):
-            return f"{self.name}: missing value"
-        if level_text(value) not in self.levels:
-            return f"{self.name}: unknown level '{value}'"
-        return None
 
     def describe(self) -> str:
         return ", ".join(self.levels)
@@ -289,11 +273,6 @@ class DiscreteVariable(_Numeric):
     @property
     def high(self) -> float:
         return self.values[-1]
-
-    def _check_number(self, number: float) -> str | None:
-        if number not in self.values:
-            return f"{self.name}: {format_number(number)} is not one of {self.describe()}"
-        return None
 
     def describe(self) -> str:
         return ", ".join(format_number(v) for v in self.values)

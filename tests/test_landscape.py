@@ -41,9 +41,9 @@ def test_grid_refuses_bad_axes_and_fixed_values(trained) -> None:
         prediction_grid(trained.model, "Catalyst", "Temperature", fixed)
     with pytest.raises(ModelError, match="two different"):
         prediction_grid(trained.model, "Temperature", "Temperature", fixed)
-    with pytest.raises(ModelError, match="unknown level"):
+    with pytest.raises(ModelError, match="not a valid setting of .Catalyst."):
         prediction_grid(trained.model, "Temperature", "Metal Loading", {**fixed, "Catalyst": "Medium SAR"})
-    with pytest.raises(ModelError, match="outside"):
+    with pytest.raises(ModelError, match="not a valid setting of .Zinc Fraction."):
         prediction_grid(trained.model, "Temperature", "Metal Loading", {**fixed, "Zinc Fraction": 2.0})
 
 

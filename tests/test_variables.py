@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from alchemist.problems import CellProblem, ProblemKind
+
 from alchemist.errors import VariableError
 from alchemist.variables import (
     CategoricalVariable,
@@ -143,25 +145,27 @@ def test_check_reports_why_a_cell_does_not_fit():
     assert temperature.check(400) is None
     assert temperature.check("400") is None
     assert temperature.check(350) is None and temperature.check(450.5) is None
-    assert "outside 350 to 450.5" in temperature.check(451)
-    assert "not a number" in temperature.check("hot")
-    assert "missing value" in temperature.check(math.nan)
-    assert "missing value" in temperature.check("  ")
-    assert "missing value" in temperature.check(None)
+    assert temperature.check(451) == CellProblem("Temperature", ProblemKind.OUT_OF_RANGE, 451.0, low=350.0, high=450.5)
+    assert temperature.check("hot").kind is ProblemKind.NOT_A_NUMBER
+    assert temperature.check(math.nan).kind is ProblemKind.MISSING
+    assert temperature.check("  ").kind is ProblemKind.MISSING
+    assert temperature.check(None).kind is ProblemKind.MISSING
     assert cycles.check(3.0) is None
-    assert "not a whole number" in cycles.check(3.5)
-    assert "outside 1 to 12" in cycles.check(13)
+    assert cycles.check(3.5).kind is ProblemKind.NOT_WHOLE
+    assert (cycles.check(13).kind, cycles.check(13).low, cycles.check(13).high) == (ProblemKind.OUT_OF_RANGE, 1, 12)
     assert catalyst.check("Low SAR") is None
-    assert "unknown level 'Medium SAR'" in catalyst.check("Medium SAR")
+    assert catalyst.check("Medium SAR") == CellProblem(
+        "Catalyst", ProblemKind.NOT_A_LEVEL, "Medium SAR", allowed=("Low SAR", "High SAR")
+    )
     assert sar.check(80) is None and sar.check("280") is None
-    assert "is not one of 80, 280" in sar.check(81)
+    assert (sar.check(81).kind, sar.check(81).allowed) == (ProblemKind.NOT_ALLOWED, (80.0, 280.0))
 
 
 def test_check_accepts_numpy_scalars_and_rejects_bool():
     temperature = ONE_OF_EACH[0]
     assert temperature.check(np.float32(400.0)) is None
     assert temperature.check(np.int64(400)) is None
-    assert "not a number" in temperature.check(True)
+    assert temperature.check(True).kind is ProblemKind.NOT_A_NUMBER
 
 
 def test_unique_names_are_case_insensitive():
@@ -181,7 +185,7 @@ def test_format_number():
 def test_missing_values_of_every_origin(value):
     # Nullable pandas columns (Int64, Float64) hold pd.NA; it is a gap, not the text '<NA>'.
     assert is_missing(value)
-    assert ONE_OF_EACH[0].check(value) == "Temperature: missing value"
+    assert ONE_OF_EACH[0].check(value) == CellProblem("Temperature", ProblemKind.MISSING)
     assert math.isnan(ONE_OF_EACH[0].coerce(value))
     assert ONE_OF_EACH[2].coerce(value) is None
 
@@ -205,5 +209,5 @@ def test_every_numeric_kind_coerces_a_cell_like_the_table_does(raw):
 def test_integer_and_discrete_checks_share_the_number_checks():
     _, cycles, _, sar = ONE_OF_EACH
     for variable in (cycles, sar):
-        assert variable.check(None).endswith("missing value")
-        assert "'x' is not a number" in variable.check("x")
+        assert variable.check(None) == CellProblem(variable.name, ProblemKind.MISSING)
+        assert variable.check("x") == CellProblem(variable.name, ProblemKind.NOT_A_NUMBER, "x")
