@@ -78,9 +78,10 @@ def test_each_fold_is_the_model_conditioned_on_the_other_folds_without_a_refit()
         cross_validate(VARIABLES, settings, X, y[::-1].copy(), folds=5, model=model)
 
 
-def test_above_the_exact_limit_the_experiments_outside_the_subset_are_predicted_too():
-    from alchemist import limits
+def test_above_the_exact_limit_a_sample_of_the_experiments_outside_the_subset_is_scored_too(monkeypatch):
+    from alchemist import diagnostics, limits
 
+    monkeypatch.setattr(diagnostics, "MAX_HELD_OUT_ROWS", 20)
     before = limits.current()
     limits.configure(limits.Limits(**{**before.__dict__, "exact_gp_points": 30}))
     try:
@@ -88,5 +89,8 @@ def test_above_the_exact_limit_the_experiments_outside_the_subset_are_predicted_
         result = cross_validate(VARIABLES, ModelSettings(n_restarts=1), X, y)
     finally:
         limits.configure(before)
-    assert len(result.table) == 90 and np.all(np.isfinite(result.table["Predicted"]))
+    table = result.table
+    assert len(table) == 50 and np.all(np.isfinite(table["Predicted"]))
+    assert table.index.is_unique and table.index.is_monotonic_increasing
+    np.testing.assert_array_equal(table["Observed"], y[table.index])  # indexed by input row
     assert result.r2 > 0.9

@@ -47,12 +47,15 @@ MAX_FIT_POINTS = 300
 # Bytes per (query row x training row) while predicting: the distances, the kernel values, the
 # cross-covariance and its triangular solve are each one float64 (n_query, n_train) array.
 BYTES_PER_QUERY_PAIR = 4 * 8
+# Query rows predicted at once, at most, whatever the budget: larger blocks gain no speed (the
+# kernel's arrays stop fitting in cache), and the budget is for the whole operation, not one step.
+MAX_QUERY_CHUNK_ROWS = 2_048
 
 
 def query_chunk_rows(n_train: int) -> int:
     """Query rows predicted at once against n_train training rows within the memory budget."""
     budget = limits.current().memory_per_operation_bytes
-    return max(1, budget // (BYTES_PER_QUERY_PAIR * max(1, n_train)))
+    return max(1, min(MAX_QUERY_CHUNK_ROWS, budget // (BYTES_PER_QUERY_PAIR * max(1, n_train))))
 
 
 def blas_single_thread():
@@ -164,6 +167,8 @@ class GPModel:
         # Exact, or a subset of the experiments given (see alchemist.model.approximation); the
         # training arrays (n_train, y_train, ...) are those of the experiments used.
         self.approximation = ApproximationRecord()
+        # Rows of the data given to the last fit that the model uses (None after loading a file).
+        self.used_rows: np.ndarray | None = None
         # True when the last fit used up `fit_seconds` and kept the best hyperparameters found by then.
         self.fit_stopped_early: bool = False
 
@@ -233,6 +238,7 @@ class GPModel:
         self.y_train = y.copy()
         self.noise_train = None if noise is None else noise.copy()
         self.approximation = approximation
+        self.used_rows = used
         self.fit_stopped_early = stopped_early
         return self
 
