@@ -140,3 +140,14 @@ def test_squared_differences_match_the_explicit_array_without_building_it():
     np.testing.assert_allclose(diff2.contract(A), np.tensordot(A, explicit, axes=([0, 1], [0, 1])), atol=1e-12)
     # Nothing of size n * n * d is kept: only U and its square.
     assert all(np.asarray(v).size <= U.size for v in vars(diff2).values())
+
+
+def test_distances_by_matrix_product_for_many_columns_match_cdist():
+    from alchemist.model.kernels import GEMM_DISTANCE_DIMS, scaled_distances
+
+    rng = np.random.default_rng(6)
+    A = rng.random((9, GEMM_DISTANCE_DIMS + 40))
+    B = np.vstack([A[:3], rng.random((5, A.shape[1]))])  # equal rows give 0, never below
+    r2 = scaled_distances(A, B)
+    np.testing.assert_allclose(r2, cdist(A, B, "sqeuclidean"), atol=1e-12)
+    assert np.all(r2 >= 0.0)

@@ -135,7 +135,7 @@ class Covariance:
     def cross(self, theta: np.ndarray, U: np.ndarray, V: np.ndarray) -> np.ndarray:
         """signal * k between two sets of encoded points (no noise): the posterior's covariances."""
         hp = self.unpack(theta)
-        r2 = cdist(U / hp.scales, V / hp.scales, metric="sqeuclidean")
+        r2 = scaled_distances(U / hp.scales, V / hp.scales)
         k, _, _ = SHAPES[self.key](r2, hp.alpha, False)
         return hp.signal * k
 
@@ -185,6 +185,24 @@ def _add_noise(K: np.ndarray, noise: float, diag: np.ndarray) -> np.ndarray:
     return K
 
 
+# Above this many encoded columns, squared distances come from one matrix product instead of
+# cdist's loop over columns: with many categorical levels (4 x 1,000) cdist took 36 of 53 s.
+# Below it, cdist (exact for equal points, and what saved models were checked with) is kept.
+GEMM_DISTANCE_DIMS = 64
+
+
+def scaled_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """(len(A), len(B)) squared Euclidean distances between rows of already-scaled inputs."""
+    if A.shape[1] <= GEMM_DISTANCE_DIMS:
+        return cdist(A, B, metric="sqeuclidean")
+    # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b, clipped at 0 against rounding of near-equal rows.
+    r2 = A @ B.T
+    r2 *= -2.0
+    r2 += np.einsum("ij,ij->i", A, A)[:, None]
+    r2 += np.einsum("ij,ij->i", B, B)[None, :]
+    return np.maximum(r2, 0.0, out=r2)
+
+
 class SquaredDifferences:
     """The squared differences (u_ik - u_jk)^2 of every pair of rows of U, used without ever
     storing them as an (n, n, d) array: the likelihood needs only two things from them, a
@@ -202,7 +220,7 @@ class SquaredDifferences:
     def __matmul__(self, weights: np.ndarray) -> np.ndarray:
         """(n, n): sum_k weights_k (u_ik - u_jk)^2, for weights >= 0 (inverse squared length scales)."""
         scaled = self.U * np.sqrt(weights)
-        return cdist(scaled, scaled, metric="sqeuclidean")
+        return scaled_distances(scaled, scaled)
 
     def contract(self, A: np.ndarray) -> np.ndarray:
         """(d,): sum_ij A_ij (u_ik - u_jk)^2 for a symmetric A.
