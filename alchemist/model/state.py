@@ -12,7 +12,8 @@ higher limits, or a hand-made one) is reduced, with its saved hyperparameters an
 the subset approximation of alchemist.model.approximation, and its record says
 `reduced_on_load` so that the app can say so. Refusing it instead would lose a user's model for a
 limit that is the server's, not theirs; the reduction costs O(n m d) + O(m^3), bounded like a fit.
-A file without the record (written before it existed) is an exact model of its points.
+A state without the record (every exact model's, and files written before it existed) is an
+exact model of its points.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ BOUNDS_SLACK = 1e-9
 
 def model_to_state(model: "GPModel") -> dict:
     posterior = model._check_fitted()
-    return {
+    state = {
         "format": STATE_FORMAT,
         "version": STATE_VERSION,
         "variables": [v.to_state() for v in model.variables],
@@ -53,8 +54,12 @@ def model_to_state(model: "GPModel") -> dict:
         "diagonal": array_to_state(posterior.diag),
         "noise": None if model.noise_train is None else array_to_state(model.noise_train),
         "output_transform": model.output.to_state(),
-        "approximation": model.approximation.to_state(),
     }
+    # Only approximate models carry the record: an exact model's state stays what it was before
+    # the record existed (same files, and row subsets of it, as alchemist.analysis takes, stay valid).
+    if model.approximation.method is not Approximation.EXACT:
+        state["approximation"] = model.approximation.to_state()
+    return state
 
 
 def _fail(why: str) -> SessionFileError:
