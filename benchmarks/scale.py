@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.scale                  # every case, ~2-3 min on a busy 2-core machine
     .venv/bin/python -m benchmarks.scale --cases 2000x6 10000x6
     .venv/bin/python -m benchmarks.scale --no-cv
+    ALCHEMIST_LIMIT_EXACT_GP_POINTS=1000 .venv/bin/python -m benchmarks.scale   # other limits, as the app
 
 Each case runs in a fresh child process (so one case's memory cannot inflate the next one's
 figure) and prints the wall seconds of one training (GPModel.fit with the default settings), one
@@ -59,11 +60,13 @@ def make_campaign(rows: int, numeric: int, categorical: int, levels: int, seed: 
 
 
 def _run_case(name: str, with_cv: bool, queue) -> None:
+    from alchemist import limits
     from alchemist.diagnostics import cross_validate
     from alchemist.errors import LimitError
     from alchemist.model import GPModel, ModelSettings
     from alchemist.optimize import suggest
 
+    limits.configure(limits.Limits.from_settings())  # ALCHEMIST_LIMIT_* as the app reads them
     figures: dict[str, object] = {"case": name}
     variables, X, y = make_campaign(*CASES[name])
     usage = resource.getrusage(resource.RUSAGE_SELF)
