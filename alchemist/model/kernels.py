@@ -34,18 +34,39 @@ RQ_ALPHA_BOUNDS = (0.05, 50.0)
 Shape = Callable[[np.ndarray, float, bool], tuple]
 
 
+# The Matérn shapes work in place on few arrays: on (candidates x 2,000) arrays, fresh temporaries
+# for every step cost more in page faults than the arithmetic. Each keeps the order of operations
+# of the plain formula, (1 + r + r^2/3) e^-r, so values are bit-identical to it (saved models
+# promise identical predictions).
 def _matern52(r2: np.ndarray, alpha: float, slopes: bool) -> tuple:
-    r = np.sqrt(r2) * math.sqrt(5.0)
-    e = np.exp(-r)
-    k = (1.0 + r + r * r / 3.0) * e
-    return (k, (5.0 / 3.0) * (1.0 + r) * e, None) if slopes else (k, None, None)
+    r = np.sqrt(r2)
+    r *= math.sqrt(5.0)
+    e = np.negative(r)
+    np.exp(e, out=e)
+    k = r + 1.0
+    g = None
+    if slopes:
+        g = k * (5.0 / 3.0)
+        g *= e
+    r *= r
+    r /= 3.0
+    k += r
+    k *= e
+    return k, g, None
 
 
 def _matern32(r2: np.ndarray, alpha: float, slopes: bool) -> tuple:
-    r = np.sqrt(r2) * math.sqrt(3.0)
-    e = np.exp(-r)
-    k = (1.0 + r) * e
-    return (k, 3.0 * e, None) if slopes else (k, None, None)
+    r = np.sqrt(r2)
+    r *= math.sqrt(3.0)
+    e = np.negative(r)
+    np.exp(e, out=e)
+    k = r
+    k += 1.0
+    k *= e
+    if not slopes:
+        return k, None, None
+    e *= 3.0
+    return k, e, None
 
 
 def _rbf(r2: np.ndarray, alpha: float, slopes: bool) -> tuple:
