@@ -1,9 +1,26 @@
 """How well does the model predict experiments it has not seen? Cross-validation.
 
-Each fold refits the model from scratch (hyperparameters included) on the other experiments,
-so the scores include the uncertainty of fitting, as they would for a new experiment. The
-prediction interval is that of a new *measurement* (the learned noise included), which is what
-an observed value should fall into.
+The hyperparameters are fitted once, on every experiment (or taken from the trained model when
+it is given), and held fixed; each fold's predictions are then those of that GP conditioned on
+the other experiments, in closed form from the inverse of the training covariance K
+(Rasmussen & Williams, 2006, section 5.4.2, generalised from one point to a block): with
+A = K^-1 and a = A y, the held-out block I has
+
+    mean_I = y_I - (A_II)^-1 a_I,        covariance_I = (A_II)^-1,
+
+which is exactly the GP posterior given the other experiments, without a refit per fold: O(n^3)
+once instead of a fit per fold (measured before this change: 11-12 s at 2,000 experiments).
+The scores therefore leave out the uncertainty of the hyperparameter fit itself, a small share
+once there are more than a handful of experiments, and the usual choice for GP model checking.
+
+covariance_I contains the noise (learned and per-experiment), so the prediction interval is
+that of a new *measurement*, which is what an observed value should fall into.
+
+Above the exact limit the model uses a subset of the experiments (alchemist.model.approximation):
+the closed form then applies to the experiments in the subset, and of the others, which the model
+never saw, a random sample of at most MAX_HELD_OUT_ROWS is predicted by the model directly (they
+are held out in every fold). The table then has one row per experiment scored, indexed by its
+row in the input; predicting all of 50,000 rows would cost minutes for no better estimate.
 """
 
 from __future__ import annotations
@@ -13,15 +30,20 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import cho_solve, solve
+from scipy.linalg.lapack import dpotri
 
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, ModelSettings, as_outputs, blas_single_thread
+from alchemist.model.approximation import choose_subset
 from alchemist.validation import whole_number
 from alchemist.variables import Variable
 
 LOO_MAX_POINTS = 30  # up to this many experiments, leave-one-out; beyond, k-fold
 DEFAULT_FOLDS = 10
 Z95 = 1.959963984540054
+# Experiments outside an approximate model's subset that are scored, at most (see above).
+MAX_HELD_OUT_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -32,7 +54,8 @@ class CVResult:
     mae: float
     r2: float
     coverage95: float  # share of observed values inside their 95% prediction interval
-    # One row per experiment, in input order: Observed, Predicted, Std, Lower 95%, Upper 95%, Fold.
+    # One row per experiment scored (every one, unless the model is approximate), in input order,
+    # indexed by row: Observed, Predicted, Std, Lower 95%, Upper 95%, Fold.
     table: pd.DataFrame
 
 
@@ -43,18 +66,47 @@ def cross_validate(
     y: np.ndarray,
     noise: np.ndarray | None = None,
     folds: int | None = None,
+    model: GPModel | None = None,
 ) -> CVResult:
     """Leave-one-out (n <= 30, or folds == n) or k-fold cross-validation of the GP model.
 
+    `model`, if given, must be the model trained on exactly these experiments (its
+    hyperparameters are reused; ModelError otherwise); without it one model is trained first.
     Predicted/Std are in the target's units (Std by the transform's local slope when outputs are
     power-transformed); Lower/Upper 95% are exact quantiles mapped back from the model's scale,
     and coverage uses them.
     """
     with blas_single_thread():
-        return _cross_validate(variables, settings, X, y, noise, folds)
+        return _cross_validate(variables, settings, X, y, noise, folds, model)
 
 
-def _cross_validate(variables, settings, X, y, noise, folds) -> CVResult:
+def _trained_model(variables, settings, X, y, noise, model: GPModel | None) -> GPModel:
+    if model is None:
+        model = GPModel(variables, settings)
+        try:
+            return model.fit(X, y, noise)
+        except ModelError as error:
+            raise ModelError(f"Cross-validation could not fit the model: {error}") from None
+    model._check_fitted()
+    if model.approximation.points_total != len(y):
+        raise ModelError("The model was not trained on these experiments; train it again first.")
+    return model
+
+
+def _used_rows(model: GPModel, U: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """The rows of U the model is conditioned on (all, or its deterministic subset), checked."""
+    used = model.used_rows
+    if used is None or len(used) != model.n_train or np.any(used >= len(U)):
+        used = choose_subset(U, ys, model.n_train)  # a loaded model: the same deterministic choice
+    posterior = model.posterior
+    if len(used) != len(posterior.U) or not (
+        np.allclose(posterior.U, U[used], rtol=0.0, atol=1e-12) and np.allclose(posterior.ys, ys[used], atol=1e-9)
+    ):
+        raise ModelError("The model was not trained on these experiments; train it again first.")
+    return used
+
+
+def _cross_validate(variables, settings, X, y, noise, folds, model) -> CVResult:
     y = as_outputs(y, len(X))
     n = len(y)
     if n < 3:
@@ -68,31 +120,49 @@ def _cross_validate(variables, settings, X, y, noise, folds) -> CVResult:
     assignment = np.empty(n, dtype=int)
     assignment[rng.permutation(n)] = np.arange(n) % folds
 
-    predicted = np.empty(n)
-    std = np.empty(n)
-    lower = np.empty(n)
-    upper = np.empty(n)
-    inside = np.zeros(n, dtype=bool)
-    X = X.reset_index(drop=True)
-    for fold in range(folds):
-        test = np.flatnonzero(assignment == fold)
-        train = np.flatnonzero(assignment != fold)
-        model = GPModel(variables, settings)
-        try:
-            model.fit(X.iloc[train], y[train], None if noise is None else noise[train])
-        except ModelError as error:
-            raise ModelError(f"Cross-validation fold {fold + 1} of {folds} could not be fitted: {error}") from None
-        U = model.encoder.encode(X.iloc[test])
-        mean_s, std_s = model.posterior.predict(U, include_noise=True)
+    model = _trained_model(variables, settings, X.reset_index(drop=True), y, noise, model)
+    output = model.output
+    U = model.encoder.encode(X.reset_index(drop=True))
+    used = _used_rows(model, U, output.forward(y))
+    mean_s = np.empty(n)
+    std_s = np.empty(n)
+
+    # The experiments outside the model's subset: plain predictions, plus their own noise.
+    unused = np.setdiff1d(np.arange(n), used)
+    if len(unused) > MAX_HELD_OUT_ROWS:
+        unused = np.sort(rng.choice(unused, MAX_HELD_OUT_ROWS, replace=False))
+    scored = np.union1d(used, unused)
+    if len(unused):
+        mean_s[unused], std_s[unused] = model.posterior.predict(U[unused], include_noise=True)
         if noise is not None:
-            # The test experiments' own measurement noise widens their interval too.
-            extra = noise[test] * model.output.derivative(y[test]) ** 2
-            std_s = np.sqrt(std_s**2 + extra)
-        predicted[test] = model.output.inverse(mean_s)
-        std[test] = std_s * model.output.inverse_derivative(mean_s)
-        lower[test] = model.output.inverse(mean_s - Z95 * std_s)
-        upper[test] = model.output.inverse(mean_s + Z95 * std_s)
-        inside[test] = np.abs(model.output.forward(y[test]) - mean_s) <= Z95 * std_s
+            extra = noise[unused] * output.derivative(y[unused]) ** 2
+            std_s[unused] = np.sqrt(std_s[unused] ** 2 + extra)
+
+    # The experiments in it: the closed form above, fold by fold.
+    posterior = model.posterior
+    A, info = dpotri(posterior.L, lower=1)
+    if info != 0:
+        raise ModelError("Cross-validation failed: the model's covariance matrix is singular.")
+    A = np.tril(A) + np.tril(A, -1).T
+    a = cho_solve((posterior.L, True), posterior.ys, check_finite=False)
+    position = np.full(n, -1)
+    position[used] = np.arange(len(used))
+    for fold in range(folds):
+        rows = np.flatnonzero((assignment == fold) & (position >= 0))
+        if not len(rows):
+            continue
+        block = position[rows]
+        A_II = A[np.ix_(block, block)]
+        mean_s[rows] = posterior.ys[block] - solve(A_II, a[block], assume_a="pos")
+        variance = np.diag(solve(A_II, np.eye(len(block)), assume_a="pos"))
+        std_s[rows] = np.sqrt(np.maximum(variance, 1e-20))
+
+    mean_s, std_s, y = mean_s[scored], std_s[scored], y[scored]
+    predicted = output.inverse(mean_s)
+    std = std_s * output.inverse_derivative(mean_s)
+    lower = output.inverse(mean_s - Z95 * std_s)
+    upper = output.inverse(mean_s + Z95 * std_s)
+    inside = np.abs(output.forward(y) - mean_s) <= Z95 * std_s
 
     error = predicted - y
     total = float(np.sum((y - y.mean()) ** 2))
@@ -102,8 +172,8 @@ def _cross_validate(variables, settings, X, y, noise, folds) -> CVResult:
         "Std": std,
         "Lower 95%": lower,
         "Upper 95%": upper,
-        "Fold": assignment + 1,
-    })
+        "Fold": assignment[scored] + 1,
+    }, index=scored)
     return CVResult(
         method="leave-one-out" if folds == n else "k-fold",
         n_folds=folds,

@@ -21,8 +21,33 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from alchemist.errors import ModelError
+from alchemist import limits
+from alchemist.errors import LimitError, ModelError
 from alchemist.variables import Variable, level_text
+
+
+def encoded_width(variable: Variable) -> int:
+    """Encoded columns of one variable: one per categorical level, else one."""
+    return len(variable.levels) if variable.kind == "categorical" else 1
+
+
+def check_encoded_dims(variables: Sequence[Variable]) -> int:
+    """The encoded dimension of `variables`, refused with LimitError above `max_encoded_dims`.
+
+    Called before a model is built: every array of a fit or a suggestion has one column per
+    encoded dimension, and the number of levels costs nothing to type (4 variables of 1,000
+    levels are a few kB of JSON), so it is counted from the definitions, before any work.
+    """
+    dims = sum(encoded_width(v) for v in variables)
+    limit = limits.current().max_encoded_dims
+    if dims > limit:
+        raise LimitError(
+            f"The variables need {dims:,} model columns (one per numeric variable and one per "
+            f"categorical level), more than the limit of {limit:,} (max_encoded_dims). Merge or "
+            "remove categorical levels, or ask the operator to raise the limit.",
+            "max_encoded_dims",
+        )
+    return dims
 
 
 @dataclass(frozen=True)
@@ -48,7 +73,7 @@ class Encoder:
         blocks = []
         start = 0
         for variable in self.variables:
-            width = len(variable.levels) if variable.kind == "categorical" else 1
+            width = encoded_width(variable)
             blocks.append(Block(variable, start, start + width))
             start += width
         self.blocks: tuple[Block, ...] = tuple(blocks)

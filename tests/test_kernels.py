@@ -129,6 +129,25 @@ def test_theta_layout_puts_alpha_before_the_length_scales():
     assert rq.bounds.shape == (7, 2) and np.all(rq.bounds[:, 0] < rq.bounds[:, 1])
 
 
-def test_squared_differences_are_those_of_scipy():
-    U = np.random.default_rng(4).random((6, 2))
-    np.testing.assert_allclose(squared_differences(U).sum(axis=2), cdist(U, U, "sqeuclidean"), atol=1e-15)
+def test_squared_differences_match_the_explicit_array_without_building_it():
+    U = np.random.default_rng(4).random((7, 3))
+    explicit = (U[:, None, :] - U[None, :, :]) ** 2
+    diff2 = squared_differences(U)
+    weights = np.array([0.5, 2.0, 7.0])
+    np.testing.assert_allclose(diff2 @ weights, explicit @ weights, atol=1e-13)
+    A = np.random.default_rng(5).standard_normal((7, 7))
+    A = A + A.T
+    np.testing.assert_allclose(diff2.contract(A), np.tensordot(A, explicit, axes=([0, 1], [0, 1])), atol=1e-12)
+    # Nothing of size n * n * d is kept: only U and its square.
+    assert all(np.asarray(v).size <= U.size for v in vars(diff2).values())
+
+
+def test_distances_by_matrix_product_for_many_columns_match_cdist():
+    from alchemist.model.kernels import GEMM_DISTANCE_DIMS, scaled_distances
+
+    rng = np.random.default_rng(6)
+    A = rng.random((9, GEMM_DISTANCE_DIMS + 40))
+    B = np.vstack([A[:3], rng.random((5, A.shape[1]))])  # equal rows give 0, never below
+    r2 = scaled_distances(A, B)
+    np.testing.assert_allclose(r2, cdist(A, B, "sqeuclidean"), atol=1e-12)
+    assert np.all(r2 >= 0.0)

@@ -6,6 +6,13 @@ squared) is added to the diagonal on top (see alchemist.model.kernels). The hype
 a MAP estimate (alchemist.model.likelihood); the posterior is then computed from the fitted
 theta with the same covariance code, and `from_state` takes exactly the same path, which is
 why a restored model gives bit-identical predictions on the same machine.
+
+Bounded work (issue 7): the encoded dimension is checked against `max_encoded_dims` before
+anything is built; above `exact_gp_points` experiments the model is an exact GP on a documented
+subset (alchemist.model.approximation), recorded in `GPModel.approximation`; predictions are
+computed in chunks so that (query rows x training rows) stays within `memory_per_operation_bytes`;
+the hyperparameter fit runs under `fit_seconds`, reports progress and can be cancelled
+(alchemist.model.progress).
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ import pandas as pd
 from scipy.linalg import cho_solve, cholesky, solve_triangular
 from threadpoolctl import threadpool_limits
 
-from alchemist.encoding import Encoder, OutputTransform
+from alchemist import limits
+from alchemist.encoding import Encoder, OutputTransform, check_encoded_dims
 from alchemist.errors import ModelError
+from alchemist.model.approximation import Approximation, ApproximationRecord, choose_subset, max_exact_points
 from alchemist.model.hyperparameters import FittedHyperparameter, fitted_hyperparameters
 from alchemist.model.kernels import Covariance
 from alchemist.model.likelihood import LogMarginalLikelihood, fit_theta
+from alchemist.model.progress import BudgetedObjective, OutOfTime, ProgressCallback
 from alchemist.model.settings import ModelSettings
 from alchemist.model.state import model_from_state, model_to_state
 from alchemist.variables import Variable
@@ -30,9 +40,22 @@ from alchemist.variables import Variable
 JITTER = 1e-10
 
 # Above this many points the hyperparameters are fitted on a random subset (the posterior still
-# uses every point): the likelihood costs O(n^3) per evaluation and is needed dozens of times,
+# uses every point it is given): the likelihood costs O(n^3) per evaluation and is needed dozens of times,
 # while hyperparameters change little once there are a few hundred points.
 MAX_FIT_POINTS = 300
+
+# Bytes per (query row x training row) while predicting: the distances, the kernel values, the
+# cross-covariance and its triangular solve are each one float64 (n_query, n_train) array.
+BYTES_PER_QUERY_PAIR = 4 * 8
+# Query rows predicted at once, at most, whatever the budget: larger blocks gain no speed (the
+# kernel's arrays stop fitting in cache), and the budget is for the whole operation, not one step.
+MAX_QUERY_CHUNK_ROWS = 2_048
+
+
+def query_chunk_rows(n_train: int) -> int:
+    """Query rows predicted at once against n_train training rows within the memory budget."""
+    budget = limits.current().memory_per_operation_bytes
+    return max(1, min(MAX_QUERY_CHUNK_ROWS, budget // (BYTES_PER_QUERY_PAIR * max(1, n_train))))
 
 
 def blas_single_thread():
@@ -58,16 +81,12 @@ class Posterior:
     """
 
     def __init__(
-        self, covariance: Covariance, theta: np.ndarray, U: np.ndarray, ys: np.ndarray, diag: np.ndarray
+        self, covariance: Covariance, theta: np.ndarray, U: np.ndarray, ys: np.ndarray, diag: np.ndarray,
+        L: np.ndarray | None = None,
     ) -> None:
-        K = covariance.training(theta, U, diag)
-        try:
-            L = cholesky(K, lower=True, check_finite=False)
-        except (np.linalg.LinAlgError, ValueError) as error:
-            raise ModelError(
-                "The model could not be fitted to these data (the covariance matrix is not "
-                f"positive definite: {error}). Remove repeated experiments or add a noise column."
-            ) from None
+        """`L`, the Cholesky factor of the training covariance, when the caller already has it."""
+        if L is None:
+            L = _cholesky(covariance.training(theta, U, diag))
         self.covariance = covariance
         self.theta = theta
         self.noise_level = covariance.unpack(theta).noise
@@ -78,7 +97,16 @@ class Posterior:
         self.weights = cho_solve((L, True), ys, check_finite=False)
 
     def predict(self, Uq: np.ndarray, include_noise: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std at the rows of Uq, computed in chunks of rows so that the (rows x
+        training points) arrays stay within the memory budget however many rows are asked for."""
         Uq = np.atleast_2d(Uq)
+        step = query_chunk_rows(len(self.U))
+        if len(Uq) <= step:
+            return self._predict_chunk(Uq, include_noise)
+        parts = [self._predict_chunk(Uq[i:i + step], include_noise) for i in range(0, len(Uq), step)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _predict_chunk(self, Uq: np.ndarray, include_noise: bool) -> tuple[np.ndarray, np.ndarray]:
         Kq = self.covariance.cross(self.theta, Uq, self.U)
         mean = Kq @ self.weights
         v = solve_triangular(self.L, Kq.T, lower=True, check_finite=False)
@@ -88,17 +116,44 @@ class Posterior:
         return mean, np.sqrt(np.maximum(var, 1e-20))
 
     def condition(self, U_new: np.ndarray, ys_new: np.ndarray) -> "Posterior":
-        """The same GP with extra (fantasy) observations; used for batches (kriging believer)."""
-        diag = np.concatenate([self.diag, np.full(len(U_new), JITTER)])
-        return Posterior(
-            self.covariance, self.theta, np.vstack([self.U, U_new]), np.concatenate([self.ys, ys_new]), diag
+        """The same GP with extra (fantasy) observations; used for batches (kriging believer).
+
+        The Cholesky factor is extended by the new rows (block update, O(n^2 k)) instead of being
+        recomputed (O(n^3)): at 2,000 experiments, a refactorisation per batch member and per
+        pending experiment cost more than the whole search for the point.
+        """
+        U_new = np.atleast_2d(U_new)
+        n, k = len(self.U), len(U_new)
+        diag_new = np.full(k, JITTER)
+        B = solve_triangular(
+            self.L, self.covariance.cross(self.theta, self.U, U_new), lower=True, check_finite=False
         )
+        C = _cholesky(self.covariance.training(self.theta, U_new, diag_new) - B.T @ B)
+        L = np.zeros((n + k, n + k))
+        L[:n, :n] = self.L
+        L[n:, :n] = B.T
+        L[n:, n:] = C
+        return Posterior(
+            self.covariance, self.theta, np.vstack([self.U, U_new]), np.concatenate([self.ys, ys_new]),
+            np.concatenate([self.diag, diag_new]), L,
+        )
+
+
+def _cholesky(K: np.ndarray) -> np.ndarray:
+    try:
+        return cholesky(K, lower=True, check_finite=False)
+    except (np.linalg.LinAlgError, ValueError) as error:
+        raise ModelError(
+            "The model could not be fitted to these data (the covariance matrix is not "
+            f"positive definite: {error}). Remove repeated experiments or add a noise column."
+        ) from None
 
 
 class GPModel:
     """A Gaussian-process surrogate over the user's variables (scikit-learn-like: fit / predict)."""
 
     def __init__(self, variables: Sequence[Variable], settings: ModelSettings = ModelSettings()) -> None:
+        check_encoded_dims(variables)  # raises LimitError before any array is built
         self.variables: tuple[Variable, ...] = tuple(variables)
         self.settings = settings
         self.encoder = Encoder(self.variables)
@@ -109,14 +164,28 @@ class GPModel:
         self.output = OutputTransform()
         self.y_train: np.ndarray | None = None
         self.noise_train: np.ndarray | None = None
+        # Exact, or a subset of the experiments given (see alchemist.model.approximation); the
+        # training arrays (n_train, y_train, ...) are those of the experiments used.
+        self.approximation = ApproximationRecord()
+        # Rows of the data given to the last fit that the model uses (None after loading a file).
+        self.used_rows: np.ndarray | None = None
+        # True when the last fit used up `fit_seconds` and kept the best hyperparameters found by then.
+        self.fit_stopped_early: bool = False
 
     # -- fitting --------------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None = None) -> "GPModel":
-        """Fit hyperparameters (MAP) and condition on the data; returns self."""
-        with blas_single_thread():
-            return self._fit(X, y, noise)
+    def fit(
+        self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> "GPModel":
+        """Fit hyperparameters (MAP) and condition on the data; returns self.
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None) -> "GPModel":
+        `progress` receives a FitProgress after each likelihood evaluation and may return False
+        to cancel: FitCancelled is raised and the model keeps its previous state (trained or not).
+        """
+        with blas_single_thread():
+            return self._fit(X, y, noise, progress)
+
+    def _fit(self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None, progress) -> "GPModel":
         U = self.encoder.encode(X)
         y = as_outputs(y, len(U))
         n = len(y)
@@ -138,21 +207,44 @@ class GPModel:
             # A variance in target units becomes one in model units by the local slope.
             diag = diag + noise * output.derivative(y) ** 2
 
+        # Above the exact limit: an exact GP on a documented subset (the output scaling is still
+        # that of every experiment, so the model's units do not depend on the selection).
+        used = choose_subset(U, ys, max_exact_points())
+        approximation = ApproximationRecord(
+            Approximation.EXACT if len(used) == n else Approximation.SUBSET, n, len(used)
+        )
+        U, ys, diag, y = U[used], ys[used], diag[used], y[used]
+        noise = None if noise is None else noise[used]
+        m = len(used)
+
         rng = np.random.default_rng(self.settings.seed)
-        fit_index = np.arange(n)
-        if n > MAX_FIT_POINTS:
-            fit_index = np.sort(rng.choice(n, MAX_FIT_POINTS, replace=False))
-        restarts = self.settings.n_restarts if n <= MAX_FIT_POINTS else min(self.settings.n_restarts, 1)
-        objective = LogMarginalLikelihood(self.covariance, U[fit_index], ys[fit_index], diag[fit_index])
-        theta = fit_theta(objective, restarts, rng)
+        fit_index = np.arange(m)
+        if m > MAX_FIT_POINTS:
+            fit_index = np.sort(rng.choice(m, MAX_FIT_POINTS, replace=False))
+        restarts = self.settings.n_restarts if m <= MAX_FIT_POINTS else min(self.settings.n_restarts, 1)
+        objective = BudgetedObjective(
+            LogMarginalLikelihood(self.covariance, U[fit_index], ys[fit_index], diag[fit_index]),
+            limits.current().fit_seconds, progress,
+        )
+        stopped_early = False
+        try:
+            theta = fit_theta(objective, restarts, rng)
+        except OutOfTime:
+            stopped_early = True
+            theta = objective.best_theta
+        # Nothing of self changes before this line: a cancelled or failed fit keeps the old model.
         self._set_posterior(theta, U, ys, diag)
         self.output = output
         self.y_train = y.copy()
         self.noise_train = None if noise is None else noise.copy()
+        self.approximation = approximation
+        self.used_rows = used
+        self.fit_stopped_early = stopped_early
         return self
 
     def _set_posterior(self, theta: np.ndarray, U: np.ndarray, ys: np.ndarray, diag: np.ndarray) -> None:
-        self.posterior = Posterior(self.covariance, theta, U, ys, diag)
+        posterior = Posterior(self.covariance, theta, U, ys, diag)
+        self.posterior = posterior
         self.theta = theta
         self.n_train = len(ys)
 

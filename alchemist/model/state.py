@@ -5,6 +5,15 @@ encoded training inputs, the standardised outputs and the diagonal. The posterio
 recomputed on load rather than stored: with a near-singular covariance another machine's BLAS
 may legitimately differ in the last digits, and refusing such a file would help nobody. Files
 written before this was decided carry the weights as "alpha"; it is ignored.
+
+Loading never builds a posterior beyond the limits in force: a stored model with more training
+points than `alchemist.model.approximation.max_exact_points()` allows (a file from an installation with
+higher limits, or a hand-made one) is reduced, with its saved hyperparameters and no refit, to
+the subset approximation of alchemist.model.approximation, and its record says
+`reduced_on_load` so that the app can say so. Refusing it instead would lose a user's model for a
+limit that is the server's, not theirs; the reduction costs O(n m d) + O(m^3), bounded like a fit.
+A state without the record (every exact model's, and files written before it existed) is an
+exact model of its points.
 """
 
 from __future__ import annotations
@@ -14,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from alchemist.encoding import OutputTransform
-from alchemist.errors import ModelError, SessionFileError, VariableError
+from alchemist.errors import LimitError, ModelError, SessionFileError, VariableError
+from alchemist.model.approximation import Approximation, ApproximationRecord, choose_subset, max_exact_points
 from alchemist.model.settings import ModelSettings
 from alchemist.plain import array_from_state, array_to_state
 from alchemist.variables import variable_from_state
@@ -30,7 +40,7 @@ BOUNDS_SLACK = 1e-9
 
 def model_to_state(model: "GPModel") -> dict:
     posterior = model._check_fitted()
-    return {
+    state = {
         "format": STATE_FORMAT,
         "version": STATE_VERSION,
         "variables": [v.to_state() for v in model.variables],
@@ -45,6 +55,11 @@ def model_to_state(model: "GPModel") -> dict:
         "noise": None if model.noise_train is None else array_to_state(model.noise_train),
         "output_transform": model.output.to_state(),
     }
+    # Only approximate models carry the record: an exact model's state stays what it was before
+    # the record existed (same files, and row subsets of it, as alchemist.analysis takes, stay valid).
+    if model.approximation.method is not Approximation.EXACT:
+        state["approximation"] = model.approximation.to_state()
+    return state
 
 
 def _fail(why: str) -> SessionFileError:
@@ -68,7 +83,10 @@ def model_from_state(cls: type["GPModel"], state: Any) -> "GPModel":
     settings = ModelSettings.from_state(state.get("settings"))
     if state.get("kernel") != settings.kernel:
         raise _fail("its kernel does not match its settings")
-    model = cls(variables, settings)
+    try:
+        model = cls(variables, settings)
+    except LimitError as error:
+        raise _fail(f"{error} ({error.limit})") from None
     covariance = model.covariance
     theta = array_from_state(state.get("theta"))
     U = array_from_state(state.get("X_encoded"))
@@ -98,6 +116,13 @@ def model_from_state(cls: type["GPModel"], state: Any) -> "GPModel":
         raise _fail("its training data are out of range")
     if not np.allclose(ys, output.forward(y), rtol=1e-9, atol=1e-9):
         raise _fail("its outputs do not match their scaling")
+    record = ApproximationRecord.from_state(state.get("approximation"), n)
+    limit = max_exact_points()
+    if n > limit:
+        used = choose_subset(U, ys, limit)
+        U, y, ys, diag = U[used], y[used], ys[used], diag[used]
+        noise = None if noise is None else noise[used]
+        record = ApproximationRecord(Approximation.SUBSET, record.points_total, len(used), reduced_on_load=True)
     try:
         model._set_posterior(theta, U, ys, diag)
     except ModelError as error:
@@ -105,4 +130,5 @@ def model_from_state(cls: type["GPModel"], state: Any) -> "GPModel":
     model.output = output
     model.y_train = y
     model.noise_train = noise
+    model.approximation = record
     return model
