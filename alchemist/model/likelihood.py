@@ -9,6 +9,7 @@ the model then predicts the mean everywhere with a useless uncertainty.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 from scipy.linalg import cho_solve
@@ -167,13 +168,24 @@ def fit_theta(objective: LogMarginalLikelihood, n_restarts: int, rng: np.random.
                 optima.append((float(result.fun), np.array(result.x, dtype=float)))
     if not optima:
         return np.clip(initial_theta(covariance), bounds[:, 0], bounds[:, 1])
-    optima.sort(key=lambda item: item[0])
-    best_value, best_theta = optima[0]
-    rivals = [theta for value, theta in optima[1:] if value <= best_value + LOO_COMPARISON_NATS]
-    rivals = [t for i, t in enumerate(rivals) if all(np.max(np.abs(t - u)) > 1e-3 for u in [best_theta, *rivals[:i]])]
-    if not rivals or len(objective.ys) > LOO_CHECK_MAX_POINTS:
-        return best_theta
+    if len(objective.ys) > LOO_CHECK_MAX_POINTS:
+        return min(optima, key=lambda item: item[0])[1]
+    return choose_optimum(
+        optima, lambda theta: loo_log_density(covariance, theta, objective.diff2, objective.ys, objective.diag)
+    )
+
+
+def choose_optimum(optima: list[tuple[float, np.ndarray]], loo: Callable[[np.ndarray], float]) -> np.ndarray:
+    """Of (minus penalised log likelihood, theta) pairs, the distinct optima within
+    LOO_COMPARISON_NATS of the best ranked by `loo` (leave-one-out density, larger is better)."""
+    ranked = sorted(optima, key=lambda item: item[0])
+    best_value = ranked[0][0]
+    contenders: list[np.ndarray] = []
+    for value, theta in ranked:
+        if value <= best_value + LOO_COMPARISON_NATS and all(np.max(np.abs(theta - t)) > 1e-3 for t in contenders):
+            contenders.append(theta)
+    if len(contenders) == 1:
+        return contenders[0]
     with np.errstate(all="ignore"):
-        scored = [(loo_log_density(covariance, t, objective.diff2, objective.ys, objective.diag), i)
-                  for i, t in enumerate([best_theta, *rivals])]
-    return [best_theta, *rivals][max(scored)[1]]
+        scores = [loo(theta) for theta in contenders]
+    return contenders[int(np.argmax(scores))]
