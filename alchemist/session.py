@@ -79,14 +79,16 @@ class SuggestionSettings:
             object.__setattr__(self, "budget", whole_number(self.budget, 1, MAX_BUDGET, "experiment budget"))
 
     def to_state(self) -> dict:
-        return {
+        state = {
             "acquisition": self.acquisition,
             "goal": self.goal,
             "beta": self.beta,
             "batch_size": self.batch_size,
             "seed": self.seed,
-            "budget": self.budget,
         }
+        if self.budget is not None:  # absent when not stated: files stay as they were before budgets
+            state["budget"] = self.budget
+        return state
 
     @classmethod
     def from_state(cls, state: Any) -> "SuggestionSettings":
