@@ -64,7 +64,8 @@ budget = budget_col.number_input(
     placeholder="not stated", disabled=acquisition != AUTO, key=f"suggest_budget_{session.id}",
     help="With a budget, the automatic choice refines the best conditions over the last 10% of it.",
 )
-st.caption(words.policy_sentence(None if budget is None else int(budget)))
+if acquisition == AUTO:
+    st.caption(words.policy_sentence(None if budget is None else int(budget)))
 if len(y) < 2:
     st.info("Suggestions need a model, and a model needs at least 2 experiments with a result. "
             "Start with an initial design above.")
