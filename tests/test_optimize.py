@@ -177,3 +177,18 @@ def test_the_default_policy_refines_at_the_end_of_a_stated_budget(fitted):
     late = suggest(model, X, y, n=2, acquisition="auto", goal="maximize", seed=0, budget=len(y) + 1)
     assert list(early["Policy"]) == ["ei"] and early["Reason"].iloc[0] in (Reason.EXPLORE, Reason.WIDENED)
     assert list(late["Policy"]) == ["exploit", "exploit"] and set(late["Reason"]) == {Reason.REFINE}
+
+
+def test_a_model_that_predicts_its_own_data_badly_gets_its_uncertainty_widened():
+    from alchemist.model import Covariance, Posterior
+    from alchemist.optimize import MAX_WIDENING, widening_factor
+
+    U = np.linspace(0.0, 1.0, 12)[:, None]
+    ys = np.sin(20.0 * U[:, 0])
+    ys = (ys - ys.mean()) / ys.std()
+    covariance = Covariance("matern52", 1)
+    diag = np.full(12, 1e-10)
+    confident = Posterior(covariance, np.log([1.0, 0.6, 1e-6]), U, ys, diag)  # smooth, almost no noise
+    honest = Posterior(covariance, np.log([1.0, 0.6, 1.0]), U, ys, diag)  # calls the wiggles noise
+    assert 1.0 < widening_factor(confident) <= MAX_WIDENING
+    assert widening_factor(honest) == 1.0
