@@ -37,6 +37,10 @@ AUTO = "auto"
 # is worth more than what exploring could still reveal (Branin, 10 seeds: median regret 0.00102
 # with EI to the end, lower with the last 10% exploiting; benchmarks/optimization.py).
 EXPLOIT_SHARE = 0.1
+# Without a stated budget, the automatic policy refines the best predicted conditions once the
+# largest expected improvement anywhere is below this, in the model's units (standard
+# deviations of the results seen): too little left to be worth exploring for.
+LITTLE_LEFT = 1e-3
 
 
 class Reason(str, Enum):
@@ -45,6 +49,7 @@ class Reason(str, Enum):
     CHOSEN = "chosen"  # the acquisition the user picked
     EXPLORE = "explore"  # automatic: expected improvement over the model's best prediction
     REFINE = "refine"  # automatic: the stated budget is nearly spent, so the best predicted point
+    LITTLE_LEFT = "little_left"  # automatic: almost no improvement expected anywhere, so refine the best
     WIDENED = "widened"  # the model predicted its own data poorly, so its uncertainty was widened
     REPLICATE = "replicate"  # the noise is large enough that repeating a measured point informs most
 # Beyond this the confidence bound is the std times a constant: pure exploration by another name.

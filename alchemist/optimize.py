@@ -38,6 +38,7 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from alchemist.acquisition import (
+    LITTLE_LEFT,
     Reason,
     acquisition_score,
     acquisition_value,
@@ -161,19 +162,20 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     policies: list[str] = []
     reasons: list[Reason] = []
     for _ in range(n):
-        current = posterior
         policy, reason = scheduled_acquisition(acquisition, n_done + len(chosen), budget)
         if widening > 1.0 and policy not in ("exploit", "explore"):
             reason = Reason.WIDENED
-
-        def score(U: np.ndarray, current: Posterior = current, policy: str = policy) -> np.ndarray:
-            mean, std = current.predict(U)
-            return acquisition_score(policy, mean, widening * std, best_s, goal, beta)
-
         blocked = np.vstack(taken[:1])
         near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
         try:
-            point, replicate = _maximize(score, encoder, rng, anchors, blocked, near, replicate_ok)
+            point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok)
+            if reason is Reason.EXPLORE:
+                # Without a budget the evidence decides: when even the best point is expected to
+                # gain almost nothing, refining the best predicted conditions is worth more.
+                gain = float(np.exp(_scorer(posterior, policy, widening, best_s, goal, beta)(point[None, :])[0]))
+                if gain < LITTLE_LEFT:
+                    policy, reason = "exploit", Reason.LITTLE_LEFT
+                    point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok)
         except ModelError:
             if not chosen:
                 raise
@@ -197,6 +199,14 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     table["Policy"] = policies
     table["Reason"] = [r.value for r in reasons]
     return table
+
+
+def _scorer(posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float) -> ScoreFn:
+    def score(U: np.ndarray) -> np.ndarray:
+        mean, std = posterior.predict(U)
+        return acquisition_score(policy, mean, widening * std, best_s, goal, beta)
+
+    return score
 
 
 def _maximize(

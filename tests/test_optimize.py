@@ -192,3 +192,14 @@ def test_a_model_that_predicts_its_own_data_badly_gets_its_uncertainty_widened()
     honest = Posterior(covariance, np.log([1.0, 0.6, 1.0]), U, ys, diag)  # calls the wiggles noise
     assert 1.0 < widening_factor(confident) <= MAX_WIDENING
     assert widening_factor(honest) == 1.0
+
+
+def test_without_a_budget_the_default_policy_refines_once_little_is_left_to_gain():
+    def campaign(n: int) -> pd.DataFrame:
+        X = pd.DataFrame({"x": np.linspace(0.0, 1.0, n)})  # the optimum, 0.5, is measured
+        y = -(X["x"].to_numpy() - 0.5) ** 2
+        return suggest(GPModel(LINE, ModelSettings(seed=0)).fit(X, y), X, y, n=1, acquisition="auto", goal="maximize", seed=0)
+
+    early, late = campaign(5), campaign(21)
+    assert (early["Policy"].iloc[0], early["Reason"].iloc[0]) == ("ei", Reason.EXPLORE)
+    assert (late["Policy"].iloc[0], late["Reason"].iloc[0]) == ("exploit", Reason.LITTLE_LEFT)

@@ -121,8 +121,8 @@ def policy_sentence(budget: int | None) -> str:
     """The automatic policy in one sentence a chemist understands."""
     if budget is None:
         return ("**Automatic** explores where the model expects the largest gain over its best prediction "
-                "so far; state how many experiments you plan in total and it will spend the last 10% "
-                "refining the best conditions.")
+                "so far, and refines the best conditions once little is left to gain; state how many experiments "
+                "you plan in total and it will also spend the last 10% refining.")
     return (f"**Automatic** explores where the model expects the largest gain over its best prediction, "
             f"then spends the last 10% of your {budget} experiments refining the best conditions.")
 
@@ -135,6 +135,7 @@ def reason_text(reason: str) -> str:
         Reason.CHOSEN: "your chosen acquisition",
         Reason.EXPLORE: "largest expected gain",
         Reason.REFINE: "budget nearly spent: refine the best",
+        Reason.LITTLE_LEFT: "little left to find: refine the best",
         Reason.WIDENED: "model unsure of itself: exploring wider",
         Reason.REPLICATE: "repeat: results are noisy here",
     }[Reason(reason)]
