@@ -39,8 +39,9 @@ AUTO = "auto"
 EXPLOIT_SHARE = 0.1
 # Without a stated budget, the automatic policy refines the best predicted conditions once the
 # largest expected improvement anywhere is below this, in the model's units (standard
-# deviations of the results seen): too little left to be worth exploring for.
-LITTLE_LEFT = 1e-3
+# deviations of the results seen): too little left to be worth exploring for. Branin, 5 seeds,
+# no budget: median regret 0.00665 with 1e-3 (it rarely fired), 0.00029 with 1e-2.
+LITTLE_LEFT = 1e-2
 
 
 class Reason(str, Enum):
