@@ -10,7 +10,16 @@ The search, on the unit-cube encoding (see alchemist.encoding):
    over the numeric columns, with the categorical levels of each start held fixed. All starts
    run as one batched problem (the objective is the sum of independent terms) so that a single
    vectorised prediction serves every start and the finite-difference gradient.
-3. The best snapped point that is not a measured, pending or already chosen point wins.
+3. The best snapped point that is not within NEAR_DUPLICATE of a measured point, nor within
+   BATCH_SEPARATION of a pending or already chosen one, wins. The one exception: when the
+   model's learned noise is large (REPLICATE_NOISE_RATIO), a point on top of a measured one is
+   replaced by that measured point itself, an honest replicate, and marked Reason.REPLICATE.
+
+Noise-aware defaults: EI and PI improve on the incumbent by the model's mean (its best mean at a
+measured point), not the best observed value, which on noisy data is the luckiest reading and
+makes EI chase noise. When the model's leave-one-out z-scores say it is overconfident, its
+uncertainty is widened by that factor for the search (Reason.WIDENED), so that a confidently
+wrong model explores instead of repeating itself.
 
 A batch of q points uses the kriging believer: after each choice the model is conditioned on a
 fantasy observation equal to its own prediction there (hyperparameters fixed), which collapses
@@ -28,13 +37,24 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
-from alchemist.acquisition import acquisition_score, acquisition_value, check_acquisition, check_beta, check_goal
+from alchemist.acquisition import (
+    LITTLE_LEFT,
+    Reason,
+    acquisition_score,
+    acquisition_value,
+    check_acquisition,
+    check_beta,
+    check_goal,
+    scheduled_acquisition,
+)
 from alchemist.encoding import Encoder
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, Posterior, as_outputs, blas_single_thread
+from alchemist.model.likelihood import LOO_CHECK_MAX_POINTS, loo_residuals
 from alchemist.validation import whole_number
 
 MAX_BATCH = 50
+MAX_BUDGET = 100_000  # the largest experiment budget a user may state
 N_SOBOL = 2048  # quasi-random candidates per search (split across categorical combinations)
 MAX_ENUMERATED_COMBINATIONS = 64
 N_STARTS = 10  # L-BFGS-B starts
@@ -42,6 +62,16 @@ N_ANCHORS = 3  # best experiments to scatter local candidates around
 LOCAL_RADII = (0.2, 0.05, 0.01, 0.002)  # unit-cube sds of the local candidates
 N_LOCAL_PER_RADIUS = 48
 DUPLICATE_TOLERANCE = 1e-6  # unit-cube distance (max norm) under which two points are the same
+# A suggestion closer than this (max norm, unit cube) to a measured point is a near-duplicate and
+# refused: a stuck Branin campaign put 17 of 25 suggestions within 1e-3 of earlier experiments.
+NEAR_DUPLICATE = 1e-3
+# Learned noise variance / signal variance above which a replicate may be the most informative
+# experiment (the noise sd is then over a fifth of the signal's).
+REPLICATE_NOISE_RATIO = 0.05
+# Leave-one-out z-scores with a root mean square above this mean the model is overconfident;
+# the uncertainty is then widened by that factor, up to MAX_WIDENING.
+WIDEN_ABOVE = 2.0
+MAX_WIDENING = 4.0
 # Members of one batch (and pending experiments) must differ by at least this much (max norm on
 # the unit cube): the kriging believer keeps EI batches apart by itself, but for pure
 # exploitation a fantasy at the predicted mean changes nothing, and the batch would otherwise be
@@ -64,19 +94,42 @@ def suggest(
     beta: float = 2.0,
     seed: int | None = 0,
     exclude: pd.DataFrame | None = None,
+    budget: int | None = None,
 ) -> pd.DataFrame:
     """The next `n` experiments to run, best first, with the model's prediction at each.
 
     Columns: one per variable (allowed values, natural types), then "Predicted mean",
-    "Predicted std" (of the underlying function, target units) and "Acquisition" (under the
-    current model, see alchemist.acquisition.acquisition_value).
+    "Predicted std" (of the underlying function, target units), "Acquisition" (under the
+    current model, see alchemist.acquisition.acquisition_value; for "auto", of the acquisition it
+    chose), "Policy" (that acquisition's key) and "Reason" (an alchemist.acquisition.Reason value).
+    `budget`, the total number of experiments planned, schedules the "auto" policy.
     """
     with blas_single_thread():
-        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude)
+        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget)
 
 
-def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude) -> pd.DataFrame:
+def widening_factor(posterior: Posterior) -> float:
+    """How much wider the uncertainty must be for the model's leave-one-out errors to fit it
+    (1.0 when they do, or when there are too many points to check cheaply)."""
+    if len(posterior.ys) < 3 or len(posterior.ys) > LOO_CHECK_MAX_POINTS:
+        return 1.0
+    K = posterior.covariance.training(posterior.theta, posterior.U, posterior.diag)
+    residual, variance = loo_residuals(K, posterior.ys)
+    if residual is None:
+        return 1.0
+    rms = float(np.sqrt(np.mean(residual**2 / variance)))
+    return min(rms, MAX_WIDENING) if rms > WIDEN_ABOVE else 1.0
+
+
+def replicates_informative(posterior: Posterior) -> bool:
+    hp = posterior.covariance.unpack(posterior.theta)
+    return hp.noise >= REPLICATE_NOISE_RATIO * hp.signal
+
+
+def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget) -> pd.DataFrame:
     check_acquisition(acquisition)
+    if budget is not None:
+        budget = whole_number(budget, 1, MAX_BUDGET, "experiment budget")
     check_goal(goal)
     n = whole_number(n, 1, MAX_BATCH, "number of suggestions")
     beta = check_beta(beta)
@@ -87,30 +140,42 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     finite = np.isfinite(y)
     if not finite.any():
         raise ModelError("No experiment has an output yet.")
-    best_y = float(np.max(y[finite]) if goal == "maximize" else np.min(y[finite]))
-    best_s = float(model.output.forward(np.array([best_y]))[0])
+    # The incumbent: the model's best mean at a measured point (noise-aware; see module docstring).
+    measured_means = posterior.predict(U_measured[finite])[0]
+    best_s = float(np.max(measured_means) if goal == "maximize" else np.min(measured_means))
+    best_y = float(model.output.inverse(np.array([best_s]))[0])
     rng = np.random.default_rng(seed)
+    widening = widening_factor(posterior)
+    replicate_ok = replicates_informative(posterior)
 
     taken = [U_measured]
+    n_done = int(finite.sum())
     if exclude is not None and len(exclude):
         U_pending = encoder.snap(encoder.encode(exclude))
         taken.append(U_pending)
+        n_done += len(U_pending)
         posterior = posterior.condition(U_pending, posterior.predict(U_pending)[0])
     order = np.argsort(-y[finite] if goal == "maximize" else y[finite], kind="stable")
     anchors = U_measured[finite][order[:N_ANCHORS]]
 
     chosen: list[np.ndarray] = []
+    policies: list[str] = []
+    reasons: list[Reason] = []
     for _ in range(n):
-        current = posterior
-
-        def score(U: np.ndarray, current: Posterior = current) -> np.ndarray:
-            mean, std = current.predict(U)
-            return acquisition_score(acquisition, mean, std, best_s, goal, beta)
-
+        policy, reason = scheduled_acquisition(acquisition, n_done + len(chosen), budget)
+        if widening > 1.0 and policy not in ("exploit", "explore"):
+            reason = Reason.WIDENED
         blocked = np.vstack(taken[:1])
         near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
         try:
-            point = _maximize(score, encoder, rng, anchors, blocked, near)
+            point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok)
+            if reason is Reason.EXPLORE:
+                # Without a budget the evidence decides: when even the best point is expected to
+                # gain almost nothing, refining the best predicted conditions is worth more.
+                gain = float(np.exp(_scorer(posterior, policy, widening, best_s, goal, beta)(point[None, :])[0]))
+                if gain < LITTLE_LEFT:
+                    policy, reason = "exploit", Reason.LITTLE_LEFT
+                    point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok)
         except ModelError:
             if not chosen:
                 raise
@@ -119,6 +184,8 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
                 "ask for fewer suggestions."
             ) from None
         chosen.append(point)
+        policies.append(policy)
+        reasons.append(Reason.REPLICATE if replicate else reason)
         posterior = posterior.condition(point[None, :], posterior.predict(point[None, :])[0])
 
     U_chosen = np.array(chosen)
@@ -126,16 +193,29 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     mean, std = model.predict_encoded(U_chosen)
     table["Predicted mean"] = mean
     table["Predicted std"] = std
-    table["Acquisition"] = acquisition_value(acquisition, mean, std, best_y, goal, beta)
+    table["Acquisition"] = [
+        float(acquisition_value(p, mean[i:i + 1], std[i:i + 1], best_y, goal, beta)[0]) for i, p in enumerate(policies)
+    ]
+    table["Policy"] = policies
+    table["Reason"] = [r.value for r in reasons]
     return table
+
+
+def _scorer(posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float) -> ScoreFn:
+    def score(U: np.ndarray) -> np.ndarray:
+        mean, std = posterior.predict(U)
+        return acquisition_score(policy, mean, widening * std, best_s, goal, beta)
+
+    return score
 
 
 def _maximize(
     score: ScoreFn, encoder: Encoder, rng: np.random.Generator, anchors: np.ndarray,
-    blocked: np.ndarray, near: np.ndarray,
-) -> np.ndarray:
-    """The best allowed point (encoded, snapped) that is not a blocked (measured) point and not
-    within BATCH_SEPARATION of a `near` one (pending or already in the batch)."""
+    blocked: np.ndarray, near: np.ndarray, replicate_ok: bool = False,
+) -> tuple[np.ndarray, bool]:
+    """The best allowed point (encoded, snapped) not within NEAR_DUPLICATE of a blocked (measured)
+    point and not within BATCH_SEPARATION of a `near` one (pending or already in the batch), and
+    whether it is a replicate of a measured point (only when `replicate_ok`)."""
     candidates = encoder.snap(_candidates(encoder, rng, anchors))
     scores = score(candidates)
     starts = _pick_starts(encoder, candidates, scores)
@@ -144,11 +224,18 @@ def _maximize(
     pool_scores = np.concatenate([score(optimised), scores])
     pool_scores = np.where(np.isfinite(pool_scores), pool_scores, -np.inf)
     for index in np.argsort(-pool_scores, kind="stable"):
-        if not _is_blocked(pool[index], blocked) and not _is_blocked(pool[index], near, BATCH_SEPARATION):
-            return pool[index]
+        point = pool[index]
+        if _is_blocked(point, near, BATCH_SEPARATION):
+            continue
+        if not _is_blocked(point, blocked, NEAR_DUPLICATE):
+            return point, False
+        if replicate_ok:
+            nearest = blocked[np.argmin(np.max(np.abs(blocked - point), axis=1))]
+            if not _is_blocked(nearest, near, BATCH_SEPARATION):
+                return nearest.copy(), True
     # Every scored point is taken (a small, fully discrete space): fall back to any free point.
     for point in _enumerate_free(encoder, np.vstack([blocked, near]), rng):
-        return point
+        return point, False
     raise ModelError("Every allowed combination of the variables has already been measured or suggested.")
 
 

@@ -58,15 +58,16 @@ class ChangeNeedsConfirmation(AlchemistError):
 class SuggestionSettings:
     """How the next experiments are chosen; kept in the session so they survive save and load."""
 
-    acquisition: str = "ei"
+    acquisition: str = "auto"  # files written before "auto" existed keep the acquisition they saved
     goal: str = "maximize"
     beta: float = 2.0
     batch_size: int = 1
     seed: int = 0
+    budget: int | None = None  # total experiments planned, if stated: schedules the "auto" policy
 
     def __post_init__(self) -> None:
         from alchemist.acquisition import check_acquisition, check_beta, check_goal
-        from alchemist.optimize import MAX_BATCH
+        from alchemist.optimize import MAX_BATCH, MAX_BUDGET
         from alchemist.validation import check_seed, whole_number
 
         check_acquisition(self.acquisition)
@@ -74,15 +75,20 @@ class SuggestionSettings:
         object.__setattr__(self, "beta", check_beta(self.beta))
         object.__setattr__(self, "batch_size", whole_number(self.batch_size, 1, MAX_BATCH, "number of suggestions"))
         object.__setattr__(self, "seed", check_seed(self.seed))
+        if self.budget is not None:
+            object.__setattr__(self, "budget", whole_number(self.budget, 1, MAX_BUDGET, "experiment budget"))
 
     def to_state(self) -> dict:
-        return {
+        state = {
             "acquisition": self.acquisition,
             "goal": self.goal,
             "beta": self.beta,
             "batch_size": self.batch_size,
             "seed": self.seed,
         }
+        if self.budget is not None:  # absent when not stated: files stay as they were before budgets
+            state["budget"] = self.budget
+        return state
 
     @classmethod
     def from_state(cls, state: Any) -> "SuggestionSettings":
@@ -303,6 +309,7 @@ class Session:
         goal: str | None = None,
         beta: float | None = None,
         seed: int | None = None,
+        budget: int | None = None,
     ) -> pd.DataFrame:
         """Next experiments to run, from the trained model (trained first if it is missing or out of date).
 
@@ -311,7 +318,7 @@ class Session:
         """
         from alchemist.optimize import suggest
 
-        changes = {"batch_size": n, "acquisition": acquisition, "goal": goal, "beta": beta, "seed": seed}
+        changes = {"batch_size": n, "acquisition": acquisition, "goal": goal, "beta": beta, "seed": seed, "budget": budget}
         settings = replace(self.suggestion_settings, **{k: v for k, v in changes.items() if v is not None})
         if self.model is None or self.model_status().state is ModelState.STALE:
             self.train()
@@ -327,6 +334,7 @@ class Session:
             # A new candidate set each round, yet the same answer for the same campaign and seed.
             seed=settings.seed + len(y),
             exclude=self.pending_points(),
+            budget=settings.budget,
         )
         self.suggestion_settings = settings
         self.touch()

@@ -1,16 +1,23 @@
 """Benchmark: how close to the optimum each optimiser gets within a fixed budget of experiments.
 
-    .venv/bin/python -m benchmarks.optimization                      # everything, 10 seeds
+    .venv/bin/python -m benchmarks.optimization                      # everything, 5 seeds
+    .venv/bin/python -m benchmarks.optimization --seeds 20           # the full run (long)
     .venv/bin/python -m benchmarks.optimization --seeds 3 --problems branin hartmann3 --optimizers alchemist
 
 Optimisers: ALchemist's loop driven through the public Python API (alchemist.Session, as a lab
-script would) - "alchemist" uses expected improvement and, for the last 10% of the budget, the
-"exploit" acquisition; "alchemist_ei" uses expected improvement throughout - random search, and
-scikit-optimize's gp_minimize with EI. For
-each seed all optimisers start from the same Latin-hypercube points. Prints, per problem and
-optimiser, the median [interquartile range] of the final simple regret (best value found minus
-the known optimum) and the median seconds per suggestion (model training + suggestion), then
-times one suggestion with 1,000 experiments x 6 variables. Writes a CSV to benchmarks/results/.
+script would) - "alchemist" is the default a new session gets ("auto") with the budget stated;
+"alchemist_auto" the same default without a stated budget; "alchemist_ei" expected improvement
+throughout - random search, and scikit-optimize's gp_minimize with EI. For each seed all
+optimisers start from the same Latin-hypercube points and, on noisy problems, read the same
+noise sequence.
+
+Scoring, by the TRUE (noise-free) value at the point a user would pick: the best observed
+("regret"), and on noisy problems also the best by the posterior mean of an ALchemist GP fitted
+to all of that run's data ("regret by mean", the same picker for every optimiser). Prints, per
+problem and optimiser, the median and upper quartile of the final regret, the seeds stuck
+(regret > 10x that problem's median over all optimisers), the near-duplicate suggestions (within
+1e-3 of an earlier experiment, max norm on the unit cube) and the median seconds per suggestion;
+then times one suggestion with 1,000 experiments x 6 variables. Writes a CSV to benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -34,7 +41,10 @@ import pandas as pd  # noqa: E402
 from alchemist.design import initial_design  # noqa: E402
 from benchmarks.problems import PROBLEMS, Problem  # noqa: E402
 
-OPTIMIZERS = ("alchemist", "alchemist_ei", "random", "skopt")
+OPTIMIZERS = ("alchemist", "alchemist_auto", "alchemist_ei", "random", "skopt")
+NEAR_DUPLICATE = 1e-3  # as alchemist.optimize.NEAR_DUPLICATE, restated: the benchmark judges it
+STUCK_FACTOR = 10.0
+DEFAULT_SEEDS = 5
 RESULTS = Path(__file__).resolve().parent / "results"
 OUTPUT = "Output"
 
@@ -43,23 +53,18 @@ def initial_points(problem: Problem, seed: int) -> pd.DataFrame:
     return initial_design(problem.variables, problem.n_initial, method="lhs", seed=seed)
 
 
+def noise_stream(seed: int) -> np.random.Generator:
+    return np.random.default_rng(50_000 + seed)
+
+
 # -- ALchemist ---------------------------------------------------------------------------------
-# The loop's policy, as a scientist with a fixed budget would run it: expected improvement, and
-# for the last few experiments the best predicted point (the "exploit" acquisition), because
-# once the budget is nearly spent a refined incumbent is worth more than more exploration.
-EXPLOIT_FRACTION = 0.1
-
-
-def n_exploit(problem: Problem) -> int:
-    return int(round(EXPLOIT_FRACTION * problem.budget))
-
-
-def run_alchemist(problem: Problem, seed: int, exploit: bool = True) -> dict:
+def run_alchemist(problem: Problem, seed: int, acquisition: str = "auto", state_budget: bool = True) -> dict:
     from alchemist.model import ModelSettings
     from alchemist.session import Session
 
+    noise = noise_stream(seed)
     X = initial_points(problem, seed)
-    y = problem.function(X)
+    y = problem.measure(X, noise)
     settings = ModelSettings(seed=seed)
     session = Session.new(name=f"{problem.name}-{seed}")
     for variable in problem.variables:
@@ -67,18 +72,21 @@ def run_alchemist(problem: Problem, seed: int, exploit: bool = True) -> dict:
     session.add_experiments(X.assign(**{OUTPUT: y}))
     times, cpu_times = [], []
     n_steps = problem.budget - problem.n_initial
+    budget = problem.budget if state_budget else None
     for iteration in range(n_steps):
-        acquisition = "exploit" if exploit and iteration >= n_steps - n_exploit(problem) else "ei"
         start, cpu_start = time.perf_counter(), time.process_time()
         session.train(settings)
-        proposal = session.suggest(n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration)
+        proposal = session.suggest(
+            n=1, acquisition=acquisition, goal="minimize", seed=seed * 1000 + iteration, budget=budget
+        )
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
         x_new = proposal[[v.name for v in problem.variables]].reset_index(drop=True)
-        y_new = problem.function(x_new)
+        y_new = problem.measure(x_new, noise)
         session.add_experiments(x_new.assign(**{OUTPUT: y_new}))
+        X = pd.concat([X, x_new], ignore_index=True)
         y = np.concatenate([y, y_new])
-    return {"y": y, "times": times, "cpu_times": cpu_times}
+    return {"X": X, "y": y, "times": times, "cpu_times": cpu_times}
 
 
 # -- random search -------------------------------------------------------------------------------
@@ -86,7 +94,7 @@ def run_random(problem: Problem, seed: int) -> dict:
     X = initial_points(problem, seed)
     extra = initial_design(problem.variables, problem.budget - problem.n_initial, method="random", seed=10_000 + seed)
     X = pd.concat([X, extra], ignore_index=True)
-    return {"y": problem.function(X), "times": [0.0], "cpu_times": [0.0]}
+    return {"X": X, "y": problem.measure(X, noise_stream(seed)), "times": [0.0], "cpu_times": [0.0]}
 
 
 # -- scikit-optimize -----------------------------------------------------------------------------
@@ -101,11 +109,12 @@ def run_skopt(problem: Problem, seed: int) -> dict:
         else:
             dims.append(Real(v.low, v.high, name=v.name))
     names = [v.name for v in problem.variables]
+    noise = noise_stream(seed)
     X0 = initial_points(problem, seed)
-    y0 = problem.function(X0)
+    y0 = problem.measure(X0, noise)
 
     def f(x):
-        return float(problem.function(pd.DataFrame([x], columns=names))[0])
+        return float(problem.measure(pd.DataFrame([x], columns=names), noise)[0])
 
     stamps, cpu_stamps = [], []
 
@@ -124,15 +133,44 @@ def run_skopt(problem: Problem, seed: int) -> dict:
     times = np.diff([start] + stamps)
     cpu_times = np.diff([cpu_start] + cpu_stamps)
     y = np.concatenate([y0, result.func_vals[len(y0):]])
-    return {"y": np.asarray(y, dtype=float), "times": list(times), "cpu_times": list(cpu_times)}
+    X = pd.DataFrame(result.x_iters, columns=names)
+    return {"X": X, "y": np.asarray(y, dtype=float), "times": list(times), "cpu_times": list(cpu_times)}
+
+
+def run_alchemist_auto(problem: Problem, seed: int) -> dict:
+    """The default policy without a stated budget (it cannot know when to refine)."""
+    return run_alchemist(problem, seed, state_budget=False)
 
 
 def run_alchemist_ei(problem: Problem, seed: int) -> dict:
-    """The same loop with expected improvement to the end (no exploitation phase)."""
-    return run_alchemist(problem, seed, exploit=False)
+    """Expected improvement to the end (the default before "auto")."""
+    return run_alchemist(problem, seed, acquisition="ei", state_budget=False)
 
 
-RUNNERS = {"alchemist": run_alchemist, "alchemist_ei": run_alchemist_ei, "random": run_random, "skopt": run_skopt}
+RUNNERS = {
+    "alchemist": run_alchemist, "alchemist_auto": run_alchemist_auto, "alchemist_ei": run_alchemist_ei,
+    "random": run_random, "skopt": run_skopt,
+}
+
+
+def near_duplicates(problem: Problem, X: pd.DataFrame) -> int:
+    """Suggestions (rows after the initial design) within NEAR_DUPLICATE of an earlier row."""
+    from alchemist.encoding import Encoder
+
+    U = Encoder(problem.variables).encode(X[[v.name for v in problem.variables]])
+    count = 0
+    for i in range(problem.n_initial, len(U)):
+        if np.any(np.max(np.abs(U[:i] - U[i]), axis=1) < NEAR_DUPLICATE):
+            count += 1
+    return count
+
+
+def pick_by_mean(problem: Problem, X: pd.DataFrame, y: np.ndarray, seed: int) -> int:
+    """The row a user would pick by the model: the lowest posterior mean at a measured point."""
+    from alchemist.model import GPModel, ModelSettings
+
+    model = GPModel(problem.variables, ModelSettings(seed=seed)).fit(X, y)
+    return int(np.argmin(model.predict(X)[0]))
 
 
 def run_one(task: tuple[str, str, int]) -> dict:
@@ -141,13 +179,20 @@ def run_one(task: tuple[str, str, int]) -> dict:
     started = time.perf_counter()
     out = RUNNERS[optimizer](problem, seed)
     y = np.asarray(out["y"], dtype=float)
-    best = np.minimum.accumulate(y)
+    X = out["X"].reset_index(drop=True)
+    truth = problem.function(X)
+    # The true value at the best reading so far, round by round (for a noise-free problem: the best value).
+    picks = [int(np.argmin(y[:i + 1])) for i in range(len(y))]
+    best = truth[picks]
+    by_mean = truth[pick_by_mean(problem, X, y, seed)] - problem.optimum if problem.noise_sd > 0 else np.nan
     return {
         "problem": problem_name,
         "optimizer": optimizer,
         "seed": seed,
         "final_regret": float(best[-1] - problem.optimum),
+        "final_regret_by_mean": float(by_mean),
         "regret_after_initial": float(best[problem.n_initial - 1] - problem.optimum),
+        "near_duplicates": near_duplicates(problem, X),
         "evaluations": len(y),
         "median_s_per_suggestion": float(np.median(out["times"])),
         "max_s_per_suggestion": float(np.max(out["times"])),
@@ -179,26 +224,47 @@ def time_large(n: int = 1000, d: int = 6, seed: int = 0) -> dict:
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
+    problem_median = results.groupby("problem")["final_regret"].median()
     for (problem, optimizer), group in results.groupby(["problem", "optimizer"], sort=False):
         regret = group["final_regret"].to_numpy()
+        by_mean = group["final_regret_by_mean"].to_numpy()
         rows.append({
             "problem": problem,
             "optimizer": optimizer,
             "seeds": len(group),
             "median regret": np.median(regret),
-            "q25": np.quantile(regret, 0.25),
             "q75": np.quantile(regret, 0.75),
+            "median by mean": np.median(by_mean) if np.isfinite(by_mean).all() else np.nan,
+            "q75 by mean": np.quantile(by_mean, 0.75) if np.isfinite(by_mean).all() else np.nan,
+            "stuck": int(np.sum(regret > STUCK_FACTOR * max(problem_median[problem], 1e-12))),
+            "near-duplicates": int(group["near_duplicates"].sum()),
             "median s/suggestion": np.median(group["median_s_per_suggestion"]),
             "median CPU s/suggestion": np.median(group["median_cpu_s_per_suggestion"]),
         })
     return pd.DataFrame(rows)
 
 
+def targets(table: pd.DataFrame) -> list[str]:
+    """The issue's targets for the default ("alchemist") against scikit-optimize, as lines."""
+    lines = []
+    for problem, group in table.groupby("problem", sort=False):
+        rows = group.set_index("optimizer")
+        if "alchemist" not in rows.index or "skopt" not in rows.index:
+            continue
+        ours, theirs = rows.loc["alchemist"], rows.loc["skopt"]
+        lines.append(
+            f"  {problem:16s} median {ours['median regret'] / max(theirs['median regret'], 1e-300):.2f}x skopt's "
+            f"(target <= 0.5), upper quartile {ours['q75'] / max(theirs['q75'], 1e-300):.2f}x (target <= 1), "
+            f"near-duplicates {ours['near-duplicates']}"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
     parser.add_argument("--optimizers", nargs="+", default=list(OPTIMIZERS), choices=list(OPTIMIZERS))
-    parser.add_argument("--seeds", type=int, default=10, help="number of seeds (0, 1, ...)")
+    parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="number of seeds (0, 1, ...); 20 for the full run")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-large", action="store_true", help="skip the 1,000 x 6 timing")
@@ -212,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         for s in range(args.first_seed, args.first_seed + args.seeds)
     ]
     # Longest first, so that the pool is not left waiting on one slow task at the end.
-    weight = {"random": 0, "alchemist": 2, "alchemist_ei": 2, "skopt": 3}
+    weight = {"random": 0, "alchemist": 2, "alchemist_auto": 2, "alchemist_ei": 2, "skopt": 3}
     tasks.sort(key=lambda t: -PROBLEMS[t[0]].budget * weight[t[1]])
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -230,15 +296,19 @@ def main(argv: list[str] | None = None) -> None:
     order = {p: i for i, p in enumerate(PROBLEMS)}
     table = table.sort_values(["problem", "optimizer"], key=lambda c: c.map(order) if c.name == "problem" else c)
     print(
-        "\nFinal simple regret: median [IQR]; median wall seconds per suggestion (train + suggest),"
-        " and CPU seconds (less sensitive to other load on the machine)"
+        "\nFinal regret (true value at the best reading): median, upper quartile; on noisy problems also by"
+        " the posterior mean; seeds stuck; near-duplicate suggestions; median wall and CPU seconds per suggestion"
     )
+    print(f"  {'problem':16s} {'optimizer':14s} {'median':>9s} {'q75':>9s} {'med(mean)':>9s} {'q75(mean)':>9s} "
+          f"{'stuck':>5s} {'dups':>5s} {'s/sugg':>7s} {'CPU s':>7s}")
     for _, row in table.iterrows():
         print(
-            f"  {row['problem']:13s} {row['optimizer']:12s} {row['median regret']:.3g} "
-            f"[{row['q25']:.3g}, {row['q75']:.3g}]  {row['median s/suggestion']:.3f} s, "
-            f"CPU {row['median CPU s/suggestion']:.3f} s  ({row['seeds']} seeds)"
+            f"  {row['problem']:16s} {row['optimizer']:14s} {row['median regret']:9.3g} {row['q75']:9.3g} "
+            f"{row['median by mean']:9.3g} {row['q75 by mean']:9.3g} {row['stuck']:5d} {row['near-duplicates']:5d} "
+            f"{row['median s/suggestion']:7.3f} {row['median CPU s/suggestion']:7.3f}  ({row['seeds']} seeds)"
         )
+    print("\nTargets for the default against scikit-optimize:")
+    print("\n".join(targets(table)) or "  (run both 'alchemist' and 'skopt' to compare)")
     if not args.no_large:
         large = time_large()
         print(

@@ -48,6 +48,14 @@ class Problem:
     optimum: float
     budget: int
     n_initial: int
+    # Gaussian measurement noise (sd, in the output's units); 0 for a noise-free problem. Noisy
+    # problems are scored by the true (noise-free) `function` at the point a user would pick.
+    noise_sd: float = 0.0
+
+    def measure(self, X: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+        """What a lab would read: the true value plus this problem's noise."""
+        y = self.function(X)
+        return y + self.noise_sd * rng.standard_normal(len(y)) if self.noise_sd > 0 else y
 
 
 def _branin_rows(X: pd.DataFrame) -> np.ndarray:
@@ -71,6 +79,12 @@ def _hartmann_rows(A: np.ndarray, P: np.ndarray) -> Callable[[pd.DataFrame], np.
     return lambda X: hartmann(X[_columns(A.shape[1])].to_numpy(float), A, P)
 
 
+# Noise of the noisy problems: a share of each function's output range over its domain
+# (Branin about 0.40 to 308, Hartmann-3 about -3.86 to 0).
+NOISE_SHARE = 0.02
+BRANIN_RANGE = 308.1 - 0.398
+HARTMANN3_RANGE = 3.863
+
 _BRANIN_VARS = (ContinuousVariable("x1", low=-5.0, high=10.0), ContinuousVariable("x2", low=0.0, high=15.0))
 
 PROBLEMS: dict[str, Problem] = {
@@ -86,5 +100,12 @@ PROBLEMS: dict[str, Problem] = {
     "mixed_branin": Problem(
         "mixed_branin", _BRANIN_VARS + (CategoricalVariable("c", levels=("0", "1", "2")),),
         _mixed_rows, 0.198943678864869, 40, 8,
+    ),
+    "branin_noisy": Problem(
+        "branin_noisy", _BRANIN_VARS, _branin_rows, 0.397887357729738, 30, 5, NOISE_SHARE * BRANIN_RANGE,
+    ),
+    "hartmann3_noisy": Problem(
+        "hartmann3_noisy", tuple(ContinuousVariable(n, low=0.0, high=1.0) for n in _columns(3)),
+        _hartmann_rows(_H3_A, _H3_P), -3.86278214782076, 40, 8, NOISE_SHARE * HARTMANN3_RANGE,
     ),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from alchemist.analysis.sensitivity import sensitivity
 from alchemist.diagnostics import DEFAULT_FOLDS, LOO_MAX_POINTS
 from alchemist.model import KERNELS, MAX_RESTARTS, ModelSettings
 from alchemist.session import ModelState
@@ -57,6 +58,24 @@ st.subheader("Fitted hyperparameters")
 st.dataframe(words.hyperparameter_rows(session.model.hyperparameters(), session.target), hide_index=True, width="stretch")
 st.caption("A length scale is how far a variable must change, in its own units, before the result changes "
            "noticeably: a large one means the variable matters little.")
+
+st.subheader("Which variables matter")
+# Keyed by the model itself (its data and fitted hyperparameters), so a rerun shows the figures
+# computed before and never computes them again; a new model needs the button again.
+sensitivity_key = ("sensitivity", session.id, session.model_fingerprint, session.model.theta.tobytes())
+if st.button("Compute variable importance", disabled=status.state is ModelState.STALE):
+    with st.spinner("Sampling the model's predictions over the whole space…"):
+        def compute_sensitivity() -> None:
+            st.session_state["sensitivity"] = (sensitivity_key, sensitivity(session.model))
+
+        ui.run_action(compute_sensitivity)
+cached = st.session_state.get("sensitivity")
+if cached is not None and cached[0] == sensitivity_key:
+    result = cached[1]
+    st.altair_chart(
+        charts.sensitivity_bars(result.to_frame(), {v.name: v.label for v in session.variables}), width="stretch"
+    )
+    st.caption(words.sensitivity_note(result.subsets))
 
 st.subheader("How well does it predict? (cross-validation)")
 st.caption(f"Each experiment is predicted by a model fitted without it. Up to {LOO_MAX_POINTS} experiments: "

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 import ui
-from alchemist.acquisition import ACQUISITIONS, GOALS, MAX_BETA
+from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA, scheduled_acquisition
+from alchemist.analysis.stopping import Margin, model_best, settled_verdict, stopping_history
 from alchemist.design import DESIGNS, MAX_POINTS, initial_design
 from alchemist.errors import AlchemistError
 from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
-from alchemist.optimize import MAX_BATCH
-from ui import charts
+from alchemist.optimize import MAX_BATCH, MAX_BUDGET
+from alchemist.session import ModelState
+from alchemist.variables import format_number
+from ui import charts, words
 
 session = ui.require_session()
 st.header("Suggestions")
@@ -39,6 +44,7 @@ with st.expander("🎲 Initial design: the first experiments, before a model can
 settings = session.suggestion_settings
 st.subheader("Next experiments")
 goal_col, acq_col, beta_col, n_col, seed_col = st.columns([1.2, 2.4, 1, 1, 1])
+budget_col, _ = st.columns([2, 3])
 goal = goal_col.radio(
     "Goal", GOALS, index=GOALS.index(settings.goal), format_func=lambda g: g.capitalize() + " " + session.target,
     key=f"suggest_goal_{session.id}",
@@ -53,25 +59,35 @@ beta = beta_col.number_input(
 )
 batch = n_col.number_input("How many", min_value=1, max_value=MAX_BATCH, value=settings.batch_size, step=1, key=f"suggest_n_{session.id}")
 seed = seed_col.number_input("Seed", min_value=0, value=settings.seed, step=1, key=f"suggest_seed_{session.id}")
-
-st.caption("Tip: for the last few experiments of your budget, *Pure exploitation* picks the best predicted "
-           "conditions instead of exploring further.")
+budget = budget_col.number_input(
+    "Experiments planned in total (optional)", min_value=1, max_value=MAX_BUDGET, value=settings.budget, step=1,
+    placeholder="not stated", disabled=acquisition != AUTO, key=f"suggest_budget_{session.id}",
+    help="With a budget, the automatic choice refines the best conditions over the last 10% of it.",
+)
+if acquisition == AUTO:
+    st.caption(words.policy_sentence(None if budget is None else int(budget)))
 if len(y) < 2:
     st.info("Suggestions need a model, and a model needs at least 2 experiments with a result. "
             "Start with an initial design above.")
 else:
     if st.button("Suggest next experiments", type="primary"):
         with st.spinner("Training the model if needed and searching for the best next experiments…"):
-            ok = ui.run_action(
-                lambda: session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed))
-            )
+            def run_suggest() -> None:
+                # None clears a budget stated before, which session.suggest's "None keeps it" cannot.
+                session.suggestion_settings = replace(session.suggestion_settings, budget=None if budget is None else int(budget))
+                session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed))
+
+            ok = ui.run_action(run_suggest)
         if ok:
             st.rerun()
 
 suggestions = session.suggestions
 if suggestions is not None and len(suggestions):
-    shown = suggestions.rename(columns=labels)
+    shown = suggestions.rename(columns=labels).drop(columns=["Policy"], errors="ignore")
     shown.insert(0, "#", range(1, len(shown) + 1))
+    reasons = list(shown["Reason"]) if "Reason" in shown else []  # absent from sessions saved before
+    if reasons:
+        shown["Reason"] = [words.reason_text(r) for r in reasons]
     st.dataframe(
         shown,
         hide_index=True,
@@ -79,9 +95,12 @@ if suggestions is not None and len(suggestions):
         column_config={
             "Predicted mean": st.column_config.NumberColumn(f"Predicted {session.target}", format="%.4g"),
             "Predicted std": st.column_config.NumberColumn("± std", format="%.3g"),
-            "Acquisition": st.column_config.NumberColumn(ACQUISITIONS[session.suggestion_settings.acquisition], format="%.4g"),
+            "Acquisition": st.column_config.NumberColumn("Acquisition value", format="%.4g"),
+            "Reason": st.column_config.TextColumn("Why"),
         },
     )
+    for note in words.reason_notes(reasons):
+        st.info(note)
     st.caption(
         f"Predicted {session.target} is the model's mean ± one standard deviation. "
         "Pending experiments are never suggested again."
@@ -103,8 +122,56 @@ if progress["Result"].notna().sum() == 0:
 else:
     st.altair_chart(charts.convergence(progress, session.target), width="stretch")
 
-numeric = [v for v in session.variables if v.kind != "categorical"]
 model = session.model
+model_current = model is not None and session.model_status().state is ModelState.TRAINED
+if model_current and len(y):
+    best = model_best(model, X, y, goal=goal)
+    best_cols = st.columns(2)
+    best_cols[0].metric("Best observed", format_number(best.best_observed))
+    best_cols[1].metric(
+        "Best by the model", f"{format_number(best.best_by_model)} ± {format_number(best.std)}",
+        help="The model's mean at the measured experiment it rates best: a lucky noisy reading counts less.",
+    )
+
+# -- when to stop -------------------------------------------------------------------------------
+st.subheader("When to stop")
+margin_percent = st.number_input(
+    f"Smallest improvement worth an experiment (% of the observed range of {session.target})",
+    min_value=0.01, max_value=100.0, value=1.0, step=0.5, key=f"stop_margin_{session.id}",
+)
+stop_key = (
+    "stopping", session.id, session.model_fingerprint, None if model is None else model.theta.tobytes(),
+    goal, float(margin_percent),
+)
+if not model_current:
+    st.caption("Train the model on the current experiments to assess whether more experiments are worth it.")
+elif st.button("Assess when to stop"):
+    with st.spinner("Searching the space for the best chance of a worthwhile improvement…"):
+        def assess() -> None:
+            history = stopping_history(model, X, y, goal=goal, margin=Margin(float(margin_percent) / 100, relative=True))
+            st.session_state["stopping"] = (stop_key, history)
+
+        ui.run_action(assess)
+cached = st.session_state.get("stopping")
+if model_current and cached is not None and cached[0] == stop_key:  # computed for exactly these data
+    history = cached[1]
+    now = history[-1]
+    verdict = settled_verdict([r.verdict for r in history])
+    stop_cols = st.columns(2)
+    stop_cols[0].metric(f"Chance one more experiment beats the best by > {format_number(now.margin)}", f"{now.probability:.0%}")
+    stop_cols[1].metric("Expected improvement left", format_number(now.expected_improvement))
+    st.info(words.stopping_reading(verdict.value, now.margin, session.target, goal))
+    if len(history) > 1:
+        moved = pd.DataFrame({
+            "Experiments": [r.n_experiments for r in history],
+            "Chance of beating the best by the margin": [r.probability for r in history],
+            "Expected improvement left (share of margin)": [r.expected_improvement / r.margin for r in history],
+        })
+        st.altair_chart(charts.stopping_history(moved), width="stretch")
+        st.caption("How both moved as the last experiments came in (the model as trained now, on the data of each round). "
+                   "The advice says stop only when it held for two rounds.")
+
+numeric = [v for v in session.variables if v.kind != "categorical"]
 st.subheader("Model landscape")
 if model is None:
     st.caption("Train a model (here or on the Model page) to see its predictions.")
@@ -149,10 +216,12 @@ else:
                     value=float(fixed[variable.name]), step=1.0 if variable.kind == "integer" else None,
                     key=f"fix_{session.id}_{variable.name}",
                 )
-    best = incumbent.result if incumbent is not None else None
+    best_result = incumbent.result if incumbent is not None else None
     try:
         grid = prediction_grid(
-            model, x_name, y_name, fixed, acquisition=acquisition, goal=goal, beta=float(beta), best=best
+            model, x_name, y_name, fixed, goal=goal, beta=float(beta), best=best_result,
+            # The map shows what the automatic choice would use for the next experiment.
+            acquisition=scheduled_acquisition(acquisition, len(y), None if budget is None else int(budget))[0],
         )
     except AlchemistError as error:
         st.error(error.message)

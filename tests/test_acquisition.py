@@ -9,6 +9,8 @@ import pytest
 
 from alchemist.acquisition import (
     ACQUISITIONS,
+    Reason,
+    scheduled_acquisition,
     MAX_BETA,
     acquisition_score,
     acquisition_value,
@@ -75,7 +77,7 @@ def test_confidence_bounds_and_pure_strategies():
     assert np.argmax(acquisition_score("exploit", mean, std, 0.0, "minimize")) == 0
 
 
-@pytest.mark.parametrize("name", list(ACQUISITIONS))
+@pytest.mark.parametrize("name", [a for a in ACQUISITIONS if a != "auto"])
 @pytest.mark.parametrize("goal", ["maximize", "minimize"])
 def test_score_is_a_monotone_transform_of_value(name, goal):
     rng = np.random.default_rng(1)
@@ -117,3 +119,18 @@ def test_beta_has_one_rule(beta):
     with pytest.raises(ModelError, match="beta"):
         SuggestionSettings(beta=beta)
     assert check_beta(np.float32(2.5)) == 2.5
+
+
+def test_the_automatic_policy_explores_then_refines_over_a_stated_budget():
+    assert scheduled_acquisition("auto", 10, None) == ("ei", Reason.EXPLORE)
+    assert scheduled_acquisition("auto", 26, 30) == ("ei", Reason.EXPLORE)
+    assert scheduled_acquisition("auto", 27, 30) == ("exploit", Reason.REFINE)  # the last 10%
+    assert scheduled_acquisition("auto", 5, 5) == ("exploit", Reason.REFINE)  # past the budget
+    assert scheduled_acquisition("auto", 3, 5) == ("ei", Reason.EXPLORE)
+    assert scheduled_acquisition("auto", 4, 5) == ("exploit", Reason.REFINE)  # at least one
+    assert scheduled_acquisition("ucb", 29, 30) == ("ucb", Reason.CHOSEN)  # a user's choice stays
+
+
+def test_the_automatic_policy_has_no_value_of_its_own():
+    with pytest.raises(ModelError):
+        acquisition_value("auto", [0.0], [1.0], 0.0, "maximize")

@@ -455,3 +455,60 @@ def test_signing_key_ring_from_secrets(cache: Path) -> None:
     ring = KeyRing.from_mapping({"2026-11": "the newest secret, long enough"})
     assert SessionStore(cache, keys=ring).get(session_id) is not None  # signed with the newest key
     assert b"2026-11" in data[:200] and not (cache / "session-signing-key").exists()
+
+
+# -- issue 10: the automatic policy, when to stop, which variables matter ---------------------------
+def test_a_new_session_suggests_with_the_automatic_policy_and_says_why(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/suggestions.py").run()
+    session_id = at.session_state["session"].id
+    assert at.selectbox(key=f"suggest_acquisition_{session_id}").value == "auto"
+    assert any("**Automatic**" in c.value for c in at.caption)
+    at.number_input(key=f"suggest_budget_{session_id}").set_value(23)  # 22 done: the last one refines
+    button(at, "Suggest next experiments").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    session = at.session_state["session"]
+    assert session.suggestion_settings.budget == 23
+    assert list(session.suggestions["Policy"]) == ["exploit"]
+    assert list(at.dataframe[0].value["Reason"]) == ["budget nearly spent: refine the best"]
+    assert [m.label for m in at.metric][:2] == ["Best observed", "Best by the model"]
+
+
+def test_when_to_stop_on_demand_and_not_recomputed_on_rerun(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import alchemist.analysis.stopping as stopping
+
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    at.switch_page("pages/suggestions.py").run()
+    assert not any(m.label.startswith("Chance one more") for m in at.metric)  # only on demand
+    button(at, "Assess when to stop").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    labels = [m.label for m in at.metric]
+    assert any(label.startswith("Chance one more experiment beats the best by >") for label in labels)
+    assert "Expected improvement left" in labels
+    assert any("Further experiments" in i.value or "Another experiment" in i.value for i in at.info)
+    history = at.session_state["stopping"][1]
+    assert len(history) > 1  # how both moved over the last rounds
+
+    def no_recompute(*args, **kwargs):
+        raise AssertionError("recomputed on a rerun")
+
+    monkeypatch.setattr(stopping, "_report", no_recompute)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Expected improvement left" in [m.label for m in at.metric]
+
+
+def test_which_variables_matter_on_the_model_page(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    button(at, "Compute variable importance").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    key, result = at.session_state["sensitivity"]
+    assert {v.name for v in result.variables} == {v.name for v in at.session_state["session"].variables}
+    assert any("not a confidence interval" in c.value for c in at.caption)
+    at.run()  # a rerun shows the cached figures
+    assert at.session_state["sensitivity"][1] is result
+    assert any("not a confidence interval" in c.value for c in at.caption)

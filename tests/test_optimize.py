@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alchemist.acquisition import ACQUISITIONS
+from alchemist.acquisition import ACQUISITIONS, Reason, acquisition_value, expected_improvement
 from alchemist.design import initial_design
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, ModelSettings
-from alchemist.optimize import suggest
+from alchemist.optimize import NEAR_DUPLICATE, _maximize, replicates_informative, suggest
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
 VARIABLES = [
@@ -44,7 +44,7 @@ def key(row) -> tuple:
 def test_batch_is_allowed_typed_distinct_and_new(fitted, acquisition, goal):
     model, X, y = fitted
     out = suggest(model, X, y, n=3, acquisition=acquisition, goal=goal, seed=1)
-    assert list(out.columns) == NAMES + ["Predicted mean", "Predicted std", "Acquisition"]
+    assert list(out.columns) == NAMES + ["Predicted mean", "Predicted std", "Acquisition", "Policy", "Reason"]
     assert len(out) == 3
     for variable in VARIABLES:
         assert all(variable.check(value) is None for value in out[variable.name]), variable.name
@@ -122,3 +122,84 @@ def test_bad_requests_are_user_errors(fitted):
         suggest(model, X, y, beta=-1.0)
     with pytest.raises(ModelError):
         suggest(GPModel(VARIABLES), X, y)
+
+
+# -- no confident repeats; noise-aware by default -----------------------------------------------
+LINE = [ContinuousVariable("x", low=0.0, high=1.0)]
+
+
+def peaked_at(target: np.ndarray):
+    """A score whose single maximum is exactly at `target` (as a stuck campaign's EI can be)."""
+    return lambda U: -np.max(np.abs(U - target), axis=1)
+
+
+def test_a_point_on_top_of_a_measured_one_is_refused():
+    model = GPModel(LINE, ModelSettings(seed=0))
+    measured = np.array([[0.1], [0.4], [0.7]])
+    rng = np.random.default_rng(0)
+    point, replicate = _maximize(peaked_at(measured[1]), model.encoder, rng, measured, measured, np.empty((0, 1)))
+    assert not replicate
+    assert np.min(np.max(np.abs(measured - point), axis=1)) >= NEAR_DUPLICATE
+
+
+def test_a_replicate_is_offered_as_the_measured_point_itself_when_noise_makes_it_informative():
+    model = GPModel(LINE, ModelSettings(seed=0))
+    measured = np.array([[0.1], [0.4], [0.7]])
+    rng = np.random.default_rng(0)
+    point, replicate = _maximize(peaked_at(measured[1]), model.encoder, rng, measured, measured, np.empty((0, 1)), True)
+    assert replicate and np.array_equal(point, measured[1])
+
+
+def noisy_replicates() -> tuple[pd.DataFrame, np.ndarray]:
+    """A smooth response measured with noise, five times at x = 0.5 with one lucky high reading."""
+    rng = np.random.default_rng(3)
+    x = np.concatenate([np.linspace(0.0, 1.0, 9), np.full(5, 0.5)])
+    y = np.sin(3.0 * x) + 0.15 * rng.standard_normal(len(x))
+    y[-1] = np.sin(1.5) + 0.6  # the luckiest reading, far above the truth
+    return pd.DataFrame({"x": x}), y
+
+
+def test_noisy_expected_improvement_on_replicates_improves_on_the_models_best_not_the_luckiest_reading():
+    X, y = noisy_replicates()
+    model = GPModel(LINE, ModelSettings(seed=0)).fit(X, y)
+    assert replicates_informative(model.posterior)
+    out = suggest(model, X, y, n=1, acquisition="ei", goal="maximize", seed=0)
+    incumbent = float(np.max(model.predict(X)[0]))
+    assert incumbent < float(np.max(y)) - 0.3  # the replicates pull the mean below the lucky reading
+    mean, std = out["Predicted mean"].to_numpy(), out["Predicted std"].to_numpy()
+    np.testing.assert_allclose(out["Acquisition"], acquisition_value("ei", mean, std, incumbent, "maximize"), rtol=1e-6)
+    assert out["Acquisition"].iloc[0] > expected_improvement(mean, std, float(np.max(y)), "maximize")[0]
+
+
+def test_the_default_policy_refines_at_the_end_of_a_stated_budget(fitted):
+    model, X, y = fitted
+    early = suggest(model, X, y, n=1, acquisition="auto", goal="maximize", seed=0, budget=40)
+    late = suggest(model, X, y, n=2, acquisition="auto", goal="maximize", seed=0, budget=len(y) + 1)
+    assert list(early["Policy"]) == ["ei"] and early["Reason"].iloc[0] in (Reason.EXPLORE, Reason.WIDENED)
+    assert list(late["Policy"]) == ["exploit", "exploit"] and set(late["Reason"]) == {Reason.REFINE}
+
+
+def test_a_model_that_predicts_its_own_data_badly_gets_its_uncertainty_widened():
+    from alchemist.model import Covariance, Posterior
+    from alchemist.optimize import MAX_WIDENING, widening_factor
+
+    U = np.linspace(0.0, 1.0, 12)[:, None]
+    ys = np.sin(20.0 * U[:, 0])
+    ys = (ys - ys.mean()) / ys.std()
+    covariance = Covariance("matern52", 1)
+    diag = np.full(12, 1e-10)
+    confident = Posterior(covariance, np.log([1.0, 0.6, 1e-6]), U, ys, diag)  # smooth, almost no noise
+    honest = Posterior(covariance, np.log([1.0, 0.6, 1.0]), U, ys, diag)  # calls the wiggles noise
+    assert 1.0 < widening_factor(confident) <= MAX_WIDENING
+    assert widening_factor(honest) == 1.0
+
+
+def test_without_a_budget_the_default_policy_refines_once_little_is_left_to_gain():
+    def campaign(n: int) -> pd.DataFrame:
+        X = pd.DataFrame({"x": np.linspace(0.0, 1.0, n)})  # the optimum, 0.5, is measured
+        y = -(X["x"].to_numpy() - 0.5) ** 2
+        return suggest(GPModel(LINE, ModelSettings(seed=0)).fit(X, y), X, y, n=1, acquisition="auto", goal="maximize", seed=0)
+
+    early, late = campaign(5), campaign(21)
+    assert (early["Policy"].iloc[0], early["Reason"].iloc[0]) == ("ei", Reason.EXPLORE)
+    assert (late["Policy"].iloc[0], late["Reason"].iloc[0]) == ("exploit", Reason.LITTLE_LEFT)

@@ -446,3 +446,15 @@ def test_rows_without_columns_cannot_make_huge_tables():
         Session.from_state(state)
     empty = _mutated(session.to_state(), ("experiments", "table"), {"n_rows": 0, "columns": []})
     assert len(Session.from_state(empty).experiments) == 0
+
+
+def test_suggestion_settings_default_to_the_automatic_policy_and_old_files_still_load():
+    from alchemist.session import SuggestionSettings
+
+    assert Session.new().suggestion_settings.acquisition == "auto"
+    old = SuggestionSettings.from_state({"acquisition": "ei", "goal": "minimize", "beta": 2.0, "batch_size": 1, "seed": 0})
+    assert old.acquisition == "ei" and old.budget is None  # saved before budgets existed: kept as saved
+    stated = SuggestionSettings(budget=30)
+    assert SuggestionSettings.from_state(stated.to_state()) == stated
+    with pytest.raises(SessionFileError):
+        SuggestionSettings.from_state({"budget": 0})

@@ -102,3 +102,37 @@ def convergence(table: pd.DataFrame, target_label: str) -> alt.Chart:
     )
     best = base.mark_line(color="#e4572e", interpolate="step-after", strokeWidth=2.5).encode(y="Best so far:Q")
     return alt.layer(results, best).properties(height=320)
+
+
+def sensitivity_bars(frame: pd.DataFrame, labels: dict[str, str]) -> alt.LayerChart:
+    """Total Sobol index per variable as bars with low-high whiskers, the first-order index as a dot."""
+    data = frame.assign(label=frame["name"].map(labels).fillna(frame["name"]))
+    order = list(data.sort_values("total", ascending=False)["label"])
+    y = alt.Y("label:N", title=None, sort=order)
+    base = alt.Chart(data)
+    bars = base.mark_bar(color="#1f77b4", opacity=0.8).encode(
+        x=alt.X("total:Q", title="Share of the variation of the prediction", scale=alt.Scale(domain=[0, 1])),
+        y=y,
+        tooltip=[alt.Tooltip("label:N", title="Variable")]
+        + [alt.Tooltip(c, format=".2f") for c in ("total", "first_order", "low", "high")],
+    )
+    whiskers = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q", y=y)
+    dots = base.mark_point(color="#e4572e", filled=True, size=60).encode(x="first_order:Q", y=y)
+    return alt.layer(bars, whiskers, dots).properties(height=max(120, 36 * len(data)))
+
+
+def stopping_history(table: pd.DataFrame) -> alt.Chart:
+    """The chance of a worthwhile improvement and the expected improvement left, round by round."""
+    long = table.melt(id_vars=["Experiments"], value_vars=["Chance of beating the best by the margin",
+                                                           "Expected improvement left (share of margin)"])
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Experiments:Q", title="Experiments so far", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("variable:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["Experiments", "variable", alt.Tooltip("value:Q", format=".3g")],
+        )
+        .properties(height=240)
+    )

@@ -114,3 +114,68 @@ def hyperparameter_rows(records: Sequence[FittedHyperparameter], target: str) ->
         unit = record.variable_unit if record.unit is Unit.VARIABLE else unit_text[record.unit]
         rows.append({"Parameter": name, "Value": record.value, "Unit": unit})
     return rows
+
+
+# -- suggestions: the policy, the reasons, when to stop ------------------------------------------
+def policy_sentence(budget: int | None) -> str:
+    """The automatic policy in one sentence a chemist understands."""
+    if budget is None:
+        return ("**Automatic** explores where the model expects the largest gain over its best prediction "
+                "so far, and refines the best conditions once little is left to gain; state how many experiments "
+                "you plan in total and it will also spend the last 10% refining.")
+    return (f"**Automatic** explores where the model expects the largest gain over its best prediction, "
+            f"then spends the last 10% of your {budget} experiments refining the best conditions.")
+
+
+def reason_text(reason: str) -> str:
+    """Why one suggestion was chosen (an alchemist.acquisition.Reason value), in a few words."""
+    from alchemist.acquisition import Reason
+
+    return {
+        Reason.CHOSEN: "your chosen acquisition",
+        Reason.EXPLORE: "largest expected gain",
+        Reason.REFINE: "budget nearly spent: refine the best",
+        Reason.LITTLE_LEFT: "little left to find: refine the best",
+        Reason.WIDENED: "model unsure of itself: exploring wider",
+        Reason.REPLICATE: "repeat: results are noisy here",
+    }[Reason(reason)]
+
+
+def reason_notes(reasons: Sequence[str]) -> list[str]:
+    """The longer explanations the page shows under the table, once per reason that needs one."""
+    from alchemist.acquisition import Reason
+
+    notes = []
+    present = {Reason(r) for r in reasons}
+    if Reason.WIDENED in present:
+        notes.append("The model predicted its own experiments worse than its error bars claim (leave-one-out), "
+                     "so its uncertainty was widened for this search: it explores more instead of trusting itself.")
+    if Reason.REPLICATE in present:
+        notes.append("The model learned that results scatter a lot between repeats, so repeating a measured "
+                     "experiment tells more than a new one; it is suggested on purpose.")
+    return notes
+
+
+def stopping_reading(verdict: str, margin: float, target: str, goal: str) -> str:
+    """The plain-language reading of the advice (an alchemist.analysis.stopping.Verdict value)."""
+    from alchemist.analysis.stopping import Verdict
+
+    change = "improve" if goal == "maximize" else "lower"
+    amount = f"{format_number(margin)}"
+    verdict = Verdict(verdict)
+    if verdict is Verdict.DONE:
+        return f"Further experiments are unlikely to {change} {target} by more than {amount}: you can stop."
+    if verdict is Verdict.LIKELY_DONE:
+        return (f"Further experiments will probably not {change} {target} by more than {amount}; "
+                "a few more would confirm it.")
+    return f"Another experiment still has a fair chance to {change} {target} by more than {amount}: continue."
+
+
+def sensitivity_note(subsets: int) -> str:
+    """The note on uncertainty under the sensitivity bars."""
+    extra = (f", and how much they change when the model is refitted on {subsets} random subsets of the experiments"
+             if subsets else "")
+    return ("Bars: the share of the variation of the predicted result that each variable takes part in "
+            "(alone or with others); the dot, its share on its own. Whiskers show how much the figures move "
+            f"with the sampling{extra}: a guide for the eye, not a confidence interval. With few experiments, "
+            "read them as a ranking, not as exact shares.")

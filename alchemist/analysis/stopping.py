@@ -184,16 +184,7 @@ def _report(model: GPModel, X: pd.DataFrame, y: np.ndarray, goal: str, margin: M
         raise ModelError("Every result must be a finite number.")
     U = encode_rows(model, X)
     absolute = margin.absolute(y)
-    sign = 1.0 if goal == "maximize" else -1.0
-
-    # The incumbent is looked for among the best-observed rows only: a prediction costs O(n^2)
-    # for its std, and the best posterior mean sits at or next to a good reading (measured at
-    # 2,000 experiments: 4.5 s with every row, see benchmarks/stopping.py).
-    rows = np.argsort(-sign * y, kind="stable")[:MAX_INCUMBENT_ROWS]
-    mean_measured, std_measured = predict_in_chunks(model, U[rows])
-    best = int(np.argmax(sign * mean_measured))
-    row = int(rows[best])
-    incumbent = float(mean_measured[best])
+    rows, row, incumbent, incumbent_std = _incumbent(model, U, y, goal)
 
     transform = output_transform(model)
     limits = limits_for(y)
@@ -210,7 +201,7 @@ def _report(model: GPModel, X: pd.DataFrame, y: np.ndarray, goal: str, margin: M
         n_experiments=len(y),
         best_observed=float(np.max(y) if goal == "maximize" else np.min(y)),
         incumbent=incumbent,
-        incumbent_std=float(std_measured[best]),
+        incumbent_std=incumbent_std,
         incumbent_row=row,
         probability=probability,
         probability_at=search.decode(likely.point),
@@ -219,6 +210,41 @@ def _report(model: GPModel, X: pd.DataFrame, y: np.ndarray, goal: str, margin: M
         verdict=verdict_for(probability, expected, absolute),
         predictions=len(rows) + search.predictions,
     )
+
+
+@dataclass(frozen=True)
+class ModelBest:
+    """The best result by the model's mean at a measured experiment, next to the best reading."""
+
+    best_observed: float
+    best_by_model: float  # the posterior mean there (a lucky noisy reading is discounted)
+    std: float  # the model's std of the function there
+    row: int  # position of that experiment in the X given
+
+
+def model_best(model: GPModel, X: pd.DataFrame, y: np.ndarray, *, goal: str) -> ModelBest:
+    """The best measured experiment by the model's posterior mean (cheap: MAX_INCUMBENT_ROWS predictions)."""
+    check_goal(goal)
+    y = np.asarray(y, dtype=float).ravel()
+    if len(y) == 0 or len(X) != len(y) or not np.all(np.isfinite(y)):
+        raise ModelError("Give one finite result per measured experiment, and at least one experiment.")
+    with single_thread():
+        _, row, mean, std = _incumbent(model, encode_rows(model, X), y, goal)
+    return ModelBest(float(np.max(y) if goal == "maximize" else np.min(y)), mean, std, row)
+
+
+def _incumbent(model: GPModel, U: np.ndarray, y: np.ndarray, goal: str) -> tuple[np.ndarray, int, float, float]:
+    """The rows searched, and the row, mean and std of the best posterior mean among them.
+
+    The incumbent is looked for among the best-observed rows only: a prediction costs O(n^2)
+    for its std, and the best posterior mean sits at or next to a good reading (measured at
+    2,000 experiments: 4.5 s with every row, see benchmarks/stopping.py).
+    """
+    sign = 1.0 if goal == "maximize" else -1.0
+    rows = np.argsort(-sign * y, kind="stable")[:MAX_INCUMBENT_ROWS]
+    mean_measured, std_measured = predict_in_chunks(model, U[rows])
+    best = int(np.argmax(sign * mean_measured))
+    return rows, int(rows[best]), float(mean_measured[best]), float(std_measured[best])
 
 
 def stopping_history(

@@ -1,0 +1,78 @@
+"""The guarded hyperparameter fit: leave-one-out in closed form, the choice among optima, a stuck start."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alchemist.model import GPModel, ModelSettings
+from alchemist.model.kernels import Covariance, squared_differences
+from alchemist.model.likelihood import LOO_COMPARISON_NATS, choose_optimum, loo_log_density, loo_residuals
+from alchemist.variables import ContinuousVariable
+
+
+def test_closed_form_leave_one_out_matches_refitting_without_each_point():
+    covariance = Covariance("matern52", 2)
+    rng = np.random.default_rng(0)
+    U = rng.random((9, 2))
+    ys = np.sin(4 * U[:, 0]) + U[:, 1]
+    diag = np.full(9, 1e-3)
+    theta = np.log([1.2, 0.3, 0.5, 1e-3])
+    K = covariance.training(theta, U, diag)
+    residual, variance = loo_residuals(K, ys)
+    for i in range(9):
+        keep = np.arange(9) != i
+        k = K[i, keep]
+        solve = np.linalg.solve(K[np.ix_(keep, keep)], np.column_stack([ys[keep], k]))
+        assert residual[i] == pytest.approx(ys[i] - k @ solve[:, 0], rel=1e-6)
+        assert variance[i] == pytest.approx(K[i, i] - k @ solve[:, 1], rel=1e-6)
+    expected = np.mean(-0.5 * residual**2 / variance - 0.5 * np.log(2 * math.pi * variance))
+    assert loo_log_density(covariance, theta, squared_differences(U), ys, diag) == pytest.approx(expected)
+
+
+def test_a_close_rival_that_predicts_its_data_better_wins_over_the_likelihoods_best():
+    smooth, rough, far = np.array([0.0, 1.0]), np.array([0.0, -1.0]), np.array([0.0, -3.0])
+    loo = {smooth.tobytes(): -3.0, rough.tobytes(): -1.0, far.tobytes(): 5.0}
+    chosen = choose_optimum(
+        [(10.0, smooth), (10.0 + LOO_COMPARISON_NATS / 2, rough), (10.0 + 2 * LOO_COMPARISON_NATS, far)],
+        lambda theta: loo[theta.tobytes()],
+    )
+    assert np.array_equal(chosen, rough)  # "far" predicts best, yet is not a credible fit
+    assert np.array_equal(choose_optimum([(10.0, smooth)], lambda theta: 0.0), smooth)
+
+
+# The first 14 experiments of the stuck Branin campaign (seed 3 of benchmarks/optimization.py, EI
+# to the end, before issue 10): six of them on the boundary x1 = 10 near x2 = 3.
+STUCK_BRANIN = [
+    (8.375891052209816, 1.863964942191542, 5.23031700904924),
+    (-4.698739490886041, 4.1484644749742134, 158.26926062184276),
+    (0.28191389548436163, 10.856991636545589, 47.26437621077205),
+    (3.107066999474398, 13.456666630164337, 124.82843181616428),
+    (4.934963392029877, 6.415229403468999, 38.36804821334076),
+    (9.15769857443059, 4.151602749193378, 4.320541048743049),
+    (10.0, 1.1703073340403862, 5.301744013999093),
+    (10.0, 8.724035823591239, 34.673888085896444),
+    (10.0, 3.0489474801645855, 1.94525582346518),
+    (-5.0, 15.0, 17.508299515778166),
+    (4.503538373314159, 0.0, 10.118890222835189),
+    (10.0, 3.588358005959965, 2.2858354628876976),
+    (10.0, 3.0058166665916337, 1.943148842837072),
+    (10.0, 3.0672788691608277, 1.9472780165259067),
+]
+BRANIN_VARIABLES = [ContinuousVariable("x1", low=-5.0, high=10.0), ContinuousVariable("x2", low=0.0, high=15.0)]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Not reached (issue 10): the likelihood has a single optimum here (every start, short ones "
+    "included, ends at length scales 0.55, 0.40 on the unit cube) and leave-one-out agrees with it; "
+    "the confidence comes from the output power transform (lambda = -1.0). Without the transform the "
+    "interval holds the minimiser (2.55 +- 1.98)."
+))
+def test_the_guarded_fit_on_the_stuck_branin_start_holds_the_minimiser_in_its_95_interval():
+    data = pd.DataFrame(STUCK_BRANIN, columns=["x1", "x2", "y"])
+    model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(data[["x1", "x2"]], data["y"].to_numpy())
+    mean, std = model.predict(pd.DataFrame({"x1": [9.42478], "x2": [2.475]}))
+    assert abs(float(mean[0]) - 0.397887) <= 1.96 * float(std[0])
