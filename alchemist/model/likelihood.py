@@ -16,7 +16,7 @@ from scipy.linalg import cho_solve
 from scipy.linalg.lapack import dpotri
 from scipy.optimize import minimize
 
-from alchemist.model.kernels import LENGTH_SCALE_BOUNDS, Covariance, squared_differences
+from alchemist.model.kernels import LENGTH_SCALE_BOUNDS, Covariance, SquaredDifferences, squared_differences
 
 # log-normal priors (mean, sd of the log) of signal variance, noise variance and the rational
 # quadratic's shape; the length scales' prior depends on the dimension (length_scale_prior).
@@ -103,7 +103,7 @@ def short_scale_theta(covariance: Covariance) -> np.ndarray:
     return theta
 
 
-def loo_log_density(covariance: Covariance, theta: np.ndarray, diff2: np.ndarray, ys: np.ndarray, diag: np.ndarray) -> float:
+def loo_log_density(covariance: Covariance, theta: np.ndarray, diff2: SquaredDifferences, ys: np.ndarray, diag: np.ndarray) -> float:
     """Mean leave-one-out log predictive density of the outputs under theta (closed form).
 
     With K^-1 from one factorisation, the prediction of y_i from the others has mean

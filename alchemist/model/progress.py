@@ -69,6 +69,10 @@ class BudgetedObjective:
         self.best_value = np.inf
         self.best_theta: np.ndarray | None = None
 
+    def __getattr__(self, name: str):
+        # The fit also reads the data the objective holds (ys, diff2, diag) for its leave-one-out check.
+        return getattr(self.objective, name)
+
     def __call__(self, theta: np.ndarray, eval_gradient: bool = True):
         if self.evaluations and monotonic() - self.started > self.budget_seconds:
             raise OutOfTime()
