@@ -67,6 +67,16 @@ class KeyRing:
     def key_ids(self) -> tuple[str, ...]:
         return tuple(self._keys)
 
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the ids, keys and newest id: equal rings, equal fingerprints. Lets the app tell
+        that secrets changed without keeping or comparing the keys themselves."""
+        digest = hashlib.sha256(b"alchemist key ring\0" + self.newest.encode() + b"\0")
+        for key_id in sorted(self._keys):
+            key = self._keys[key_id]
+            digest.update(key_id.encode() + b"\0" + len(key).to_bytes(4, "big") + key)
+        return digest.hexdigest()
+
     def __contains__(self, key_id: object) -> bool:
         return key_id in self._keys
 
