@@ -284,10 +284,12 @@ class SessionStore:
         or "lzma") or "json". Raises SessionFileError if the file would be too large to load again.
 
         The file never holds the live session id: a link to a session is a capability (whoever has
-        it can edit), a download is a copy to share. It holds a fresh random id instead (its export
-        id, which says which export a file came from and opens nothing); an import gets a new id."""
+        it can edit), a download is a copy to share. It holds an export id instead: derived from the
+        live id with the signing key, so exports of one session diff line by line in version
+        control, yet nobody without the key can get the live id back from it. It opens nothing:
+        an import always gets a new id."""
         envelope = envelope_for(session, utc_now(), self.ttl)
-        envelope["session"]["id"] = new_session_id()
+        envelope["session"]["id"] = self.keys.derive(b"export id", session.id.encode())[:32]
         if fmt == "json":
             return encode_session_json(envelope)
         if fmt != "pkl":

@@ -84,6 +84,11 @@ class KeyRing:
         """(key id, MAC) with the newest key."""
         return self.newest, hmac.new(self._keys[self.newest], message, hashlib.sha256).digest()
 
+    def derive(self, purpose: bytes, message: bytes) -> str:
+        """A stable hex token for `message` (HMAC with the newest key, labelled by `purpose`): the same
+        input gives the same token, and nobody without the key can tell `message` from it."""
+        return hmac.new(self._keys[self.newest], purpose + b"\0" + message, hashlib.sha256).hexdigest()
+
     def verify(self, key_id: str, message: bytes, mac: bytes) -> bool:
         key = self._keys.get(key_id)
         if key is None:

@@ -81,12 +81,22 @@ def test_an_export_carries_no_live_id_and_cannot_overwrite_the_live_session(tmp_
     for fmt in ("pkl", "json"):
         data = store.export_session(live.id, fmt)
         assert live.id.encode() not in data
+        export_id = decode_id(data, fmt)
+        assert export_id == decode_id(store.export_session(live.id, fmt), fmt), "stable: clean diffs"
+        assert store.get(export_id) is None, "the export id opens nothing"
         imported = store.import_session(data, f"x.{fmt}")
         assert imported != live.id
         copy = store.get(imported)
         copy.rename(f"holder of the {fmt}")
         store.save(copy)
     assert store.get(live.id).name == "live"
+
+
+def decode_id(data: bytes, fmt: str) -> str:
+    from alchemist.files.container import decode_session_file
+    from alchemist.files.strict_json import decode_session_json
+
+    return (decode_session_json(data) if fmt == "json" else decode_session_file(data))["session"]["id"]
 
 
 def test_paths_come_only_from_ids(tmp_path):
