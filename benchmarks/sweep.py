@@ -14,9 +14,7 @@ import argparse
 import os
 import platform
 import shutil
-import statistics
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import pandas as pd
 from alchemist.persistence import SessionStore
 from alchemist.session import Session, new_session_id
 from alchemist.variables import ContinuousVariable
+from benchmarks.campaign import median_seconds
 
 
 def filled_store(root: Path, sessions: int, rows: int) -> SessionStore:
@@ -51,13 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = filled_store(Path(folder) / "cache", args.sessions, args.rows)
         size = sum(p.stat().st_size for p in store.sessions_dir.iterdir())
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            removed = store.sweep()
-            times.append(time.perf_counter() - start)
-        print(f"{args.sessions} sessions, {size / 1e6:.1f} MB in the cache, {len(removed)} removed")
-        print(f"sweep: median {statistics.median(times):.3f} s over {args.repeats} runs (min {min(times):.3f} s)")
+        print(f"{args.sessions} sessions, {size / 1e6:.1f} MB in the cache")
+        print(f"sweep: median {median_seconds(store.sweep, args.repeats):.3f} s over {args.repeats} runs")
+        print(f"{len(store.sweep())} removed (none expected)")
 
 
 if __name__ == "__main__":
