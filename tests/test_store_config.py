@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from alchemist import limits
-from alchemist.files.signing import KeyRing
-from alchemist.persistence import SessionStore
 from alchemist.store import sweep
 from ui import store as ui_store
 from ui.store import StoreConfigError, configured_keys, configured_limits, configured_ttl, store_for, store_settings
