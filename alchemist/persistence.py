@@ -2,7 +2,12 @@
 
 The cache is a convenience that brings a user back after a reload or a server restart; the
 file a user downloads with Save Session is their real copy. File names are built only from ids
-that match the session id pattern, never from user text.
+that match the session id pattern, never from user text. A session link is a secret (whoever
+has it can edit); a downloaded file is a copy to share: it never holds the live id.
+
+Below the store, alchemist.store.disk does the writes (atomic, CAS under a folder lock, disk
+failures as StorageError) and alchemist.store.sweep the expiry (stat only, a store clock that a
+clock jump cannot fool, one sweeper thread per process).
 
 Every .pkl this store writes (cache files and downloads) is signed with the newest key of its
 key ring (see alchemist.files.signing). `SessionStore.read_file` is the one way in for every
