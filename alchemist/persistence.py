@@ -2,7 +2,12 @@
 
 The cache is a convenience that brings a user back after a reload or a server restart; the
 file a user downloads with Save Session is their real copy. File names are built only from ids
-that match the session id pattern, never from user text.
+that match the session id pattern, never from user text. A session link is a secret (whoever
+has it can edit); a downloaded file is a copy to share: it never holds the live id.
+
+Below the store, alchemist.store.disk does the writes (atomic, CAS under a folder lock, disk
+failures as StorageError) and alchemist.store.sweep the expiry (stat only, a store clock that a
+clock jump cannot fool, one sweeper thread per process).
 
 Every .pkl this store writes (cache files and downloads) is signed with the newest key of its
 key ring (see alchemist.files.signing). `SessionStore.read_file` is the one way in for every
@@ -25,14 +30,14 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alchemist.errors import AlchemistError, ForeignFileError, SessionFileError
+from alchemist import limits
+from alchemist.errors import (
+    AlchemistError, ConflictError, ForeignFileError, LimitError, SessionFileError, StorageError,
+)
 from alchemist.files.child import decode_session_file_in_child
 from alchemist.files.container import decode_session_file, encode_session_file
 from alchemist.files.kinds import FileInfo, inspect_session_file
@@ -42,14 +47,30 @@ from alchemist.files.signing import KeyRing
 from alchemist.files.strict_json import decode_session_json, encode_session_json
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
+from alchemist.store.disk import FolderLock, Stamp, ensure_dir, stamp, storage_error, touch, write_atomically
+from alchemist.store.sweep import SEEN_SUFFIX, SESSION_SUFFIX, StoreClock, list_folder, start_sweeper, sweep_store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = timedelta(days=7)
-# Extending the time to live rewrites the file; once a minute is enough to keep it alive.
+# The time to live an operator may set: long enough to come back after lunch, short enough that
+# every date computed from it stays representable (3,000,000 days overflowed and broke every save).
+MIN_TTL = timedelta(hours=1)
+MAX_TTL = timedelta(days=3650)
+# Opening a session touches its sidecar at most once a minute: enough to keep it alive.
 _TOUCH_INTERVAL = timedelta(minutes=1)
-_STALE_TEMP_AGE_SECONDS = 3600
 FORMATS = ("pkl", "json")
+MIB = 1024 * 1024
+
+__all__ = ["DEFAULT_TTL", "MAX_TTL", "MIN_TTL", "LoadedFile", "SessionStore", "envelope_for",
+           "session_from_envelope", "start_sweeper", "write_atomically"]
+
+
+def check_ttl(ttl: timedelta) -> None:
+    """The library takes any positive time to live up to MAX_TTL (tests use seconds); the app's
+    configuration is held to MIN_TTL..MAX_TTL (ui/store.py)."""
+    if not isinstance(ttl, timedelta) or ttl <= timedelta(0) or ttl > MAX_TTL:
+        raise ValueError(f"ttl must be positive and at most {MAX_TTL.days} days")
 
 
 def envelope_for(session: Session, last_accessed: datetime, ttl: timedelta) -> dict:
@@ -119,53 +140,46 @@ class LoadedFile:
     info: FileInfo | None = None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, then rename: a reader sees the old file or the new one."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
-
-
 class SessionStore:
-    """Sessions kept under `root/sessions/<id>.pkl`, each expiring `ttl` after its last access.
+    """Sessions kept under `root/sessions/<id>.pkl`, each expiring `ttl` after its last use.
 
     `keys` signs and verifies files; by default a key generated once under `root`
-    (owner-only permissions). On a shared deployment pass `KeyRing.from_mapping(secrets)`.
+    (owner-only permissions). On a shared deployment pass `KeyRing.from_mapping(secrets)`;
+    `configure` swaps the ring (and time to live) of a running store when secrets change.
+
+    Last use is the file's mtime (a save) or its sidecar's (an open): opening a session never
+    rewrites it. `version` is the file's mtime in ns, strictly increasing with every save, and
+    `save(..., expected_version=v)` is a compare-and-swap on it. Budgets: one session's file
+    at most limits.session_bytes, the whole cache at most limits.cache_bytes.
     """
 
     def __init__(self, root: str | os.PathLike, ttl: timedelta = DEFAULT_TTL, keys: KeyRing | None = None):
-        if ttl <= timedelta(0):
-            raise ValueError("ttl must be positive")
         self.root = Path(root)
-        self.ttl = ttl
         self.sessions_dir = self.root / "sessions"
         self.quarantine_dir = self.root / "quarantine"
-        self.sessions_dir.mkdir(parents=True, exist_ok=True)
-        self.keys = keys if keys is not None else KeyRing.local(self.root)
-        self._lock = threading.Lock()
+        ensure_dir(self.sessions_dir)
+        self.lock = FolderLock(self.root)  # beside sessions/, so listing it shows sessions only
+        self.configure(keys if keys is not None else KeyRing.local(self.root), ttl)
+        listing = list_folder(self.sessions_dir)
+        self.clock = StoreClock(listing.newest)
+        self._total_bytes = listing.total_bytes
 
-    def _path(self, session_id: str) -> Path:
+    def configure(self, keys: KeyRing, ttl: timedelta) -> None:
+        """Use this ring and time to live from now on (secrets changed while the app runs)."""
+        check_ttl(ttl)
+        self.keys, self.ttl = keys, ttl
+
+    def path_of(self, session_id: str) -> Path:
         if not is_session_id(session_id):
             raise ValueError("not a session id")
-        return self.sessions_dir / f"{session_id}.pkl"
+        return self.sessions_dir / f"{session_id}{SESSION_SUFFIX}"
+
+    def sidecar_of(self, session_id: str) -> Path:
+        return self.path_of(session_id).with_suffix(SEEN_SUFFIX)
+
+    def note_total_bytes(self, total: int) -> None:
+        """The sweep's count of the cache's bytes (other processes' saves are counted at the next sweep)."""
+        self._total_bytes = total
 
     # -- the public API --------------------------------------------------------------------
     def create(self, name: str | None = None) -> Session:
@@ -173,24 +187,55 @@ class SessionStore:
         self.save(session)
         return session
 
-    def save(self, session: Session) -> None:
-        """Write the session's cache file (signed, atomically). Raises SessionFileError if it is too large."""
-        self._write(session, utc_now())
+    def save(self, session: Session, expected_version: int | None = None) -> int:
+        """Write the session's cache file (signed, atomically) and return its new version.
+
+        With `expected_version`, refuse with ConflictError when the stored file changed since that
+        version (another tab saved): a reader never overwrites a newer save. Raises LimitError over
+        limits.session_bytes, StorageError when the disk or the cache budget is full."""
+        data = encode_session_file(envelope_for(session, utc_now(), self.ttl), self.keys)
+        budget = limits.current()
+        if len(data) > budget.session_bytes:
+            raise LimitError(
+                f"This session takes {len(data) / MIB:.1f} MiB, more than the {budget.session_bytes / MIB:.0f} MiB "
+                "a session may take in the cache. Download it with Save Session, or remove experiments.",
+                "session_bytes",
+            )
+        path = self.path_of(session.id)
+        if not self._fits(len(data), path):
+            self.sweep()  # expired sessions may make room
+        with self.lock.held():
+            old = stamp(path)
+            if expected_version is not None and old is not None and old.mtime_ns != expected_version:
+                raise ConflictError(
+                    "This session was changed in another tab or window since you opened it; "
+                    "your copy was not saved over it. Reload to see the latest version."
+                )
+            if not self._fits(len(data), path, old):
+                raise StorageError(
+                    "The session cache of this server is full, so the session could not be stored. "
+                    "Your work is kept in this browser tab; download it with Save Session."
+                )
+            new = write_atomically(path, data, old.mtime_ns if old else 0)
+            self._total_bytes += new.size - (old.size if old else 0)
+        return new.mtime_ns
+
+    def _fits(self, size: int, path: Path, old: Stamp | None = None) -> bool:
+        old = old if old is not None else stamp(path)
+        return self._total_bytes - (old.size if old else 0) + size <= limits.current().cache_bytes
 
     def get(self, session_id: str) -> Session | None:
-        """The session with this id, or None when there is none (or it expired). Extends its time to live."""
+        """The session with this id, or None when there is none (or it was swept). Extends its time
+        to live by touching its sidecar, never by rewriting it. A file signed by any key of the
+        current ring is read; an unreadable one is set aside (SessionFileError)."""
         if not is_session_id(session_id):
             return None
-        path = self._path(session_id)
+        path = self.path_of(session_id)
         try:
             read = self._read(path)
             if read is None:
                 return None
-            envelope, legacy = read
-            now = utc_now()
-            if timestamp_from_state(envelope["expires_at"]) <= now:
-                self._remove(path)
-                return None
+            envelope, legacy, version = read
             session = session_from_envelope(envelope)
             if session.id != session_id:
                 raise SessionFileError("The cached file holds another session.")
@@ -200,48 +245,56 @@ class SessionStore:
             raise SessionFileError(
                 f"The saved copy of this session could not be read and was set aside ({error.message})"
             ) from None
-        if legacy or now - timestamp_from_state(envelope["last_accessed"]) >= _TOUCH_INTERVAL:
-            self._write(session, now)
+        try:
+            if legacy:  # rewrite a pre-signature file signed, unless someone saved meanwhile
+                self.save(session, expected_version=version)
+            self._touch(session_id)
+        except (StorageError, ConflictError, LimitError) as error:
+            # Opening must work on a full or read-only disk: the session is served from memory.
+            log.warning("Could not extend the life of session %s: %s", session_id, error)
         return session
+
+    def _touch(self, session_id: str) -> None:
+        sidecar = self.sidecar_of(session_id)
+        marks = [found.mtime_ns for found in (stamp(self.path_of(session_id)), stamp(sidecar)) if found is not None]
+        if marks and self.clock.now() - max(marks) / 1e9 < _TOUCH_INTERVAL.total_seconds():
+            return  # saved or opened within the last minute: alive enough, no write at all
+        with self.lock.held():  # the sweep checks the sidecar under the same lock
+            if self.path_of(session_id).exists():
+                touch(sidecar)
 
     def version(self, session_id: str) -> int | None:
         """A token that changes whenever the stored file is rewritten (its modification time), or None."""
         if not is_session_id(session_id):
             return None
-        try:
-            return self._path(session_id).stat().st_mtime_ns
-        except FileNotFoundError:
-            return None
+        found = stamp(self.path_of(session_id))
+        return found.mtime_ns if found is not None else None
 
     def delete(self, session_id: str) -> None:
         if is_session_id(session_id):
-            self._remove(self._path(session_id))
+            with self.lock.held():
+                for path in (self.path_of(session_id), self.sidecar_of(session_id)):
+                    try:
+                        path.unlink(missing_ok=True)
+                    except OSError as error:
+                        raise storage_error("deleted", error) from None
 
     def sweep(self) -> list[str]:
-        """Remove expired sessions (returning their ids), quarantine unreadable files, clear stale temp files."""
-        removed: list[str] = []
-        now = utc_now()
-        for path in sorted(self.sessions_dir.iterdir()):
-            if path.name.startswith(".") and path.suffix == ".tmp":
-                self._remove_stale_temp(path)
-                continue
-            if path.suffix != ".pkl" or not is_session_id(path.stem):
-                continue
-            try:
-                read = self._read(path)
-                if read is None:
-                    continue
-                if timestamp_from_state(read[0]["expires_at"]) <= now:
-                    self._remove(path)
-                    removed.append(path.stem)
-            except SessionFileError as error:
-                self._quarantine(path, error.message)
-        return removed
+        """Remove sessions unused for longer than the time to live (returning their ids), stale temp
+        files and old quarantined files. Reads stat only; see alchemist.store.sweep."""
+        return sweep_store(self)
 
     def export(self, session: Session, fmt: str = "pkl", compression: str = "auto") -> bytes:
         """The bytes of a session file to download: "pkl" (signed; compression "auto", "none", "zlib"
-        or "lzma") or "json". Raises SessionFileError if the file would be too large to load again."""
+        or "lzma") or "json". Raises SessionFileError if the file would be too large to load again.
+
+        The file never holds the live session id: a link to a session is a capability (whoever has
+        it can edit), a download is a copy to share. It holds an export id instead: derived from the
+        live id with the signing key, so exports of one session diff line by line in version
+        control, yet nobody without the key can get the live id back from it. It opens nothing:
+        an import always gets a new id."""
         envelope = envelope_for(session, utc_now(), self.ttl)
+        envelope["session"]["id"] = self.keys.derive(b"export id", session.id.encode())[:32]
         if fmt == "json":
             return encode_session_json(envelope)
         if fmt != "pkl":
@@ -293,21 +346,19 @@ class SessionStore:
         return LoadedFile(session, info.origin, notes, info)
 
     # -- files -----------------------------------------------------------------------------
-    def _write(self, session: Session, last_accessed: datetime) -> None:
-        data = encode_session_file(envelope_for(session, last_accessed, self.ttl), self.keys)
-        with self._lock:
-            write_atomically(self._path(session.id), data)
-
-    def _read(self, path: Path) -> tuple[dict, bool] | None:
-        """(migrated envelope, whether it is a version-1 file to rewrite) of a cached file, or None if
-        it is absent; SessionFileError if it is unreadable or not signed by this store's keys."""
+    def _read(self, path: Path) -> tuple[dict, bool, int] | None:
+        """(migrated envelope, whether it is a version-1 file to rewrite, its version) of a cached file,
+        or None if it is absent; SessionFileError if it is unreadable or not signed by this store's keys."""
+        keys = self.keys  # one ring for the whole read, even if secrets change meanwhile
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                version = os.fstat(handle.fileno()).st_mtime_ns
+                data = handle.read()
         except FileNotFoundError:
             return None
         except OSError as error:
             raise SessionFileError(f"The cached session could not be read ({error.strerror}).") from None
-        info = inspect_session_file(data, self.keys)
+        info = inspect_session_file(data, keys)
         if info.origin == "own":
             envelope = decode_session_file(data)
         elif info.kind == "pkl-v1":
@@ -318,45 +369,17 @@ class SessionStore:
         envelope, _notes = migrate(envelope)
         for key in ("created_at", "last_accessed", "expires_at"):
             timestamp_from_state(envelope.get(key))
-        return envelope, info.kind == "pkl-v1"
-
-    def _remove(self, path: Path) -> None:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-
-    def _remove_stale_temp(self, path: Path) -> None:
-        try:
-            if utc_now().timestamp() - path.stat().st_mtime > _STALE_TEMP_AGE_SECONDS:
-                path.unlink()
-        except FileNotFoundError:
-            pass
+        return envelope, info.kind == "pkl-v1", version
 
     def _quarantine(self, path: Path, reason: str) -> None:
-        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         target = self.quarantine_dir / f"{path.stem}.{utc_now().strftime('%Y%m%dT%H%M%S%fZ')}.pkl"
         try:
-            shutil.move(str(path), target)
+            ensure_dir(self.quarantine_dir)
+            with self.lock.held():
+                os.replace(path, target)
+            os.utime(target)  # quarantine_days count from now, not from the file's last save
             log.warning("Quarantined unreadable session file %s: %s", path.name, reason)
         except FileNotFoundError:
             pass
-
-
-def start_sweeper(store: SessionStore, interval: timedelta = timedelta(hours=1)) -> threading.Thread:
-    """Sweep now and then every `interval`, in a daemon thread; a failing sweep is logged, never fatal."""
-
-    def loop() -> None:
-        while True:
-            try:
-                removed = store.sweep()
-                if removed:
-                    log.info("Removed %d expired session(s)", len(removed))
-            except Exception:  # the sweeper must outlive any one bad file or disk hiccup
-                log.exception("Session sweep failed")
-            stop.wait(interval.total_seconds())
-
-    stop = threading.Event()
-    thread = threading.Thread(target=loop, name="alchemist-session-sweeper", daemon=True)
-    thread.start()
-    return thread
+        except (OSError, StorageError) as error:
+            log.warning("Could not set aside unreadable session file %s: %s", path.name, error)

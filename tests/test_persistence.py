@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alchemist.errors import SessionFileError
+from alchemist.errors import SessionFileError, StorageError
 from alchemist.examples import catalyst_example
 from alchemist.files.container import decode_session_file, encode_session_file
 from alchemist.files.kinds import inspect_session_file
@@ -249,32 +249,41 @@ def test_corrupted_files_reach_the_decoder(store, trained_catalyst):
 
 
 # -- time to live -----------------------------------------------------------------------------------
-def test_tiny_ttl_expires(tmp_path, monkeypatch):
-    store = SessionStore(tmp_path / "cache", ttl=timedelta(milliseconds=200))
+def age(path: Path, seconds: float) -> None:
+    """Make a file look last written `seconds` ago, as if time had passed."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_tiny_ttl_expires_at_the_sweep(tmp_path):
+    store = SessionStore(tmp_path / "cache", ttl=timedelta(seconds=5))
     session = store.create()
     assert store.get(session.id) is not None
-    later = utc_now() + timedelta(milliseconds=300)
-    monkeypatch.setattr("alchemist.persistence.utc_now", lambda: later)  # the store's clock, 300 ms on
+    assert store.sweep() == []
+    age(store.path_of(session.id), 6)
+    assert store.sweep() == [session.id]
+    assert files_in(store.sessions_dir) == []
     assert store.get(session.id) is None
-    assert files_in(store.sessions_dir) == [], "an expired file is removed when found"
 
 
-def test_expired_by_the_envelope(store):
+def test_expiry_follows_the_last_save_not_the_envelope(store):
     session = store.create()
     now = utc_now()
     rewrite_envelope(store, session.id, last_accessed=now - 2 * DAY, expires_at=now - timedelta(seconds=1))
-    assert store.get(session.id) is None
-    assert not (store.sessions_dir / f"{session.id}.pkl").exists()
-
-
-def test_get_extends_the_time_to_live(store):
-    session = store.create()
-    now = utc_now()
-    rewrite_envelope(store, session.id, last_accessed=now - timedelta(hours=23), expires_at=now + timedelta(hours=1))
+    assert store.sweep() == [], "the file was written just now: alive whatever its envelope says"
     assert store.get(session.id) is not None
-    envelope = read_envelope(store, session.id)
-    assert timestamp_from_state(envelope["expires_at"]) >= now + DAY - timedelta(minutes=1)
-    assert timestamp_from_state(envelope["last_accessed"]) >= now - timedelta(seconds=5)
+
+
+def test_get_extends_the_time_to_live_without_rewriting(store):
+    session = store.create()
+    path = store.path_of(session.id)
+    age(path, 23 * 3600)
+    before = (path.read_bytes(), path.stat().st_ino, store.version(session.id))
+    assert store.get(session.id) is not None
+    assert (path.read_bytes(), path.stat().st_ino, store.version(session.id)) == before, "opening never rewrites"
+    age(path, 2 * 24 * 3600)  # the last save is old, but the open just now keeps it alive
+    assert store.sweep() == []
+    assert store.get(session.id) is not None
 
 
 def test_get_right_after_a_save_does_not_rewrite(store):
@@ -283,24 +292,22 @@ def test_get_right_after_a_save_does_not_rewrite(store):
     before = (path.read_bytes(), path.stat().st_ino)
     store.get(session.id)
     assert (path.read_bytes(), path.stat().st_ino) == before
+    assert files_in(store.sessions_dir) == [path.name], "no sidecar either: it was saved a moment ago"
 
 
 def test_save_extends_the_time_to_live(store):
     session = store.create()
-    now = utc_now()
-    rewrite_envelope(store, session.id, last_accessed=now - timedelta(hours=23), expires_at=now + timedelta(minutes=5))
+    age(store.path_of(session.id), 2 * 24 * 3600)
     session.rename("Renamed")
     store.save(session)
-    envelope = read_envelope(store, session.id)
-    assert timestamp_from_state(envelope["expires_at"]) >= now + DAY - timedelta(minutes=1)
-    assert envelope["session"]["name"] == "Renamed"
+    assert store.sweep() == []
+    assert read_envelope(store, session.id)["session"]["name"] == "Renamed"
 
 
 # -- the sweep ---------------------------------------------------------------------------------------
-def test_sweep_removes_expired_only_and_quarantines_a_corrupt_file(store):
+def test_sweep_removes_expired_only_and_leaves_a_corrupt_file_to_the_reader(store):
     live, expired, corrupt = store.create("live"), store.create("expired"), store.create("corrupt")
-    now = utc_now()
-    rewrite_envelope(store, expired.id, last_accessed=now - 2 * DAY, expires_at=now - timedelta(seconds=1))
+    age(store.path_of(expired.id), 2 * 24 * 3600)
     corrupt_path = store.sessions_dir / f"{corrupt.id}.pkl"
     corrupt_bytes = corrupt_path.read_bytes()[:-40]
     corrupt_path.write_bytes(corrupt_bytes)
@@ -309,7 +316,9 @@ def test_sweep_removes_expired_only_and_quarantines_a_corrupt_file(store):
 
     assert store.sweep() == [expired.id]
 
-    assert files_in(store.sessions_dir) == sorted([f"{live.id}.pkl", "README.txt"])
+    assert files_in(store.sessions_dir) == sorted([f"{live.id}.pkl", f"{corrupt.id}.pkl", "README.txt"])
+    with pytest.raises(SessionFileError, match="set aside"):
+        store.get(corrupt.id)
     quarantined = files_in(store.quarantine_dir)
     assert len(quarantined) == 1 and quarantined[0].startswith(corrupt.id)
     assert (store.quarantine_dir / quarantined[0]).read_bytes() == corrupt_bytes, "kept as it was, for a look"
@@ -318,13 +327,15 @@ def test_sweep_removes_expired_only_and_quarantines_a_corrupt_file(store):
     assert files_in(store.quarantine_dir) == quarantined
 
 
-def test_sweep_quarantines_a_hostile_file_without_running_it(store, tmp_path):
+def test_sweep_never_reads_a_hostile_file_and_get_sets_it_aside_without_running_it(store, tmp_path):
     marker = tmp_path / "pwned"
     session_id = Session.new().id
     command = f"touch {marker}".encode()
     hostile = b"\x80\x04cos\nsystem\nX" + len(command).to_bytes(4, "little") + command + b"\x85R."
     (store.sessions_dir / f"{session_id}.pkl").write_bytes(hostile)
     assert store.sweep() == []
+    with pytest.raises(SessionFileError):
+        store.get(session_id)
     assert not marker.exists()
     assert files_in(store.sessions_dir) == []
     assert len(files_in(store.quarantine_dir)) == 1
@@ -406,7 +417,7 @@ def test_saves_leave_no_temp_files(store):
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
     path = tmp_path / "file.pkl"
     path.write_bytes(b"old")
-    with pytest.raises(TypeError):
+    with pytest.raises((TypeError, StorageError)):
         write_atomically(path, "not bytes")  # type: ignore[arg-type]
     assert path.read_bytes() == b"old"
     assert files_in(tmp_path) == ["file.pkl"]

@@ -67,12 +67,27 @@ class KeyRing:
     def key_ids(self) -> tuple[str, ...]:
         return tuple(self._keys)
 
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the ids, keys and newest id: equal rings, equal fingerprints. Lets the app tell
+        that secrets changed without keeping or comparing the keys themselves."""
+        digest = hashlib.sha256(b"alchemist key ring\0" + self.newest.encode() + b"\0")
+        for key_id in sorted(self._keys):
+            key = self._keys[key_id]
+            digest.update(key_id.encode() + b"\0" + len(key).to_bytes(4, "big") + key)
+        return digest.hexdigest()
+
     def __contains__(self, key_id: object) -> bool:
         return key_id in self._keys
 
     def sign(self, message: bytes) -> tuple[str, bytes]:
         """(key id, MAC) with the newest key."""
         return self.newest, hmac.new(self._keys[self.newest], message, hashlib.sha256).digest()
+
+    def derive(self, purpose: bytes, message: bytes) -> str:
+        """A stable hex token for `message` (HMAC with the newest key, labelled by `purpose`): the same
+        input gives the same token, and nobody without the key can tell `message` from it."""
+        return hmac.new(self._keys[self.newest], purpose + b"\0" + message, hashlib.sha256).hexdigest()
 
     def verify(self, key_id: str, message: bytes, mac: bytes) -> bool:
         key = self._keys.get(key_id)

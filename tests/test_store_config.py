@@ -1,0 +1,105 @@
+"""The app's store configuration: one store per folder that follows secrets, bounded TTL, limits, clear stops."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alchemist import limits
+from alchemist.store import sweep
+from ui import store as ui_store
+from ui.store import StoreConfigError, configured_keys, configured_limits, configured_ttl, store_for, store_settings
+
+# A page that needs the store, as every page of the app does (app.py should call get_store at startup).
+PAGE = "import streamlit as st\nfrom ui.store import get_store\nget_store()\nst.write('running')\n"
+OLD = {"2025-01": "an older secret of enough length"}
+BOTH = {**OLD, "2026-11": "the newest secret, long enough"}
+
+
+@pytest.mark.parametrize("raw", ["3000000", "1e10", "inf", "nan", "-1", "0", "0.01", "abc"])
+def test_a_time_to_live_out_of_bounds_is_a_clear_startup_error(raw):
+    with pytest.raises(StoreConfigError, match="ALCHEMIST_SESSION_TTL_DAYS"):
+        configured_ttl({}, {"ALCHEMIST_SESSION_TTL_DAYS": raw})
+    with pytest.raises(StoreConfigError, match="session_ttl_days"):
+        configured_ttl({"session_ttl_days": raw}, {})
+    with pytest.raises(StoreConfigError, match="session_ttl_days"):
+        configured_ttl({"session_ttl_days": True}, {})
+
+
+def test_time_to_live_in_bounds_environment_first():
+    assert configured_ttl({}, {}) == timedelta(days=7)
+    assert configured_ttl({"session_ttl_days": 2}, {}) == timedelta(days=2)
+    assert configured_ttl({"session_ttl_days": 2}, {"ALCHEMIST_SESSION_TTL_DAYS": "3650"}) == timedelta(days=3650)
+    assert configured_ttl({}, {"ALCHEMIST_SESSION_TTL_DAYS": str(1 / 24)}) == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        {"session_keys": {"2026": "short"}},  # one key under 16 bytes: no silent local fallback
+        {"session_keys": {"bad id!": "a secret of more than sixteen bytes"}},
+        {"session_keys": OLD, "session_keys_newest": "2030-01"},
+        {"session_keys": {}},
+        {"session_keys_newest": "2025-01"},
+    ],
+)
+def test_an_invalid_key_ring_is_refused(secrets):
+    with pytest.raises(StoreConfigError):
+        configured_keys(secrets)
+
+
+def test_no_keys_in_secrets_means_the_local_key():
+    assert configured_keys({}) is None
+
+
+def test_one_store_per_folder_that_takes_rotated_keys(tmp_path):
+    first = store_for(store_settings({"session_keys": OLD}, {"ALCHEMIST_CACHE_DIR": str(tmp_path)}))
+    written_with_old = first.create()
+    second = store_for(store_settings({"session_keys": BOTH}, {"ALCHEMIST_CACHE_DIR": str(tmp_path)}))
+    assert second is first and first.keys.newest == "2026-11"
+    written_with_new = first.create()
+    # one sweeper per process, and it sweeps this very store (with its current ring)
+    assert sweep._stores[str(tmp_path.resolve())] is first
+    assert sum(t.name == "alchemist-session-sweeper" for t in threading.enumerate()) == 1
+    assert first.get(written_with_old.id) is not None and first.get(written_with_new.id) is not None
+    assert not first.quarantine_dir.exists()
+    third = store_for(store_settings({"session_keys": BOTH, "session_ttl_days": 2}, {"ALCHEMIST_CACHE_DIR": str(tmp_path)}))
+    assert third is first and first.ttl == timedelta(days=2)
+
+
+def test_limits_from_secrets_and_environment():
+    got = configured_limits({"limits": {"session_bytes": 2 * 1024 * 1024}}, {"ALCHEMIST_LIMIT_QUARANTINE_DAYS": "3"})
+    assert got.session_bytes == 2 * 1024 * 1024 and got.quarantine_days == 3
+    with pytest.raises(limits.LimitsConfigError):
+        configured_limits({"limits": {"no_such_limit": 1}}, {})
+
+
+def test_a_bad_key_ring_stops_the_app_with_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(tmp_path))
+    at = AppTest.from_string(PAGE, default_timeout=60)
+    at.secrets["session_keys"] = {"2026-11": "too short"}
+    at.run()
+    assert not at.exception and not any(m.value == "running" for m in at.markdown), "stopped"
+    assert any("signing keys" in e.value and "16 bytes" in e.value for e in at.error)
+    assert not (tmp_path / "session-signing-key").exists(), "no silent fallback to a local key"
+
+
+def test_limits_are_put_in_force_once_and_a_bad_one_stops_the_app(tmp_path, monkeypatch):
+    before = limits.current()
+    monkeypatch.setattr(ui_store, "_limits_in_force", False)
+    monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("ALCHEMIST_LIMIT_SESSION_BYTES", "lots")
+    at = AppTest.from_string(PAGE, default_timeout=60)
+    at.run()
+    assert any("ALCHEMIST_LIMIT_SESSION_BYTES" in e.value for e in at.error)
+    monkeypatch.setenv("ALCHEMIST_LIMIT_SESSION_BYTES", str(3 * 1024 * 1024))
+    try:
+        at = AppTest.from_string(PAGE, default_timeout=60)
+        at.run()
+        assert [m.value for m in at.markdown] == ["running"]
+        assert limits.current().session_bytes == 3 * 1024 * 1024
+    finally:
+        limits.configure(before)
