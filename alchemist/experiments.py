@@ -20,7 +20,7 @@ import pandas as pd
 from alchemist.acquisition import check_goal
 from alchemist.errors import ExperimentError, SessionFileError
 from alchemist.plain import frame_from_state, frame_to_state
-from alchemist.problems import CellProblem, RowCheck, RowStatus, number_problem, variable_problem
+from alchemist.problems import MAX_MAGNITUDE, CellProblem, RowCheck, RowStatus, number_problem, variable_problem
 from alchemist.variables import RESERVED_COLUMNS, Variable, coerce_number, is_missing, level_text
 
 DEFAULT_TARGET = "Output"
@@ -82,9 +82,11 @@ def _variable_suspects(variable: Variable, series: pd.Series) -> np.ndarray:
     values = series.to_numpy()
     if variable.kind == "categorical":
         return np.ones(len(series), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        too_large = np.abs(values) > MAX_MAGNITUDE
     if variable.kind == "discrete":
-        return ~np.isin(values, variable.values)
-    outside = ~np.isfinite(values) | (values < variable.low) | (values > variable.high)
+        return ~np.isin(values, variable.values) | too_large
+    outside = too_large | ~np.isfinite(values) | (values < variable.low) | (values > variable.high)
     if variable.kind == "integer":
         with np.errstate(invalid="ignore"):
             outside |= values != np.round(values)
@@ -95,8 +97,8 @@ def _side_suspects(series: pd.Series, negative: bool, whole: bool) -> np.ndarray
     if series.dtype != np.float64:
         return np.ones(len(series), dtype=bool)
     values = series.to_numpy()
-    suspects = np.isinf(values)
     with np.errstate(invalid="ignore"):
+        suspects = np.isinf(values) | (np.abs(values) > MAX_MAGNITUDE)
         if negative:
             suspects |= values < 0
         if whole:

@@ -446,3 +446,43 @@ def test_rows_without_columns_cannot_make_huge_tables():
         Session.from_state(state)
     empty = _mutated(session.to_state(), ("experiments", "table"), {"n_rows": 0, "columns": []})
     assert len(Session.from_state(empty).experiments) == 0
+
+
+def test_odd_values_are_kept_as_typed_problems_and_the_session_round_trips(tmp_path):
+    """A typo like 1e155 is a typed row problem, never a crash: save, export, load, nothing lost."""
+    from alchemist.persistence import SessionStore
+    from alchemist.problems import MAX_MAGNITUDE
+
+    session = small_session()
+    huge_note = "lab book " * 20_000
+    odd = pd.DataFrame(
+        {
+            "Temperature": [400.0, 400.0, 1e155, 310.0],
+            "Catalyst": ["A", "B", "A", "A"],
+            "Yield": [1e155, -0.0, 0.2, 1e-300],
+            "Noise": [None, 1e200, None, None],
+            "Note": ["", "", "", huge_note],
+        }
+    )
+    session.add_experiments(odd, target="Yield")
+    checks = session.check_rows()[-4:]
+    kinds = [{(p.column, p.kind) for p in c.problems} for c in checks]
+    assert kinds[0] == {("Yield", ProblemKind.TOO_LARGE)}
+    assert kinds[1] == {("Noise", ProblemKind.TOO_LARGE)}
+    assert kinds[2] == {("Temperature", ProblemKind.TOO_LARGE)}
+    assert checks[3].status is RowStatus.OK  # -0.0 and 1e-300 are fine numbers
+    assert all(p.high == MAX_MAGNITUDE for c in checks[:3] for p in c.problems)
+    session.train(FAST)  # the bad rows are left out of training, not standardised into inf
+
+    store = SessionStore(tmp_path / "cache")
+    store.save(session)
+    again = store.get(session.id)
+    assert again is not None
+    for fmt in ("pkl", "json"):
+        loaded = store.read_file(store.export(again, fmt=fmt), f"s.{fmt}").session
+        frame = loaded.experiments.frame
+        assert len(frame) == len(session.experiments.frame)
+        assert frame["Yield"].iloc[-4] == 1e155 and frame["Noise"].iloc[-3] == 1e200
+        assert math.copysign(1, frame["Yield"].iloc[-3]) == -1.0
+        assert frame["Yield"].iloc[-1] == 1e-300 and frame[NOTE].iloc[-1] == huge_note
+        assert [c.status for c in loaded.check_rows()] == [c.status for c in session.check_rows()]

@@ -39,6 +39,8 @@ def problem_text(problem: CellProblem) -> str:
         reason = f"{_number(problem.value)} is not one of {', '.join(_number(v) for v in problem.allowed)}"
     elif kind is ProblemKind.NEGATIVE:
         reason = "must not be negative"
+    elif kind is ProblemKind.TOO_LARGE:
+        reason = f"{_number(problem.value)} is too large (at most {problem.high:g} in size); check for a typo"
     else:  # a new kind must get its words here before it reaches the screen
         raise ValueError(f"No wording for the problem kind {kind!r}")
     return f"{problem.column}: {reason}"
