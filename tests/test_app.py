@@ -455,3 +455,25 @@ def test_signing_key_ring_from_secrets(cache: Path) -> None:
     ring = KeyRing.from_mapping({"2026-11": "the newest secret, long enough"})
     assert SessionStore(cache, keys=ring).get(session_id) is not None  # signed with the newest key
     assert b"2026-11" in data[:200] and not (cache / "session-signing-key").exists()
+
+
+def test_a_failing_store_keeps_the_change_in_memory_says_so_and_saves_it_later(cache: Path) -> None:
+    at = open_example(start_app())
+    session_id = at.query_params["session"]
+    sessions = cache / "sessions"
+    aside = cache / "sessions-aside"
+    # The store's folder becomes a regular file: every write fails, as on a broken disk (root ignores chmod).
+    sessions.rename(aside)
+    sessions.write_text("not a folder")
+    at.text_input(key="session_name").set_value("Kept while the disk fails").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "could not be saved yet" in texts(at.warning)
+    assert at.session_state["session"].name == "Kept while the disk fails"
+    at.run()  # another action while the disk still fails: still kept, still said
+    assert not at.exception and "could not be saved yet" in texts(at.warning)
+
+    sessions.unlink()
+    aside.rename(sessions)
+    at.run()  # the next action saves it
+    assert not at.exception and "could not be saved yet" not in texts(at.warning)
+    assert SessionStore(cache).get(session_id).name == "Kept while the disk fails"

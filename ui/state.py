@@ -13,13 +13,16 @@ from typing import Callable, Iterator
 
 import streamlit as st
 
-from alchemist.errors import AlchemistError
+from alchemist.errors import AlchemistError, ConflictError, StorageError
 from alchemist.session import Session, is_session_id
 from ui.store import PROJECT_DIR, get_store
 
 SESSION_KEY = "session"
 QUERY_KEY = "session"
 VERSION_KEY = "session_version"
+# Set while this tab holds changes the store could not take (disk full, read-only, a conflict):
+# the session object in memory is then newer than the stored one and is written at the next run.
+UNSAVED_KEY = "session_unsaved"
 
 
 def current_session() -> Session | None:
@@ -30,8 +33,16 @@ def current_session() -> Session | None:
     overwrites their changes with an older copy.
     """
     session = st.session_state.get(SESSION_KEY)
+    if session is not None and st.session_state.get(UNSAVED_KEY):
+        # This tab's copy is the only up-to-date one: keep it, and try to save it again now.
+        if commit(session):
+            st.toast("Your changes are saved now.", icon="💾")
+        return session
     if session is not None:
-        stored = get_store().version(session.id)
+        try:
+            stored = get_store().version(session.id)
+        except (StorageError, OSError):
+            return session  # the store cannot be read now: this tab's copy is the best there is
         if stored is None or stored == st.session_state.get(VERSION_KEY):
             return session
         st.session_state.pop(SESSION_KEY)
@@ -74,6 +85,7 @@ def open_session(session: Session) -> None:
 def close_session() -> None:
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(VERSION_KEY, None)
+    st.session_state.pop(UNSAVED_KEY, None)
     st.query_params.clear()
 
 
@@ -120,11 +132,35 @@ def require_variables(session: Session, why: str) -> None:
         st.stop()
 
 
-def commit(session: Session) -> None:
-    """Write the session to the store now: a change the user made must survive a reload or restart."""
+def commit(session: Session) -> bool:
+    """Write the session to the store now: a change the user made must survive a reload or restart.
+
+    When the store cannot take it (disk full or read-only, or a conflicting save), the session stays
+    in this tab's memory, the user is told, and the save is tried again on the next run. False then.
+    """
     store = get_store()
-    store.save(session)
+    try:
+        store.save(session)
+    except (StorageError, ConflictError) as error:
+        _keep_unsaved(error.message)
+        return False
+    except OSError:
+        # The store words disk failures as StorageError; should one still slip through, the
+        # user's work must not be lost with a traceback.
+        _keep_unsaved("The server could not write to its disk.")
+        return False
+    st.session_state.pop(UNSAVED_KEY, None)
     st.session_state[VERSION_KEY] = store.version(session.id)
+    return True
+
+
+def _keep_unsaved(reason: str) -> None:
+    st.session_state[UNSAVED_KEY] = True
+    st.warning(
+        f"Your latest change is kept in this browser tab but could not be saved yet: {reason} "
+        "It will be saved at your next action. To be safe, download the session with Save Session.",
+        icon="💾",
+    )
 
 
 def run_action(action: Callable[[], object], success: str | None = None) -> bool:
