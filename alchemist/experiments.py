@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from alchemist.acquisition import check_goal
-from alchemist.errors import ExperimentError, SessionFileError
+from alchemist import limits
+from alchemist.errors import ExperimentError, LimitError, SessionFileError
 from alchemist.plain import frame_from_state, frame_to_state
 from alchemist.problems import MAX_MAGNITUDE, CellProblem, RowCheck, RowStatus, number_problem, variable_problem
 from alchemist.variables import RESERVED_COLUMNS, Variable, coerce_number, is_missing, level_text
@@ -27,6 +28,8 @@ DEFAULT_TARGET = "Output"
 NOISE = "Noise"
 ITERATION = "Iteration"
 NOTE = "Note"
+# The columns every table has besides one per variable: the result, then these three.
+SIDE_COLUMNS = ("result", NOISE, ITERATION, NOTE)
 
 # ALchemist writes the reason for an experiment as "Reason"; we keep it as the row's note.
 _NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
@@ -106,6 +109,28 @@ def _side_suspects(series: pd.Series, negative: bool, whole: bool) -> np.ndarray
     return suspects
 
 
+def check_table_size(rows: int, variables: int) -> None:
+    """Refuse a table of `rows` experiments over `variables` variables beyond the limits, before it is built.
+
+    Checked on every path that makes a table (import, edit, pending rows, a new variable, load), so
+    a table that was accepted can always be saved: the store applies the same limits.
+    """
+    bounds = limits.current()
+    if rows > bounds.max_experiments:
+        raise LimitError(
+            f"A session can hold at most {bounds.max_experiments:,} experiments; this would make {rows:,}. "
+            "Nothing was changed. Import fewer rows, or split the campaign into several sessions.",
+            "max_experiments",
+        )
+    cells = rows * (variables + len(SIDE_COLUMNS))
+    if cells > bounds.max_table_cells:
+        raise LimitError(
+            f"The experiment table would have {cells:,} cells (rows x columns); a session can hold at most "
+            f"{bounds.max_table_cells:,}. Nothing was changed. Import fewer rows or use fewer variables.",
+            "max_table_cells",
+        )
+
+
 def _column(values: Iterable[Any]) -> pd.Series:
     """A float64 column when every cell is a number, else an object column that keeps raw text."""
     values = list(values)
@@ -128,6 +153,7 @@ class ExperimentTable:
     def _normalise(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> pd.DataFrame:
         """Coerce every cell to its column's form; unparseable cells stay as text to be reported."""
         n = len(frame)
+        check_table_size(n, len(variables))
         columns: dict[str, pd.Series] = {}
         for variable in variables:
             columns[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
@@ -146,6 +172,7 @@ class ExperimentTable:
         self.frame = self._normalise(frame.reset_index(drop=True), variables)
 
     def append(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
+        check_table_size(len(self.frame) + len(frame), len(variables))  # before any copy is made
         new = self._normalise(frame.reset_index(drop=True), variables)
         if len(self.frame) == 0:
             self.frame = new
@@ -273,6 +300,7 @@ class ExperimentTable:
         if target_column in RESERVED_COLUMNS:
             # The table keeps its own column of that name; the result would overwrite it or be overwritten.
             raise ExperimentError(f"'{target_column}' is a column the table uses itself; choose the column that holds the result.")
+        check_table_size(len(frame) + (0 if replace else len(self.frame)), len(variables))
         incoming = pd.DataFrame({v.name: frame[v.name] for v in variables})
         incoming[self.target] = frame[target_column]
         used = {v.name for v in variables} | {target_column}

@@ -150,8 +150,8 @@ class Session:
         check_unique_names([*self.variables, variable])
         if variable.name == self.experiments.target:
             raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
+        self.experiments.conform([*self.variables, variable])  # may refuse (a limit) before anything changed
         self.variables.append(variable)
-        self.experiments.conform(self.variables)
         self.touch()
 
     def replace_variable(self, old_name: str, variable: Variable, confirm: bool = False) -> None:
