@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from alchemist.errors import AlchemistError, FileFormatError
+from alchemist.errors import AlchemistError
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import RowStatus
 from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 from ui import words
 from ui.editor import edit_if_current
+from ui.uploads import forget, parse_once
 
 session = ui.require_session()
 st.header("Experiments")
@@ -28,8 +29,8 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
     )
     if upload is not None:
         try:
-            incoming = read_table(upload.getvalue(), upload.name)
-        except FileFormatError as error:
+            incoming = parse_once("experiments", upload.name, upload.getvalue(), read_table)
+        except AlchemistError as error:  # unreadable, or beyond a limit of what a table may hold
             st.error(f"'{upload.name}' could not be read: {error.message}")
         else:
             skipped = incoming.attrs.get("empty_rows_skipped", 0)
@@ -62,6 +63,7 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
                 else:
                     ui.commit(session)
                     st.session_state["experiments_round"] = round_ + 1
+                    forget("experiments")
                     st.session_state["experiments_message"] = words.import_summary(report)
                     st.rerun()
 
@@ -119,13 +121,21 @@ def commit_edits() -> None:
     # the edit is refused rather than applied to other rows or saved over the other tab's work.
     changes = st.session_state.get(editor_key) or {}
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
-    if edit_if_current(session, ui.current_session(), shown.drop(columns=["Status"]), changes):
+    try:
+        applied = edit_if_current(session, ui.current_session(), shown.drop(columns=["Status"]), changes)
+    except AlchemistError as error:  # e.g. a row limit: the edit is refused before anything changed
+        st.session_state["experiments_edit_error"] = error.message
+        return
+    if applied:
         ui.commit(session)
     else:
         st.toast("The experiments were changed in another tab, so this edit was not applied. "
                  "The table now shows the latest version; please make the edit again.", icon="⚠️")
 
 
+edit_error = st.session_state.pop("experiments_edit_error", None)
+if edit_error:
+    st.error(f"This edit was not applied: {edit_error}")
 if len(frame) == 0:
     st.info("No experiments yet. Upload a table above, or type rows into the table below.")
 st.data_editor(

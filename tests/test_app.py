@@ -477,3 +477,38 @@ def test_a_failing_store_keeps_the_change_in_memory_says_so_and_saves_it_later(c
     at.run()  # the next action saves it
     assert not at.exception and "could not be saved yet" not in texts(at.warning)
     assert SessionStore(cache).get(session_id).name == "Kept while the disk fails"
+
+
+def test_an_upload_is_parsed_once_per_content_not_on_every_rerun() -> None:
+    def script() -> None:
+        import streamlit as st
+
+        from alchemist.errors import FileFormatError
+        from ui.uploads import parse_once
+
+        def parse(data: bytes, name: str) -> str:
+            st.session_state["parses"] = st.session_state.get("parses", 0) + 1
+            if data == b"bad":
+                raise FileFormatError("unreadable")
+            return data.decode().upper()
+
+        data = st.session_state.get("data", b"a,b\n1,2\n")
+        try:
+            st.text(parse_once("experiments", "x.csv", data, parse))
+        except FileFormatError as error:
+            st.text(f"error: {error.message}")
+        st.button("Again")
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    at.button[0].click().run()
+    at.run()
+    assert at.session_state["parses"] == 1 and at.text[0].value.strip() == "A,B\n1,2"
+    at.session_state["data"] = b"bad"
+    at.run()
+    at.run()  # an unreadable file is not read again either
+    assert at.session_state["parses"] == 2 and at.text[0].value == "error: unreadable"
+    at.session_state["data"] = b"new"
+    at.run()
+    assert at.session_state["parses"] == 3 and at.text[0].value == "NEW"
+    assert len(at.session_state["parsed_uploads"]) == 1  # one kept file per kind of upload
