@@ -24,7 +24,7 @@ PAGES = [
 def start(session: Session, message: str) -> None:
     ui.commit(session)
     ui.open_session(session)
-    st.toast(message, icon="✅")
+    st.toast(words.plain(message), icon="✅")
 
 
 def load_uploaded_session() -> None:
@@ -62,7 +62,7 @@ def foreign_file_prompt() -> None:
     """Ask before reading a file this installation did not sign; it is then read in a limited process."""
     name, data, message = st.session_state["foreign_file"]
     with st.container(border=True):
-        st.warning(f"**{name}**: {message}")
+        st.warning(f"**{words.plain(name)}**: {words.plain(message)}")
         load_col, cancel_col, _ = st.columns([1, 1, 5])
         if load_col.button("Load anyway", type="primary", key="load_foreign"):
             del st.session_state["foreign_file"]
@@ -83,7 +83,7 @@ def welcome() -> None:
     )
     error = st.session_state.pop("load_error", None)
     if error:
-        st.error(error)
+        st.error(words.plain(error))
         st.toast("The session file could not be loaded. Nothing was changed.", icon="❌")
     if "foreign_file" in st.session_state:
         foreign_file_prompt()
@@ -97,7 +97,7 @@ def welcome() -> None:
                     start(Session.new(name), f"Started '{name.strip()}'.")
                     st.rerun()
                 except AlchemistError as err:
-                    st.error(err.message)
+                    st.error(words.plain(err.message))
         if st.button("Open example", help="A real catalyst screening campaign with 4 variables and 22 experiments."):
             start(catalyst_example(), "Opened the catalyst example.")
             st.rerun()
@@ -123,7 +123,7 @@ def rename_session() -> None:
         session.rename(st.session_state["session_name"])
     except AlchemistError as error:
         st.session_state["session_name"] = session.name
-        st.toast(error.message, icon="⚠️")
+        st.toast(words.plain(error.message), icon="⚠️")
         return
     ui.commit(session)
 
@@ -171,7 +171,7 @@ def header(session: Session) -> None:
     notes = st.session_state.get("load_notes")
     if notes:
         with st.expander(f"ℹ️ {len(notes)} note(s) about the file just loaded", expanded=True):
-            st.markdown("\n".join(f"- {note}" for note in notes))
+            st.markdown("\n".join(f"- {words.plain(note)}" for note in notes))
             if st.button("Dismiss", key="dismiss_notes"):
                 del st.session_state["load_notes"]
                 st.rerun()

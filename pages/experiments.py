@@ -31,13 +31,13 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
         try:
             incoming = parse_once("experiments", upload.name, upload.getvalue(), read_table)
         except AlchemistError as error:  # unreadable, or beyond a limit of what a table may hold
-            st.error(f"'{upload.name}' could not be read: {error.message}")
+            st.error(words.plain(f"'{upload.name}' could not be read: {error.message}"))
         else:
             skipped = incoming.attrs.get("empty_rows_skipped", 0)
-            st.caption(
-                f"{len(incoming)} row(s), columns: {', '.join(incoming.columns)}"
+            st.caption(words.plain(
+                f"{len(incoming)} row(s), columns: {', '.join(map(str, incoming.columns))}"
                 + (f". {skipped} completely empty row(s) in the file are skipped." if skipped else "")
-            )
+            ))
             candidates = [c for c in incoming.columns if c not in {v.name for v in session.variables}]
             guess = ExperimentTable.guess_target(incoming, session.variables)
             target = st.selectbox(
@@ -59,7 +59,7 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
                 try:
                     report = session.add_experiments(incoming, target=target, replace=replace)
                 except AlchemistError as error:
-                    st.error(error.message)
+                    st.error(words.plain(error.message))
                 else:
                     ui.commit(session)
                     st.session_state["experiments_round"] = round_ + 1
@@ -69,8 +69,8 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
 
 message = st.session_state.pop("experiments_message", None)
 if message:
-    st.toast(message, icon="✅")
-    st.success(message)
+    st.toast(words.plain(message), icon="✅")
+    st.success(words.plain(message))
 
 # -- the table --------------------------------------------------------------------------------
 frame = session.experiments.frame
@@ -82,7 +82,7 @@ problems = [(i, check) for i, check in enumerate(checks) if check.status is RowS
 st.markdown(words.table_summary(checks))
 if problems:
     with st.expander(f"⚠️ {len(problems)} row(s) cannot be used until they are fixed", expanded=True):
-        st.markdown("\n".join(f"- Row {i + 1}: {words.status_text(check)}" for i, check in problems[:50]))
+        st.markdown("\n".join(f"- Row {i + 1}: {words.plain(words.status_text(check))}" for i, check in problems[:50]))
         if len(problems) > 50:
             st.caption(f"… and {len(problems) - 50} more; see the Status column.")
 
@@ -94,7 +94,8 @@ column_config = {
     NOTE: st.column_config.TextColumn(NOTE, width="medium"),
 }
 for variable in session.variables:
-    help_text = f"{variable.describe()}" + (f" · {variable.description}" if variable.description else "")
+    # A column's help is shown as Markdown: the user's description and units must read as typed.
+    help_text = words.plain(f"{variable.describe()}" + (f" · {variable.description}" if variable.description else ""))
     numeric_column = frame[variable.name].dtype == "float64"
     if variable.kind == "categorical":
         valid = all(v is None or v in variable.levels for v in frame[variable.name])
@@ -135,7 +136,7 @@ def commit_edits() -> None:
 
 edit_error = st.session_state.pop("experiments_edit_error", None)
 if edit_error:
-    st.error(f"This edit was not applied: {edit_error}")
+    st.error(words.plain(f"This edit was not applied: {edit_error}"))
 if len(frame) == 0:
     st.info("No experiments yet. Upload a table above, or type rows into the table below.")
 st.data_editor(

@@ -512,3 +512,28 @@ def test_an_upload_is_parsed_once_per_content_not_on_every_rerun() -> None:
     at.run()
     assert at.session_state["parses"] == 3 and at.text[0].value == "NEW"
     assert len(at.session_state["parsed_uploads"]) == 1  # one kept file per kind of upload
+
+
+def markdown_sources(at: AppTest) -> str:
+    """Every text the page renders as Markdown: markdown, captions, alerts and toasts."""
+    groups = (at.markdown, at.caption, at.error, at.warning, at.success, at.info, at.toast)
+    return " | ".join(e.value for group in groups for e in group)
+
+
+def test_user_text_is_shown_as_text_never_as_markdown(cache: Path) -> None:
+    import pandas as pd
+
+    at = start_app()
+    next(t for t in at.text_input if t.label == "Session name").set_value("![img](http://x/y.png)")
+    button(at, "New Session").click().run()
+    link = "[x](http://evil)"
+    add_variable(at, "add0", "categorical", link, levels="a\nb", description="*bold* :red[alarm]")
+    assert "\\[x\\](http:\\/\\/evil)" in texts(at.toast)
+    session = at.session_state["session"]
+    session.add_experiments(pd.DataFrame({link: ["![img](http://x/y.png)"], "Output": [1.0]}), target="Output")
+    at.switch_page("pages/experiments.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = markdown_sources(at)
+    assert "unknown level '!\\[img\\](http:\\/\\/x/y.png)'" in shown
+    # Nowhere does the raw text reach a Markdown element unescaped: no link, no image, no colour.
+    assert "](http://" not in shown and "[x]" not in shown and ":red[" not in shown

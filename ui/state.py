@@ -15,6 +15,7 @@ import streamlit as st
 
 from alchemist.errors import AlchemistError, ConflictError, StorageError
 from alchemist.session import Session, is_session_id
+from ui import words
 from ui.store import PROJECT_DIR, get_store
 
 SESSION_KEY = "session"
@@ -66,7 +67,7 @@ def _load(session_id: str) -> Session | None:
         session = store.get(session_id)
     except AlchemistError as error:
         st.query_params.clear()
-        st.error(error.message)
+        st.error(words.plain(error.message))
         return None
     if session is None:
         st.query_params.clear()
@@ -157,7 +158,7 @@ def commit(session: Session) -> bool:
 def _keep_unsaved(reason: str) -> None:
     st.session_state[UNSAVED_KEY] = True
     st.warning(
-        f"Your latest change is kept in this browser tab but could not be saved yet: {reason} "
+        f"Your latest change is kept in this browser tab but could not be saved yet: {words.plain(reason)} "
         "It will be saved at your next action. To be safe, download the session with Save Session.",
         icon="💾",
     )
@@ -168,11 +169,11 @@ def run_action(action: Callable[[], object], success: str | None = None) -> bool
     try:
         action()
     except AlchemistError as error:
-        st.error(error.message)
+        st.error(words.plain(error.message))
         return False
     session = st.session_state.get(SESSION_KEY)
     if session is not None:
         commit(session)
     if success:
-        st.toast(success, icon="✅")
+        st.toast(words.plain(success), icon="✅")
     return True

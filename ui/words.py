@@ -6,6 +6,7 @@ wording change never touches the library and no code ever parses a sentence back
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from alchemist.experiments import ImportReport
@@ -16,6 +17,23 @@ from alchemist.variables import format_number
 
 PENDING_TEXT = "pending: no result yet"
 STATUS_ICONS = {RowStatus.OK: "✅", RowStatus.PENDING: "⏳", RowStatus.INVALID: "⚠️"}
+
+
+# The characters that start Markdown (and Streamlit's own :color[...] and $math$) constructs:
+# links and images need "[", autolinks "<" or a bare "://" or "www.", emphasis and code * _ ~ `.
+# Sentence punctuation (. , ' : ( )) is left alone so messages read and compare as written.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]<>#$|~])")
+_BARE_LINK = re.compile(r"(?i)(://|www\.)")
+
+
+def plain(text: object) -> str:
+    """`text` (a name, a cell, a message holding them) escaped so Markdown shows it literally.
+
+    Users name variables, columns and sessions and type cells: "[x](http://evil)" or a remote
+    image must read as those characters, never become a link or load an image.
+    """
+    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", str(text)).replace("\n", " ")
+    return _BARE_LINK.sub(lambda m: m.group(1).replace("/", "\\/").replace(".", "\\."), escaped)
 
 
 def _number(value: object) -> str:
