@@ -128,6 +128,20 @@ def rename_session() -> None:
     ui.commit(session)
 
 
+def link_notice(session: Session) -> None:
+    """Once per tab, for a session opened from a link: whoever sent it can see and change it."""
+    with st.container(border=True):
+        st.warning("You opened this session from a link; anyone with the link can see and change it.", icon="🔗")
+        copy_col, keep_col, _ = st.columns([1.3, 1.2, 4])
+        if copy_col.button("Make a private copy", type="primary", key="private_copy",
+                           help="Copies this campaign under a new link that only you have; the original stays as it is."):
+            start(session.private_copy(), f"Made a private copy of '{session.name}'. The link you opened is unchanged.")
+            st.rerun()
+        if keep_col.button("Keep working here", key="keep_linked"):
+            st.session_state.pop(ui.FROM_LINK_KEY, None)
+            st.rerun()
+
+
 def header(session: Session) -> None:
     """Drawn once for every page: who the session is, what it holds, and how to keep it."""
     store = ui.get_store()
@@ -168,6 +182,8 @@ def header(session: Session) -> None:
         f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
         f"{words.plural(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
     )
+    if st.session_state.get(ui.FROM_LINK_KEY) == session.id:
+        link_notice(session)
     notes = st.session_state.get("load_notes")
     if notes:
         with st.expander(f"ℹ️ {len(notes)} note(s) about the file just loaded", expanded=True):

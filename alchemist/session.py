@@ -13,6 +13,8 @@ use the same methods:
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import re
 import uuid
 from dataclasses import dataclass, field, replace
@@ -134,6 +136,14 @@ class Session:
     @property
     def short_id(self) -> str:
         return self.id[:8]
+
+    def private_copy(self) -> "Session":
+        """The same campaign under a new, unguessable id: a session link is a capability (whoever
+        has it can edit), so someone who followed another person's link can move to their own."""
+        copy = deepcopy(self)
+        copy.id = new_session_id()
+        copy.created = copy.modified = utc_now()
+        return copy
 
     def rename(self, name: str) -> None:
         self.name = clean_session_name(name)

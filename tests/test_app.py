@@ -537,3 +537,36 @@ def test_user_text_is_shown_as_text_never_as_markdown(cache: Path) -> None:
     assert "unknown level '!\\[img\\](http:\\/\\/x/y.png)'" in shown
     # Nowhere does the raw text reach a Markdown element unescaped: no link, no image, no colour.
     assert "](http://" not in shown and "[x]" not in shown and ":red[" not in shown
+
+
+LINK_NOTICE = "You opened this session from a link; anyone with the link can see and change it."
+
+
+def test_a_session_opened_from_a_link_offers_a_private_copy(cache: Path) -> None:
+    owner = open_example(start_app())
+    session_id = owner.query_params["session"]
+    assert LINK_NOTICE not in texts(owner.warning)  # the tab that created it is not warned
+
+    visitor = start_app(session=session_id)
+    assert LINK_NOTICE in texts(visitor.warning)
+    button(visitor, "Make a private copy").click().run()
+    assert not visitor.exception, [e.message for e in visitor.exception]
+    copy_id = visitor.query_params["session"]
+    assert is_session_id(copy_id) and copy_id != session_id
+    assert LINK_NOTICE not in texts(visitor.warning)
+    visitor.text_input(key="session_name").set_value("My own copy").run()
+
+    store = SessionStore(cache)
+    original, copy = store.get(session_id), store.get(copy_id)
+    assert original.name != "My own copy" and copy.name == "My own copy"
+    assert copy.experiments.frame.equals(original.experiments.frame)
+    assert owner.run().session_state["session"].id == session_id
+
+
+def test_the_link_notice_can_be_dismissed_and_stays_away(cache: Path) -> None:
+    session_id = open_example(start_app()).query_params["session"]
+    visitor = start_app(session=session_id)
+    button(visitor, "Keep working here").click().run()
+    assert LINK_NOTICE not in texts(visitor.warning)
+    visitor.run()
+    assert LINK_NOTICE not in texts(visitor.warning) and visitor.query_params["session"] == session_id

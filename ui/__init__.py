@@ -5,6 +5,7 @@ data editor's change set have their own modules (`ui.charts`, `ui.words`, `ui.ed
 """
 
 from ui.state import (
+    FROM_LINK_KEY,
     QUERY_KEY,
     close_session,
     commit,
@@ -18,6 +19,7 @@ from ui.state import (
 from ui.store import get_store
 
 __all__ = [
+    "FROM_LINK_KEY",
     "QUERY_KEY",
     "close_session",
     "commit",

@@ -24,6 +24,9 @@ VERSION_KEY = "session_version"
 # Set while this tab holds changes the store could not take (disk full, read-only, a conflict):
 # the session object in memory is then newer than the stored one and is written at the next run.
 UNSAVED_KEY = "session_unsaved"
+# The id of a session this tab opened from a link (the URL) rather than creating or loading it:
+# someone else may hold that link, so the tab offers a private copy once.
+FROM_LINK_KEY = "session_from_link"
 
 
 def current_session() -> Session | None:
@@ -58,7 +61,10 @@ def current_session() -> Session | None:
         st.query_params.clear()
         st.toast("The link does not name a valid session.", icon="⚠️")
         return None
-    return _load(session_id)
+    session = _load(session_id)
+    if session is not None:
+        st.session_state[FROM_LINK_KEY] = session.id
+    return session
 
 
 def _load(session_id: str) -> Session | None:
@@ -79,6 +85,8 @@ def _load(session_id: str) -> Session | None:
 
 
 def open_session(session: Session) -> None:
+    """Make `session`, created or loaded by this tab, the tab's session."""
+    st.session_state.pop(FROM_LINK_KEY, None)
     st.session_state[SESSION_KEY] = session
     st.query_params[QUERY_KEY] = session.id
 
@@ -87,6 +95,7 @@ def close_session() -> None:
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(VERSION_KEY, None)
     st.session_state.pop(UNSAVED_KEY, None)
+    st.session_state.pop(FROM_LINK_KEY, None)
     st.query_params.clear()
 
 
