@@ -570,3 +570,18 @@ def test_the_link_notice_can_be_dismissed_and_stays_away(cache: Path) -> None:
     assert LINK_NOTICE not in texts(visitor.warning)
     visitor.run()
     assert LINK_NOTICE not in texts(visitor.warning) and visitor.query_params["session"] == session_id
+
+
+def test_work_that_runs_out_of_memory_is_said_and_the_session_kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alchemist.session import Session
+
+    def too_large(self, settings=None):
+        raise MemoryError("Unable to allocate 18.6 GiB")
+
+    monkeypatch.setattr(Session, "train", too_large)
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "more memory than the server can give one operation" in texts(at.error)
+    assert at.session_state["session"].model is None and len(at.session_state["session"].experiments) == 22

@@ -180,6 +180,13 @@ def run_action(action: Callable[[], object], success: str | None = None) -> bool
     except AlchemistError as error:
         st.error(words.plain(error.message))
         return False
+    except MemoryError:
+        # Work beyond what the server can hold (a model on very many experiments): the model
+        # bounds its memory, but should an allocation still fail, the visitor is told and keeps
+        # the session; the allocation that failed was never made, so the server goes on.
+        st.error("This needs more memory than the server can give one operation (its memory limit). "
+                 "Nothing was changed. Try again with fewer experiments.")
+        return False
     session = st.session_state.get(SESSION_KEY)
     if session is not None:
         commit(session)
