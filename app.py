@@ -24,7 +24,7 @@ PAGES = [
 def start(session: Session, message: str) -> None:
     ui.commit(session)
     ui.open_session(session)
-    st.toast(message, icon="✅")
+    ui.announce(message)
 
 
 def load_uploaded_session() -> None:
@@ -62,7 +62,7 @@ def foreign_file_prompt() -> None:
     """Ask before reading a file this installation did not sign; it is then read in a limited process."""
     name, data, message = st.session_state["foreign_file"]
     with st.container(border=True):
-        st.warning(f"**{name}**: {message}")
+        st.warning(f"**{words.plain(name)}**: {words.plain(message)}")
         load_col, cancel_col, _ = st.columns([1, 1, 5])
         if load_col.button("Load anyway", type="primary", key="load_foreign"):
             del st.session_state["foreign_file"]
@@ -83,7 +83,7 @@ def welcome() -> None:
     )
     error = st.session_state.pop("load_error", None)
     if error:
-        st.error(error)
+        st.error(words.plain(error))
         st.toast("The session file could not be loaded. Nothing was changed.", icon="❌")
     if "foreign_file" in st.session_state:
         foreign_file_prompt()
@@ -97,7 +97,7 @@ def welcome() -> None:
                     start(Session.new(name), f"Started '{name.strip()}'.")
                     st.rerun()
                 except AlchemistError as err:
-                    st.error(err.message)
+                    st.error(words.plain(err.message))
         if st.button("Open example", help="A real catalyst screening campaign with 4 variables and 22 experiments."):
             start(catalyst_example(), "Opened the catalyst example.")
             st.rerun()
@@ -123,9 +123,23 @@ def rename_session() -> None:
         session.rename(st.session_state["session_name"])
     except AlchemistError as error:
         st.session_state["session_name"] = session.name
-        st.toast(error.message, icon="⚠️")
+        st.toast(words.plain(error.message), icon="⚠️")
         return
     ui.commit(session)
+
+
+def link_notice(session: Session) -> None:
+    """Once per tab, for a session opened from a link: whoever sent it can see and change it."""
+    with st.container(border=True):
+        st.warning("You opened this session from a link; anyone with the link can see and change it.", icon="🔗")
+        copy_col, keep_col, _ = st.columns([1.3, 1.2, 4])
+        if copy_col.button("Make a private copy", type="primary", key="private_copy",
+                           help="Copies this campaign under a new link that only you have; the original stays as it is."):
+            start(session.private_copy(), f"Made a private copy of '{session.name}'. The link you opened is unchanged.")
+            st.rerun()
+        if keep_col.button("Keep working here", key="keep_linked"):
+            st.session_state.pop(ui.FROM_LINK_KEY, None)
+            st.rerun()
 
 
 def header(session: Session) -> None:
@@ -168,16 +182,22 @@ def header(session: Session) -> None:
         f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
         f"{words.plural(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
     )
+    last_change = st.session_state.get(ui.LAST_CHANGE_KEY)
+    if last_change:
+        st.caption(f"✅ Last change: {words.plain(last_change)}")
+    if st.session_state.get(ui.FROM_LINK_KEY) == session.id:
+        link_notice(session)
     notes = st.session_state.get("load_notes")
     if notes:
         with st.expander(f"ℹ️ {len(notes)} note(s) about the file just loaded", expanded=True):
-            st.markdown("\n".join(f"- {note}" for note in notes))
+            st.markdown("\n".join(f"- {words.plain(note)}" for note in notes))
             if st.button("Dismiss", key="dismiss_notes"):
                 del st.session_state["load_notes"]
                 st.rerun()
     st.divider()
 
 
+ui.get_store()  # a bad key ring, time to live or limit stops the app here, before anyone works
 session = ui.current_session()
 if session is None:
     page = st.navigation([st.Page(welcome, title="Welcome", icon="⚗️")], position="hidden")

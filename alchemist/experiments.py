@@ -18,15 +18,18 @@ import numpy as np
 import pandas as pd
 
 from alchemist.acquisition import check_goal
-from alchemist.errors import ExperimentError, SessionFileError
+from alchemist import limits
+from alchemist.errors import ExperimentError, LimitError, SessionFileError
 from alchemist.plain import frame_from_state, frame_to_state
-from alchemist.problems import CellProblem, RowCheck, RowStatus, number_problem, variable_problem
+from alchemist.problems import MAX_MAGNITUDE, CellProblem, RowCheck, RowStatus, number_problem, variable_problem
 from alchemist.variables import RESERVED_COLUMNS, Variable, coerce_number, is_missing, level_text
 
 DEFAULT_TARGET = "Output"
 NOISE = "Noise"
 ITERATION = "Iteration"
 NOTE = "Note"
+# The columns every table has besides one per variable: the result, then these three.
+SIDE_COLUMNS = ("result", NOISE, ITERATION, NOTE)
 
 # ALchemist writes the reason for an experiment as "Reason"; we keep it as the row's note.
 _NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
@@ -82,9 +85,11 @@ def _variable_suspects(variable: Variable, series: pd.Series) -> np.ndarray:
     values = series.to_numpy()
     if variable.kind == "categorical":
         return np.ones(len(series), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        too_large = np.abs(values) > MAX_MAGNITUDE
     if variable.kind == "discrete":
-        return ~np.isin(values, variable.values)
-    outside = ~np.isfinite(values) | (values < variable.low) | (values > variable.high)
+        return ~np.isin(values, variable.values) | too_large
+    outside = too_large | ~np.isfinite(values) | (values < variable.low) | (values > variable.high)
     if variable.kind == "integer":
         with np.errstate(invalid="ignore"):
             outside |= values != np.round(values)
@@ -95,13 +100,35 @@ def _side_suspects(series: pd.Series, negative: bool, whole: bool) -> np.ndarray
     if series.dtype != np.float64:
         return np.ones(len(series), dtype=bool)
     values = series.to_numpy()
-    suspects = np.isinf(values)
     with np.errstate(invalid="ignore"):
+        suspects = np.isinf(values) | (np.abs(values) > MAX_MAGNITUDE)
         if negative:
             suspects |= values < 0
         if whole:
             suspects |= np.isfinite(values) & (values != np.round(values))
     return suspects
+
+
+def check_table_size(rows: int, variables: int) -> None:
+    """Refuse a table of `rows` experiments over `variables` variables beyond the limits, before it is built.
+
+    Checked on every path that makes a table (import, edit, pending rows, a new variable, load), so
+    a table that was accepted can always be saved: the store applies the same limits.
+    """
+    bounds = limits.current()
+    if rows > bounds.max_experiments:
+        raise LimitError(
+            f"A session can hold at most {bounds.max_experiments:,} experiments; this would make {rows:,}. "
+            "Nothing was changed. Import fewer rows, or split the campaign into several sessions.",
+            "max_experiments",
+        )
+    cells = rows * (variables + len(SIDE_COLUMNS))
+    if cells > bounds.max_table_cells:
+        raise LimitError(
+            f"The experiment table would have {cells:,} cells (rows x columns); a session can hold at most "
+            f"{bounds.max_table_cells:,}. Nothing was changed. Import fewer rows or use fewer variables.",
+            "max_table_cells",
+        )
 
 
 def _column(values: Iterable[Any]) -> pd.Series:
@@ -126,6 +153,7 @@ class ExperimentTable:
     def _normalise(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> pd.DataFrame:
         """Coerce every cell to its column's form; unparseable cells stay as text to be reported."""
         n = len(frame)
+        check_table_size(n, len(variables))
         columns: dict[str, pd.Series] = {}
         for variable in variables:
             columns[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
@@ -144,6 +172,7 @@ class ExperimentTable:
         self.frame = self._normalise(frame.reset_index(drop=True), variables)
 
     def append(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
+        check_table_size(len(self.frame) + len(frame), len(variables))  # before any copy is made
         new = self._normalise(frame.reset_index(drop=True), variables)
         if len(self.frame) == 0:
             self.frame = new
@@ -271,6 +300,7 @@ class ExperimentTable:
         if target_column in RESERVED_COLUMNS:
             # The table keeps its own column of that name; the result would overwrite it or be overwritten.
             raise ExperimentError(f"'{target_column}' is a column the table uses itself; choose the column that holds the result.")
+        check_table_size(len(frame) + (0 if replace else len(self.frame)), len(variables))
         incoming = pd.DataFrame({v.name: frame[v.name] for v in variables})
         incoming[self.target] = frame[target_column]
         used = {v.name for v in variables} | {target_column}

@@ -14,6 +14,12 @@ from typing import Any
 
 from alchemist.variables import Variable, is_missing, level_text, to_number
 
+# The largest magnitude a result, a noise or a numeric setting may have. The model standardises
+# its inputs and outputs (subtracts the mean, divides by the spread, squares differences): with
+# |value| <= 1e12 a square stays near 1e24, far from float overflow, while 1e155 (a typo) would
+# overflow to inf and make the saved session unreadable. No measured quantity in a lab needs more.
+MAX_MAGNITUDE = 1e12
+
 
 class RowStatus(StrEnum):
     """Whether a model can use a row."""
@@ -31,6 +37,7 @@ class ProblemKind(StrEnum):
     NOT_A_LEVEL = "not a level"  # a categorical value that is not one of the levels
     NOT_ALLOWED = "not allowed"  # a number that is not one of a discrete variable's values
     NEGATIVE = "negative"  # a negative number where only zero or more makes sense
+    TOO_LARGE = "too large"  # a number beyond MAX_MAGNITUDE (in size): more than the model can standardise
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ def variable_problem(variable: Variable, value: Any) -> CellProblem | None:
     number = to_number(value)
     if number is None:
         return CellProblem(name, ProblemKind.NOT_A_NUMBER, value)
+    if abs(number) > MAX_MAGNITUDE:
+        return CellProblem(name, ProblemKind.TOO_LARGE, number, low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
     if variable.kind == "discrete":
         if number not in variable.values:
             return CellProblem(name, ProblemKind.NOT_ALLOWED, number, allowed=variable.values)
@@ -91,6 +100,8 @@ def number_problem(column: str, value: Any, *, negative: bool = True, whole: boo
     number = to_number(value)
     if number is None:
         return CellProblem(column, ProblemKind.NOT_A_NUMBER, value)
+    if abs(number) > MAX_MAGNITUDE:
+        return CellProblem(column, ProblemKind.TOO_LARGE, number, low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
     if whole and not number.is_integer():
         return CellProblem(column, ProblemKind.NOT_WHOLE, number)
     if not negative and number < 0:

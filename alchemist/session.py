@@ -13,6 +13,8 @@ use the same methods:
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import re
 import uuid
 from dataclasses import dataclass, field, replace
@@ -106,7 +108,8 @@ class ModelState(StrEnum):
 @dataclass(frozen=True)
 class ModelStatus:
     state: ModelState
-    n_train: int
+    n_train: int  # experiments the model was given
+    n_used: int = 0  # of those, how many the posterior uses (fewer above the exact limit)
 
 
 def _row_list(rows: Sequence[int], limit: int = 12) -> str:
@@ -141,6 +144,14 @@ class Session:
     def short_id(self) -> str:
         return self.id[:8]
 
+    def private_copy(self) -> "Session":
+        """The same campaign under a new, unguessable id: a session link is a capability (whoever
+        has it can edit), so someone who followed another person's link can move to their own."""
+        copy = deepcopy(self)
+        copy.id = new_session_id()
+        copy.created = copy.modified = utc_now()
+        return copy
+
     def rename(self, name: str) -> None:
         self.name = clean_session_name(name)
         self.touch()
@@ -156,8 +167,8 @@ class Session:
         check_unique_names([*self.variables, variable])
         if variable.name == self.experiments.target:
             raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
+        self.experiments.conform([*self.variables, variable])  # may refuse (a limit) before anything changed
         self.variables.append(variable)
-        self.experiments.conform(self.variables)
         self.touch()
 
     def replace_variable(self, old_name: str, variable: Variable, confirm: bool = False) -> None:
@@ -292,7 +303,9 @@ class Session:
         X, y, noise = self.training_data()
         if len(y) < 3:
             raise ModelError(f"Cross-validation needs at least 3 valid experiments with a result; there are {len(y)}.")
-        self.validation = cross_validate(self.variables, self.model.settings, X, y, noise)
+        # A current model lends its hyperparameters, so cross-validation costs no second fit.
+        current = self.model if self.model_status().state is ModelState.TRAINED else None
+        self.validation = cross_validate(self.variables, self.model.settings, X, y, noise, model=current)
         self.touch()
         return self.validation
 
@@ -300,7 +313,9 @@ class Session:
         if self.model is None:
             return ModelStatus(ModelState.NONE, 0)
         current = self.model_fingerprint == self.experiments.fingerprint(self.variables)
-        return ModelStatus(ModelState.TRAINED if current else ModelState.STALE, self.model.n_train)
+        record = self.model.approximation
+        given = record.points_total or self.model.n_train
+        return ModelStatus(ModelState.TRAINED if current else ModelState.STALE, given, self.model.n_train)
 
     def suggest(
         self,

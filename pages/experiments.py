@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from alchemist.errors import AlchemistError, FileFormatError
+from alchemist.errors import AlchemistError
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import RowStatus
 from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 from ui import words
 from ui.editor import edit_if_current
+from ui.uploads import forget, parse_once
 
 session = ui.require_session()
 st.header("Experiments")
@@ -28,15 +29,15 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
     )
     if upload is not None:
         try:
-            incoming = read_table(upload.getvalue(), upload.name)
-        except FileFormatError as error:
-            st.error(f"'{upload.name}' could not be read: {error.message}")
+            incoming = parse_once("experiments", upload.name, upload.getvalue(), read_table)
+        except AlchemistError as error:  # unreadable, or beyond a limit of what a table may hold
+            st.error(words.plain(f"'{upload.name}' could not be read: {error.message}"))
         else:
             skipped = incoming.attrs.get("empty_rows_skipped", 0)
-            st.caption(
-                f"{len(incoming)} row(s), columns: {', '.join(incoming.columns)}"
+            st.caption(words.plain(
+                f"{len(incoming)} row(s), columns: {', '.join(map(str, incoming.columns))}"
                 + (f". {skipped} completely empty row(s) in the file are skipped." if skipped else "")
-            )
+            ))
             candidates = [c for c in incoming.columns if c not in {v.name for v in session.variables}]
             guess = ExperimentTable.guess_target(incoming, session.variables)
             target = st.selectbox(
@@ -58,17 +59,18 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
                 try:
                     report = session.add_experiments(incoming, target=target, replace=replace)
                 except AlchemistError as error:
-                    st.error(error.message)
+                    st.error(words.plain(error.message))
                 else:
                     ui.commit(session)
                     st.session_state["experiments_round"] = round_ + 1
+                    forget("experiments")
                     st.session_state["experiments_message"] = words.import_summary(report)
                     st.rerun()
 
 message = st.session_state.pop("experiments_message", None)
 if message:
-    st.toast(message, icon="✅")
-    st.success(message)
+    ui.announce(message)
+    st.success(words.plain(message))
 
 # -- the table --------------------------------------------------------------------------------
 frame = session.experiments.frame
@@ -80,7 +82,7 @@ problems = [(i, check) for i, check in enumerate(checks) if check.status is RowS
 st.markdown(words.table_summary(checks))
 if problems:
     with st.expander(f"⚠️ {len(problems)} row(s) cannot be used until they are fixed", expanded=True):
-        st.markdown("\n".join(f"- Row {i + 1}: {words.status_text(check)}" for i, check in problems[:50]))
+        st.markdown("\n".join(f"- Row {i + 1}: {words.plain(words.status_text(check))}" for i, check in problems[:50]))
         if len(problems) > 50:
             st.caption(f"… and {len(problems) - 50} more; see the Status column.")
 
@@ -92,7 +94,8 @@ column_config = {
     NOTE: st.column_config.TextColumn(NOTE, width="medium"),
 }
 for variable in session.variables:
-    help_text = f"{variable.describe()}" + (f" · {variable.description}" if variable.description else "")
+    # A column's help is shown as Markdown: the user's description and units must read as typed.
+    help_text = words.plain(f"{variable.describe()}" + (f" · {variable.description}" if variable.description else ""))
     numeric_column = frame[variable.name].dtype == "float64"
     if variable.kind == "categorical":
         valid = all(v is None or v in variable.levels for v in frame[variable.name])
@@ -119,13 +122,21 @@ def commit_edits() -> None:
     # the edit is refused rather than applied to other rows or saved over the other tab's work.
     changes = st.session_state.get(editor_key) or {}
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
-    if edit_if_current(session, ui.current_session(), shown.drop(columns=["Status"]), changes):
+    try:
+        applied = edit_if_current(session, ui.current_session(), shown.drop(columns=["Status"]), changes)
+    except AlchemistError as error:  # e.g. a row limit: the edit is refused before anything changed
+        st.session_state["experiments_edit_error"] = error.message
+        return
+    if applied:
         ui.commit(session)
     else:
         st.toast("The experiments were changed in another tab, so this edit was not applied. "
                  "The table now shows the latest version; please make the edit again.", icon="⚠️")
 
 
+edit_error = st.session_state.pop("experiments_edit_error", None)
+if edit_error:
+    st.error(words.plain(f"This edit was not applied: {edit_error}"))
 if len(frame) == 0:
     st.info("No experiments yet. Upload a table above, or type rows into the table below.")
 st.data_editor(

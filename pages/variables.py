@@ -6,10 +6,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from alchemist.errors import AlchemistError, FileFormatError
+from alchemist.errors import AlchemistError
 from alchemist.session import ChangeNeedsConfirmation
 from alchemist.files.variable_files import read_variables, variables_to_csv, variables_to_json
 from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
+from ui import words
+from ui.uploads import parse_once
 
 session = ui.require_session()
 st.header("Variables")
@@ -70,7 +72,7 @@ def variable_form(prefix: str, existing: Variable | None) -> Variable | None:
     try:
         return make_variable(kind, name, unit=unit, description=description, **fields)
     except AlchemistError as error:
-        st.error(error.message)
+        st.error(words.plain(error.message))
         return None
 
 
@@ -95,12 +97,12 @@ def attempt(kind: str, args: tuple, success: str, confirm_label: str) -> None:
         st.session_state["pending_variable_change"] = (kind, args, needs.message, success, confirm_label)
         st.rerun()
     except AlchemistError as error:
-        st.error(error.message)
+        st.error(words.plain(error.message))
         return
     else:
         ui.commit(session)
         st.session_state["variables_form_round"] = st.session_state.get("variables_form_round", 0) + 1
-        st.toast(success, icon="✅")
+        ui.announce(success)
         st.rerun()
 
 
@@ -108,7 +110,7 @@ pending = st.session_state.get("pending_variable_change")
 if pending:
     kind, args, message, success, confirm_label = pending
     with st.container(border=True):
-        st.warning(message)
+        st.warning(words.plain(message))
         go_col, cancel_col, _ = st.columns([1.2, 1, 4])
         if go_col.button(confirm_label, type="primary", key="confirm_variable_change"):
             st.session_state.pop("pending_variable_change")
@@ -164,11 +166,11 @@ with files_tab:
     upload = st.file_uploader("Variables file", type=["json", "csv"], key=f"variables_file{round_}")
     if upload is not None:
         try:
-            imported = read_variables(upload.getvalue(), upload.name)
-        except FileFormatError as error:
-            st.error(f"'{upload.name}' could not be read: {error.message}")
+            imported = parse_once("variables", upload.name, upload.getvalue(), read_variables)
+        except AlchemistError as error:
+            st.error(words.plain(f"'{upload.name}' could not be read: {error.message}"))
         else:
-            st.write(f"{len(imported)} variable(s): " + ", ".join(v.label for v in imported))
+            st.text(f"{len(imported)} variable(s): " + ", ".join(v.label for v in imported))
             if st.button("Replace the variables with these", type="primary", key="import_variables"):
                 attempt("import", (imported,), f"Imported {len(imported)} variable(s).", "Import anyway")
     if session.variables:

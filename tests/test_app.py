@@ -512,3 +512,133 @@ def test_which_variables_matter_on_the_model_page(cache: Path) -> None:
     at.run()  # a rerun shows the cached figures
     assert at.session_state["sensitivity"][1] is result
     assert any("not a confidence interval" in c.value for c in at.caption)
+
+
+def test_a_failing_store_keeps_the_change_in_memory_says_so_and_saves_it_later(cache: Path) -> None:
+    at = open_example(start_app())
+    session_id = at.query_params["session"]
+    sessions = cache / "sessions"
+    aside = cache / "sessions-aside"
+    # The store's folder becomes a regular file: every write fails, as on a broken disk (root ignores chmod).
+    sessions.rename(aside)
+    sessions.write_text("not a folder")
+    at.text_input(key="session_name").set_value("Kept while the disk fails").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "could not be saved yet" in texts(at.warning)
+    assert at.session_state["session"].name == "Kept while the disk fails"
+    at.run()  # another action while the disk still fails: still kept, still said
+    assert not at.exception and "could not be saved yet" in texts(at.warning)
+
+    sessions.unlink()
+    aside.rename(sessions)
+    at.run()  # the next action saves it
+    assert not at.exception and "could not be saved yet" not in texts(at.warning)
+    assert SessionStore(cache).get(session_id).name == "Kept while the disk fails"
+
+
+def test_an_upload_is_parsed_once_per_content_not_on_every_rerun() -> None:
+    def script() -> None:
+        import streamlit as st
+
+        from alchemist.errors import FileFormatError
+        from ui.uploads import parse_once
+
+        def parse(data: bytes, name: str) -> str:
+            st.session_state["parses"] = st.session_state.get("parses", 0) + 1
+            if data == b"bad":
+                raise FileFormatError("unreadable")
+            return data.decode().upper()
+
+        data = st.session_state.get("data", b"a,b\n1,2\n")
+        try:
+            st.text(parse_once("experiments", "x.csv", data, parse))
+        except FileFormatError as error:
+            st.text(f"error: {error.message}")
+        st.button("Again")
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    at.button[0].click().run()
+    at.run()
+    assert at.session_state["parses"] == 1 and at.text[0].value.strip() == "A,B\n1,2"
+    at.session_state["data"] = b"bad"
+    at.run()
+    at.run()  # an unreadable file is not read again either
+    assert at.session_state["parses"] == 2 and at.text[0].value == "error: unreadable"
+    at.session_state["data"] = b"new"
+    at.run()
+    assert at.session_state["parses"] == 3 and at.text[0].value == "NEW"
+    assert len(at.session_state["parsed_uploads"]) == 1  # one kept file per kind of upload
+
+
+def markdown_sources(at: AppTest) -> str:
+    """Every text the page renders as Markdown: markdown, captions, alerts and toasts."""
+    groups = (at.markdown, at.caption, at.error, at.warning, at.success, at.info, at.toast)
+    return " | ".join(e.value for group in groups for e in group)
+
+
+def test_user_text_is_shown_as_text_never_as_markdown(cache: Path) -> None:
+    import pandas as pd
+
+    at = start_app()
+    next(t for t in at.text_input if t.label == "Session name").set_value("![img](http://x/y.png)")
+    button(at, "New Session").click().run()
+    link = "[x](http://evil)"
+    add_variable(at, "add0", "categorical", link, levels="a\nb", description="*bold* :red[alarm]")
+    assert "\\[x\\](http:\\/\\/evil)" in texts(at.toast)
+    session = at.session_state["session"]
+    session.add_experiments(pd.DataFrame({link: ["![img](http://x/y.png)"], "Output": [1.0]}), target="Output")
+    at.switch_page("pages/experiments.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = markdown_sources(at)
+    assert "unknown level '!\\[img\\](http:\\/\\/x/y.png)'" in shown
+    # Nowhere does the raw text reach a Markdown element unescaped: no link, no image, no colour.
+    assert "](http://" not in shown and "[x]" not in shown and ":red[" not in shown
+
+
+LINK_NOTICE = "You opened this session from a link; anyone with the link can see and change it."
+
+
+def test_a_session_opened_from_a_link_offers_a_private_copy(cache: Path) -> None:
+    owner = open_example(start_app())
+    session_id = owner.query_params["session"]
+    assert LINK_NOTICE not in texts(owner.warning)  # the tab that created it is not warned
+
+    visitor = start_app(session=session_id)
+    assert LINK_NOTICE in texts(visitor.warning)
+    button(visitor, "Make a private copy").click().run()
+    assert not visitor.exception, [e.message for e in visitor.exception]
+    copy_id = visitor.query_params["session"]
+    assert is_session_id(copy_id) and copy_id != session_id
+    assert LINK_NOTICE not in texts(visitor.warning)
+    visitor.text_input(key="session_name").set_value("My own copy").run()
+
+    store = SessionStore(cache)
+    original, copy = store.get(session_id), store.get(copy_id)
+    assert original.name != "My own copy" and copy.name == "My own copy"
+    assert copy.experiments.frame.equals(original.experiments.frame)
+    assert owner.run().session_state["session"].id == session_id
+
+
+def test_the_link_notice_can_be_dismissed_and_stays_away(cache: Path) -> None:
+    session_id = open_example(start_app()).query_params["session"]
+    visitor = start_app(session=session_id)
+    button(visitor, "Keep working here").click().run()
+    assert LINK_NOTICE not in texts(visitor.warning)
+    visitor.run()
+    assert LINK_NOTICE not in texts(visitor.warning) and visitor.query_params["session"] == session_id
+
+
+def test_work_that_runs_out_of_memory_is_said_and_the_session_kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alchemist.session import Session
+
+    def too_large(self, settings=None):
+        raise MemoryError("Unable to allocate 18.6 GiB")
+
+    monkeypatch.setattr(Session, "train", too_large)
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "more memory than the server can give one operation" in texts(at.error)
+    assert at.session_state["session"].model is None and len(at.session_state["session"].experiments) == 22

@@ -266,7 +266,7 @@ def test_model_status_none_trained_stale():
     session = small_session()
     assert session.model_status() == ModelStatus(ModelState.NONE, 0)
     session.train(FAST)
-    assert session.model_status() == ModelStatus(ModelState.TRAINED, 3)
+    assert session.model_status() == ModelStatus(ModelState.TRAINED, 3, 3)
 
     # A note does not change what the model learnt from; a result does.
     frame = session.experiments.frame.copy()
@@ -275,10 +275,10 @@ def test_model_status_none_trained_stale():
     assert session.model_status().state is ModelState.TRAINED
     frame.loc[4, "Yield"] = 0.45
     session.edit_experiments(frame)
-    assert session.model_status() == ModelStatus(ModelState.STALE, 3)
+    assert session.model_status() == ModelStatus(ModelState.STALE, 3, 3)
 
     session.train(FAST)
-    assert session.model_status() == ModelStatus(ModelState.TRAINED, 4)
+    assert session.model_status() == ModelStatus(ModelState.TRAINED, 4, 4)
     session.replace_variable("Temperature", ContinuousVariable("Temperature", unit="°C", low=300, high=600))
     assert session.model_status().state is ModelState.STALE, "a changed variable outdates the model"
 
@@ -325,7 +325,7 @@ def test_state_round_trip_of_a_trained_session(trained_catalyst):
     pd.testing.assert_frame_equal(again.experiments.frame, original.experiments.frame)
     pd.testing.assert_frame_equal(again.suggestions, original.suggestions)
     assert again.model_settings == original.model_settings
-    assert again.model_status() == original.model_status() == ModelStatus(ModelState.TRAINED, 22)
+    assert again.model_status() == original.model_status() == ModelStatus(ModelState.TRAINED, 22, 22)
     X, _, _ = original.training_data()
     for before, after in zip(original.model.predict(X), again.model.predict(X)):
         assert np.array_equal(before, after)
@@ -458,3 +458,43 @@ def test_suggestion_settings_default_to_the_automatic_policy_and_old_files_still
     assert SuggestionSettings.from_state(stated.to_state()) == stated
     with pytest.raises(SessionFileError):
         SuggestionSettings.from_state({"budget": 0})
+
+
+def test_odd_values_are_kept_as_typed_problems_and_the_session_round_trips(tmp_path):
+    """A typo like 1e155 is a typed row problem, never a crash: save, export, load, nothing lost."""
+    from alchemist.persistence import SessionStore
+    from alchemist.problems import MAX_MAGNITUDE
+
+    session = small_session()
+    huge_note = "lab book " * 20_000
+    odd = pd.DataFrame(
+        {
+            "Temperature": [400.0, 400.0, 1e155, 310.0],
+            "Catalyst": ["A", "B", "A", "A"],
+            "Yield": [1e155, -0.0, 0.2, 1e-300],
+            "Noise": [None, 1e200, None, None],
+            "Note": ["", "", "", huge_note],
+        }
+    )
+    session.add_experiments(odd, target="Yield")
+    checks = session.check_rows()[-4:]
+    kinds = [{(p.column, p.kind) for p in c.problems} for c in checks]
+    assert kinds[0] == {("Yield", ProblemKind.TOO_LARGE)}
+    assert kinds[1] == {("Noise", ProblemKind.TOO_LARGE)}
+    assert kinds[2] == {("Temperature", ProblemKind.TOO_LARGE)}
+    assert checks[3].status is RowStatus.OK  # -0.0 and 1e-300 are fine numbers
+    assert all(p.high == MAX_MAGNITUDE for c in checks[:3] for p in c.problems)
+    session.train(FAST)  # the bad rows are left out of training, not standardised into inf
+
+    store = SessionStore(tmp_path / "cache")
+    store.save(session)
+    again = store.get(session.id)
+    assert again is not None
+    for fmt in ("pkl", "json"):
+        loaded = store.read_file(store.export(again, fmt=fmt), f"s.{fmt}").session
+        frame = loaded.experiments.frame
+        assert len(frame) == len(session.experiments.frame)
+        assert frame["Yield"].iloc[-4] == 1e155 and frame["Noise"].iloc[-3] == 1e200
+        assert math.copysign(1, frame["Yield"].iloc[-3]) == -1.0
+        assert frame["Yield"].iloc[-1] == 1e-300 and frame[NOTE].iloc[-1] == huge_note
+        assert [c.status for c in loaded.check_rows()] == [c.status for c in session.check_rows()]

@@ -84,6 +84,9 @@ def test_model_status_sentences():
     assert words.model_status_text(ModelStatus(ModelState.NONE, 0)) == "No model"
     assert words.model_status_text(ModelStatus(ModelState.TRAINED, 3)) == "Trained on 3 experiments"
     assert words.model_status_text(ModelStatus(ModelState.STALE, 3)) == "Out of date (trained on 3 experiments)"
+    assert words.model_status_text(ModelStatus(ModelState.TRAINED, 50_000, 2_000)) == (
+        "Trained on 50000 experiments, using a representative 2000 of them"
+    )
 
 
 def test_import_summary():
@@ -97,3 +100,16 @@ def test_import_summary():
 def test_plural():
     assert words.plural(1, "variable") == "**1** variable"
     assert words.plural(0, "experiment") == "**0** experiments"
+
+
+def test_plain_makes_links_images_and_streamlit_syntax_inert() -> None:
+    from ui.words import plain, problem_text
+    from alchemist.problems import MAX_MAGNITUDE
+
+    assert plain("[x](http://evil)") == "\\[x\\](http:\\/\\/evil)"
+    assert plain("![img](https://x/y.png)") == "!\\[img\\](https:\\/\\/x/y.png)"
+    assert plain(":red[a] $x$ *b* _i_ `c` <b> www.x.org") == ":red\\[a\\] \\$x\\$ \\*b\\* \\_i\\_ \\`c\\` \\<b\\> www\\.x.org"
+    assert plain("Yield (%): 3.5, it's fine.") == "Yield (%): 3.5, it's fine."  # sentences read as written
+    assert plain("two\nlines") == "two lines"
+    too_large = CellProblem("Yield", ProblemKind.TOO_LARGE, 1e155, low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
+    assert problem_text(too_large) == "Yield: 1e+155 is too large (at most 1e+12 in size); check for a typo"

@@ -5,7 +5,10 @@ data editor's change set have their own modules (`ui.charts`, `ui.words`, `ui.ed
 """
 
 from ui.state import (
+    FROM_LINK_KEY,
+    LAST_CHANGE_KEY,
     QUERY_KEY,
+    announce,
     close_session,
     commit,
     current_session,
@@ -18,7 +21,10 @@ from ui.state import (
 from ui.store import get_store
 
 __all__ = [
+    "FROM_LINK_KEY",
+    "LAST_CHANGE_KEY",
     "QUERY_KEY",
+    "announce",
     "close_session",
     "commit",
     "current_session",

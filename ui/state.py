@@ -13,13 +13,23 @@ from typing import Callable, Iterator
 
 import streamlit as st
 
-from alchemist.errors import AlchemistError
+from alchemist.errors import AlchemistError, ConflictError, LimitError, StorageError
 from alchemist.session import Session, is_session_id
+from ui import words
 from ui.store import PROJECT_DIR, get_store
 
 SESSION_KEY = "session"
 QUERY_KEY = "session"
 VERSION_KEY = "session_version"
+# Set while this tab holds changes the store could not take (disk full, read-only, a conflict):
+# the session object in memory is then newer than the stored one and is written at the next run.
+UNSAVED_KEY = "session_unsaved"
+# The id of a session this tab opened from a link (the URL) rather than creating or loading it:
+# someone else may hold that link, so the tab offers a private copy once.
+FROM_LINK_KEY = "session_from_link"
+# What the user's last change did, in words: a toast disappears after a few seconds, so the header
+# also keeps the sentence until the next change (and a test can wait for it without a race).
+LAST_CHANGE_KEY = "last_change"
 
 
 def current_session() -> Session | None:
@@ -30,8 +40,16 @@ def current_session() -> Session | None:
     overwrites their changes with an older copy.
     """
     session = st.session_state.get(SESSION_KEY)
+    if session is not None and st.session_state.get(UNSAVED_KEY):
+        # This tab's copy is the only up-to-date one: keep it, and try to save it again now.
+        if commit(session):
+            st.toast("Your changes are saved now.", icon="💾")
+        return session
     if session is not None:
-        stored = get_store().version(session.id)
+        try:
+            stored = get_store().version(session.id)
+        except (StorageError, OSError):
+            return session  # the store cannot be read now: this tab's copy is the best there is
         if stored is None or stored == st.session_state.get(VERSION_KEY):
             return session
         st.session_state.pop(SESSION_KEY)
@@ -46,7 +64,10 @@ def current_session() -> Session | None:
         st.query_params.clear()
         st.toast("The link does not name a valid session.", icon="⚠️")
         return None
-    return _load(session_id)
+    session = _load(session_id)
+    if session is not None:
+        st.session_state[FROM_LINK_KEY] = session.id
+    return session
 
 
 def _load(session_id: str) -> Session | None:
@@ -55,7 +76,7 @@ def _load(session_id: str) -> Session | None:
         session = store.get(session_id)
     except AlchemistError as error:
         st.query_params.clear()
-        st.error(error.message)
+        st.error(words.plain(error.message))
         return None
     if session is None:
         st.query_params.clear()
@@ -67,13 +88,18 @@ def _load(session_id: str) -> Session | None:
 
 
 def open_session(session: Session) -> None:
+    """Make `session`, created or loaded by this tab, the tab's session."""
+    st.session_state.pop(FROM_LINK_KEY, None)
     st.session_state[SESSION_KEY] = session
     st.query_params[QUERY_KEY] = session.id
 
 
 def close_session() -> None:
+    st.session_state.pop(LAST_CHANGE_KEY, None)
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(VERSION_KEY, None)
+    st.session_state.pop(UNSAVED_KEY, None)
+    st.session_state.pop(FROM_LINK_KEY, None)
     st.query_params.clear()
 
 
@@ -120,11 +146,42 @@ def require_variables(session: Session, why: str) -> None:
         st.stop()
 
 
-def commit(session: Session) -> None:
-    """Write the session to the store now: a change the user made must survive a reload or restart."""
+def commit(session: Session) -> bool:
+    """Write the session to the store now: a change the user made must survive a reload or restart.
+
+    When the store cannot take it (disk full or read-only, or a conflicting save), the session stays
+    in this tab's memory, the user is told, and the save is tried again on the next run. False then.
+    """
     store = get_store()
-    store.save(session)
-    st.session_state[VERSION_KEY] = store.version(session.id)
+    try:
+        version = store.save(session, expected_version=st.session_state.get(VERSION_KEY))
+    except ConflictError as error:
+        # Another tab saved between the start of this run and now: never write over it. The next
+        # run shows the stored version; the user is told this change was not applied.
+        st.session_state.pop(SESSION_KEY, None)
+        st.session_state.pop(UNSAVED_KEY, None)
+        st.error(f"{words.plain(error.message)} Your last change was not applied: make it again on the latest version.")
+        return False
+    except (StorageError, LimitError) as error:
+        _keep_unsaved(error.message)
+        return False
+    except OSError:
+        # The store words disk failures as StorageError; should one still slip through, the
+        # user's work must not be lost with a traceback.
+        _keep_unsaved("The server could not write to its disk.")
+        return False
+    st.session_state.pop(UNSAVED_KEY, None)
+    st.session_state[VERSION_KEY] = version
+    return True
+
+
+def _keep_unsaved(reason: str) -> None:
+    st.session_state[UNSAVED_KEY] = True
+    st.warning(
+        f"Your latest change is kept in this browser tab but could not be saved yet: {words.plain(reason)} "
+        "It will be saved at your next action. To be safe, download the session with Save Session.",
+        icon="💾",
+    )
 
 
 def run_action(action: Callable[[], object], success: str | None = None) -> bool:
@@ -132,11 +189,24 @@ def run_action(action: Callable[[], object], success: str | None = None) -> bool
     try:
         action()
     except AlchemistError as error:
-        st.error(error.message)
+        st.error(words.plain(error.message))
+        return False
+    except MemoryError:
+        # Work beyond what the server can hold (a model on very many experiments): the model
+        # bounds its memory, but should an allocation still fail, the visitor is told and keeps
+        # the session; the allocation that failed was never made, so the server goes on.
+        st.error("This needs more memory than the server can give one operation (its memory limit). "
+                 "Nothing was changed. Try again with fewer experiments.")
         return False
     session = st.session_state.get(SESSION_KEY)
     if session is not None:
         commit(session)
     if success:
-        st.toast(success, icon="✅")
+        announce(success)
     return True
+
+
+def announce(message: str) -> None:
+    """Say what a change did: a toast now, and the header's "Last change" line until the next one."""
+    st.toast(words.plain(message), icon="✅")
+    st.session_state[LAST_CHANGE_KEY] = message

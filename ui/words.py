@@ -6,6 +6,7 @@ wording change never touches the library and no code ever parses a sentence back
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from alchemist.experiments import ImportReport
@@ -16,6 +17,23 @@ from alchemist.variables import format_number
 
 PENDING_TEXT = "pending: no result yet"
 STATUS_ICONS = {RowStatus.OK: "✅", RowStatus.PENDING: "⏳", RowStatus.INVALID: "⚠️"}
+
+
+# The characters that start Markdown (and Streamlit's own :color[...] and $math$) constructs:
+# links and images need "[", autolinks "<" or a bare "://" or "www.", emphasis and code * _ ~ `.
+# Sentence punctuation (. , ' : ( )) is left alone so messages read and compare as written.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]<>#$|~])")
+_BARE_LINK = re.compile(r"(?i)(://|www\.)")
+
+
+def plain(text: object) -> str:
+    """`text` (a name, a cell, a message holding them) escaped so Markdown shows it literally.
+
+    Users name variables, columns and sessions and type cells: "[x](http://evil)" or a remote
+    image must read as those characters, never become a link or load an image.
+    """
+    escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", str(text)).replace("\n", " ")
+    return _BARE_LINK.sub(lambda m: m.group(1).replace("/", "\\/").replace(".", "\\."), escaped)
 
 
 def _number(value: object) -> str:
@@ -39,6 +57,8 @@ def problem_text(problem: CellProblem) -> str:
         reason = f"{_number(problem.value)} is not one of {', '.join(_number(v) for v in problem.allowed)}"
     elif kind is ProblemKind.NEGATIVE:
         reason = "must not be negative"
+    elif kind is ProblemKind.TOO_LARGE:
+        reason = f"{_number(problem.value)} is too large (at most {problem.high:g} in size); check for a typo"
     else:  # a new kind must get its words here before it reaches the screen
         raise ValueError(f"No wording for the problem kind {kind!r}")
     return f"{problem.column}: {reason}"
@@ -70,9 +90,10 @@ def table_summary(checks: list[RowCheck]) -> str:
 def model_status_text(status: ModelStatus) -> str:
     if status.state is ModelState.NONE:
         return "No model"
+    subset = f", using a representative {status.n_used} of them" if 0 < status.n_used < status.n_train else ""
     if status.state is ModelState.TRAINED:
-        return f"Trained on {status.n_train} experiments"
-    return f"Out of date (trained on {status.n_train} experiments)"
+        return f"Trained on {status.n_train} experiments{subset}"
+    return f"Out of date (trained on {status.n_train} experiments{subset})"
 
 
 def import_summary(report: ImportReport) -> str:

@@ -36,8 +36,8 @@ def test_suggest_add_pending_and_fill_in_the_result(page: Page, server: Streamli
     screenshot(page, "suggestions")
     with rerun(page):
         add.click()
-        # A toast, shown for 4 s from the first of the two runs the click starts: look while they run.
-        expect(page.get_by_text("Added 1 pending experiments")).to_be_visible()
+    # The header keeps what the last change did until the next one (the toast is gone after 4 s).
+    expect(page.get_by_text("Last change: Added 1 pending experiments")).to_be_visible()
     expect(add).to_have_count(0)
 
     go_to(page, "Experiments")

@@ -57,7 +57,7 @@ def add_continuous(page: Page, name: str, unit: str, description: str, low: str,
     field(page, "Maximum").fill(high)
     with rerun(page):
         page.get_by_role("button", name="Add variable").click()
-    expect(page.get_by_text(f"Added variable '{name}'.")).to_be_visible()
+    expect(page.get_by_text(f"Last change: Added variable '{name}'.")).to_be_visible()
     # The form is drawn anew, empty, once the variable is in.
     expect(field(page, "Name")).to_have_value("")
 
@@ -101,7 +101,7 @@ def test_save_close_and_load_a_session(page: Page, server: StreamlitServer, tmp_
     with rerun(page):
         upload(page, SESSION_FILE, saved)
     expect(page.get_by_role("heading", name="Variables")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Loaded 'Hydrogenation screen' as a new session"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Last change: Loaded 'Hydrogenation screen' as a new session"))).to_be_visible()
     new_id = session_id_in_url(page)
     assert new_id != first_id
     text = header_text(page)
