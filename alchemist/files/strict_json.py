@@ -34,14 +34,16 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     return result
 
 
-def _finite_float(text: str) -> float:
+def finite_float(text: str) -> float:
+    """A JSON number as a float; ValueError if it overflows (1e400 would silently become infinity)."""
     value = float(text)
     if not math.isfinite(value):
         raise _JsonProblem(f"the number {text[:30]} is too large")
     return value
 
 
-def _bounded_int(text: str) -> int:
+def bounded_int(text: str) -> int:
+    """A JSON integer; ValueError beyond MAX_INT_DIGITS digits (int() of a huge text is quadratic, and no session holds one)."""
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise _JsonProblem(f"a number has more than {MAX_INT_DIGITS} digits")
     return int(text)
@@ -71,8 +73,8 @@ def parse_json_bytes(data: bytes, what: str, allow_nan: bool = False) -> Any:
         return json.loads(
             text,
             object_pairs_hook=_refuse_duplicates,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
+            parse_float=finite_float,
+            parse_int=bounded_int,
             parse_constant=constant,
         )
     except _JsonProblem as problem:
