@@ -19,6 +19,7 @@ import pandas as pd
 
 from alchemist import limits
 from alchemist.errors import AlchemistError, LimitError, SessionFileError, VariableError
+from alchemist.experiments import ITERATION, NOISE, NOTE_ALIASES
 from alchemist.files.bounds import check_plain, checked_bytes
 from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES, parse_json_bytes
 from alchemist.files.variable_files import ENTRY_FIELDS, variable_from_entry
@@ -27,6 +28,8 @@ from alchemist.session import DEFAULT_NAME, Session, clean_session_name
 from alchemist.variables import check_unique_names
 
 SUPPORTED_MAJOR = 1
+# Columns the experiment table takes besides variables and the result (matched case-insensitively there too).
+_TABLE_COLUMNS = {NOISE.lower(), ITERATION.lower(), *NOTE_ALIASES}
 _KNOWN_KEYS = {
     "version", "metadata", "audit_log", "search_space", "experiments", "staged_experiments",
     "outcome_constraints", "objective_metadata", "control", "last_suggestions", "provenance",
@@ -247,7 +250,7 @@ def _records(records: list, what: str, notes: list[str], known: set[str]) -> tup
             continue
         row = {}
         for key, value in record.items():
-            if key in known:
+            if key in known or str(key).lower() in _TABLE_COLUMNS:
                 row[key] = _cell(value)
             else:
                 others[str(key)] = None
