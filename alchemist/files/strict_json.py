@@ -15,7 +15,7 @@ from typing import Any
 
 from alchemist.errors import SessionFileError
 from alchemist.files import json_tree
-from alchemist.files.bounds import MAX_INT_DIGITS, check_plain, checked_bytes, megabytes
+from alchemist.files.bounds import MAX_INT_DIGITS, check_plain, check_reads_back, checked_bytes, megabytes
 from alchemist.files.migrations import SESSION_FORMAT, check_envelope
 
 MAX_JSON_SESSION_FILE_BYTES = 100 * 1024 * 1024  # JSON writes each float as text: about twice the .pkl
@@ -96,7 +96,7 @@ def encode_session_json(envelope: dict) -> bytes:
             f"This session is too large to save as JSON: the file would be {megabytes(len(data))}, and a JSON session "
             f"file of more than {megabytes(MAX_JSON_SESSION_FILE_BYTES)} could not be loaded again. Save it as .pkl instead."
         )
-    return data
+    return check_reads_back(data, decode_session_json, "JSON")
 
 
 def envelope_from_json_tree(tree: Any, what: str) -> dict:
