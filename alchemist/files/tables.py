@@ -163,10 +163,13 @@ def restore_formula(value: str) -> str:
 def table_to_csv(frame: pd.DataFrame) -> bytes:
     """A table as UTF-8 CSV that read_table reads back exactly, except text cells a spreadsheet would run as a
     formula: those are written with a leading single quote (see neutralise_formula)."""
-    text_columns = [name for name, kind in frame.dtypes.items() if kind == object]
+    import pandas as pd
+
     safe = frame.copy()
-    for name in text_columns:
-        safe[name] = safe[name].map(neutralise_formula)
+    for position, kind in enumerate(frame.dtypes):
+        # Text lives in object columns (mixed cells) and, from pandas 3, in string columns.
+        if kind == object or pd.api.types.is_string_dtype(kind):
+            safe.isetitem(position, safe.iloc[:, position].map(neutralise_formula))
     safe.columns = [neutralise_formula(str(name)) for name in frame.columns]
     # repr-exact floats: float_format None lets pandas write the shortest round-tripping text.
     return safe.to_csv(index=False).encode("utf-8")
