@@ -114,7 +114,10 @@ def decode_session_file_in_child(
         raise SessionFileError("The file could not be read: the safe reader could not be started.") from None
     if finished.returncode != 0:
         raise SessionFileError(f"The file was not opened: {why_stopped(finished.returncode)}. The session data are damaged or harmful.")
-    if len(finished.stdout) > MAX_CHILD_ANSWER_BYTES:
+    # The parent parses the answer in the shared process: Python's JSON objects take up to ~4x the
+    # text's bytes, so the answer is bounded by the same memory one operation may use.
+    answer_limit = min(MAX_CHILD_ANSWER_BYTES, limits.current().memory_per_operation_bytes // 4)
+    if len(finished.stdout) > answer_limit:
         raise SessionFileError("The file was not opened: its session data describe far more than a session holds.")
     answer = parse_json_bytes(finished.stdout, "answer of the safe reader") if finished.stdout else None
     if not isinstance(answer, dict) or not (("error" in answer) ^ ("envelope" in answer)):
