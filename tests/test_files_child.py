@@ -149,3 +149,22 @@ def test_a_foreign_file_decodes_under_lower_inherited_hard_limits(golden_file):
     )
     assert finished.returncode == 0, finished.stderr.decode(errors="replace")[-2000:]
     assert finished.stdout.decode().strip() == decode_session_file(golden_file)["session"]["name"]
+
+
+def test_children_beyond_max_children_are_refused_at_once_and_places_are_given_back(golden_file):
+    from alchemist.errors import LimitError
+    from alchemist.files.child import child_slot
+
+    before = limits.current()
+    limits.configure(limits.Limits(max_children=1))
+    try:
+        with child_slot():
+            with pytest.raises(LimitError, match="busy.*Try again in a moment") as info:
+                decode_session_file_in_child(golden_file)
+            assert info.value.limit == "max_children"
+        # The place is free again, after a refusal and after a failed decode alike.
+        with pytest.raises(SessionFileError):
+            decode_session_file_in_child(golden_file[:-100])
+        assert decode_session_file_in_child(golden_file)["format_version"] >= 2
+    finally:
+        limits.configure(before)

@@ -27,6 +27,7 @@ _CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
 # The unpacked XML of a workbook is about 30 bytes per cell present; this factor of the cell limit
 # bounds what streaming may read before a count is known (a zip bomb of shared strings, say).
 _XML_BYTES_PER_CELL = 64
+_XML_BYTES_FIXED = 4 * 1024 * 1024  # styles, theme and the other parts every workbook has
 
 
 def _column_number(letters: str) -> int:
@@ -41,7 +42,7 @@ def _open(data: bytes) -> zipfile.ZipFile:
         book = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
         raise FileFormatError("The file could not be read as a table: it is not a complete Excel workbook.") from None
-    budget = limits.current().max_table_cells * _XML_BYTES_PER_CELL
+    budget = limits.current().max_table_cells * _XML_BYTES_PER_CELL + _XML_BYTES_FIXED
     unpacked = sum(info.file_size for info in book.infolist())
     if unpacked > budget:
         raise LimitError(
@@ -138,7 +139,7 @@ def _check(last_row: int, last_column: int, present: int, bounds: limits.Limits)
     # pandas fills the grid from A1 to the last cell: the span is the work, not the cells present.
     if last_row * last_column > bounds.max_table_cells or present > bounds.max_table_cells:
         raise LimitError(
-            f"The sheet spans {last_row:,} rows x {last_column:,} columns; at most {bounds.max_table_cells:,} cells can "
+            f"The sheet spans at least {last_row:,} rows x {last_column:,} columns; at most {bounds.max_table_cells:,} cells can "
             "be read (limit max_table_cells). Delete cells far below or to the right of the table, or split it, and upload again.",
             "max_table_cells",
         )
