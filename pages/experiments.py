@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from alchemist.errors import AlchemistError, FileFormatError
+from alchemist.errors import AlchemistError, FileFormatError, LimitError
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import RowStatus
 from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
@@ -29,7 +29,7 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
     if upload is not None:
         try:
             incoming = read_table(upload.getvalue(), upload.name)
-        except FileFormatError as error:
+        except (FileFormatError, LimitError) as error:
             st.error(f"'{upload.name}' could not be read: {error.message}")
         else:
             skipped = incoming.attrs.get("empty_rows_skipped", 0)
