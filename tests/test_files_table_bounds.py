@@ -61,6 +61,8 @@ def test_a_csv_over_the_column_or_cell_limit_is_refused_before_parsing(small_lim
     with pytest.raises(LimitError) as info:
         read_table(b"a;b;c;d;e\n" + b"1;2;3;4;5\n" * 30, "tall.csv")
     assert info.value.limit == "max_table_cells"
+    with pytest.raises(LimitError, match="A line of the table has 12 fields"):
+        read_table(b"a\n" + b"1," * 11 + b"\n", "late.csv")
     # A quoted header with separators inside counts as the columns it is.
     assert read_table(b'"a,b",c\n1,2\n', "q.csv").columns.tolist() == ["a,b", "c"]
 

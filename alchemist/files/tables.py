@@ -67,7 +67,7 @@ def check_text_table_size(text: str, sep: str) -> None:
     """LimitError if a CSV's first line has more columns, or its lines x columns more cells, than the limits allow.
 
     Counted before parsing: pandas allocates per column, so a 10 MB file of one line with a million
-    separators costs gigabytes. A row wider than its header is refused by the parser itself.
+    separators costs gigabytes.
     """
     bounds = limits.current()
     first_line = text[: text.find("\n")] if "\n" in text else text
@@ -78,6 +78,17 @@ def check_text_table_size(text: str, sep: str) -> None:
             "(limit max_table_columns). Keep only the columns of the experiments and upload again.",
             "max_table_columns",
         )
+    # A later line wider than the header costs pandas quadratic time (its extra fields become an
+    # index): every line is bounded too. Only a line longer than the column limit in characters
+    # can have more fields than it, so a regex finds the few candidates in C, at any file length.
+    for match in re.finditer("[^\n]{%d,}" % bounds.max_table_columns, text):
+        fields = match.group().count(sep) + 1  # quoted separators count too: an upper bound
+        if fields > bounds.max_table_columns:
+            raise LimitError(
+                f"A line of the table has {fields:,} fields; at most {bounds.max_table_columns:,} columns can be read "
+                "(limit max_table_columns). Check the separators of that line and upload again.",
+                "max_table_columns",
+            )
     lines = text.count("\n") + 1
     if lines * columns > bounds.max_table_cells:
         raise LimitError(

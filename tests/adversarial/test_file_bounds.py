@@ -103,6 +103,14 @@ def test_a_million_column_csv_is_refused_before_it_is_parsed(tmp_path):
     assert answer["limit"] == "max_table_columns" and "1,000,000" in answer["message"]
 
 
+def test_a_csv_line_wider_than_its_header_is_refused_before_it_is_parsed(tmp_path):
+    # pandas turns the extra fields of a first data row into an index, in quadratic time (>120 s here).
+    path = tmp_path / "late_wide.csv"
+    path.write_bytes(b"Temperature\n" + b"1," * 1_000_000 + b"\n")
+    answer = run_limited(tmp_path, "csv_wide_second_line", READ_TABLE, str(path))
+    assert answer["limit"] == "max_table_columns" and "1,000,001 fields" in answer["message"]
+
+
 def test_a_utf16_csv_is_read_as_text_not_misread(tmp_path):
     text = "Temperature\tSolvent\tYield\r\n400\tMéCN\t0.5\r\n410\tDMF\t0.75\r\n"
     for encoding, name in (("utf-16", "bom.csv"), ("utf-16-le", "le.csv"), ("utf-16-be", "be.csv")):
