@@ -32,7 +32,7 @@ NOTE = "Note"
 SIDE_COLUMNS = ("result", NOISE, ITERATION, NOTE)
 
 # ALchemist writes the reason for an experiment as "Reason"; we keep it as the row's note.
-_NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
+NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ class ExperimentTable:
                 incoming[NOISE] = frame[column]
             elif key == "iteration":
                 incoming[ITERATION] = frame[column]
-            elif key in _NOTE_ALIASES and NOTE not in incoming:
+            elif key in NOTE_ALIASES and NOTE not in incoming:
                 incoming[NOTE] = frame[column]
             else:
                 continue
@@ -348,4 +348,4 @@ class ExperimentTable:
 
 
 def _is_side_column(name: Any) -> bool:
-    return str(name).lower() in ("noise", "iteration", *_NOTE_ALIASES)
+    return str(name).lower() in ("noise", "iteration", *NOTE_ALIASES)

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 import alchemist
+from alchemist import limits
 from alchemist.errors import SessionFileError
 from alchemist.files import json_tree
-from alchemist.files.child import CHILD_CPU_SECONDS, CHILD_MEMORY_BYTES, decode_session_file_in_child, why_stopped
+from alchemist.files.child import CHILD_CPU_SECONDS, decode_session_file_in_child, why_stopped
 from alchemist.files.container import decode_session_file, encode_session_file
 from alchemist.persistence import envelope_for
 from alchemist.plain import utc_now
@@ -129,7 +130,8 @@ def test_the_child_limits_its_own_cpu_time():
 def _lower_hard_limits() -> None:
     # What a container or `ulimit -t` / `ulimit -v` does: hard limits below what the child asks for.
     resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU_SECONDS // 2, CHILD_CPU_SECONDS // 2))
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES // 2, CHILD_MEMORY_BYTES // 2))
+    memory = limits.current().memory_per_operation_bytes // 2
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
 def test_a_foreign_file_decodes_under_lower_inherited_hard_limits(golden_file):
@@ -147,3 +149,22 @@ def test_a_foreign_file_decodes_under_lower_inherited_hard_limits(golden_file):
     )
     assert finished.returncode == 0, finished.stderr.decode(errors="replace")[-2000:]
     assert finished.stdout.decode().strip() == decode_session_file(golden_file)["session"]["name"]
+
+
+def test_children_beyond_max_children_are_refused_at_once_and_places_are_given_back(golden_file):
+    from alchemist.errors import LimitError
+    from alchemist.files.child import child_slot
+
+    before = limits.current()
+    limits.configure(limits.Limits(max_children=1))
+    try:
+        with child_slot():
+            with pytest.raises(LimitError, match="busy.*Try again in a moment") as info:
+                decode_session_file_in_child(golden_file)
+            assert info.value.limit == "max_children"
+        # The place is free again, after a refusal and after a failed decode alike.
+        with pytest.raises(SessionFileError):
+            decode_session_file_in_child(golden_file[:-100])
+        assert decode_session_file_in_child(golden_file)["format_version"] >= 2
+    finally:
+        limits.configure(before)

@@ -9,6 +9,7 @@
     strict_json     strict parsing of JSON from a user; the JSON session file
     kinds           which kind of file this is (ours signed or not, JSON, NREL ALchemist), from its outside
     child           decoding a file we did not sign, in a separate process with memory, CPU and time limits
+    sheets          an .xlsx workbook's sheet names and a sheet's size, counted before any cell is read
     tables          uploaded CSV and Excel tables of experiments
     variable_files  variable lists as JSON or CSV, ours and ALchemist's
     nrel            a session file of NREL's ALchemist 0.3/0.4, mapped to a new session

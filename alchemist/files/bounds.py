@@ -9,7 +9,7 @@ Standard library only: the limited child process imports it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from alchemist.errors import SessionFileError
 
@@ -73,3 +73,17 @@ def check_plain(tree: Any, what: str = "file") -> None:
 def check_plain_state(state: Any) -> None:
     """Raise unless `state` is plain data a session file may hold; used before every write."""
     check_plain(state, "session")
+
+
+def check_reads_back(data: bytes, decode: Callable[[bytes], Any], what: str) -> bytes:
+    """`data`, once `decode` (the reader of its format) accepts it; SessionFileError otherwise.
+
+    The writer never writes what the reader refuses: a save that would produce a file its own
+    reader rejects (a bound one side checks and the other does not) fails now, in words, instead
+    of at the next visit, when the user's copy is already unreadable.
+    """
+    try:
+        decode(data)
+    except SessionFileError as error:
+        raise SessionFileError(f"This session was not saved as {what}: the file would not load again ({error.message})") from None
+    return data

@@ -21,16 +21,18 @@ import os
 import signal
 import subprocess
 import sys
-from typing import Any
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from alchemist.errors import SessionFileError
+from alchemist import limits
+from alchemist.errors import LimitError, SessionFileError
 from alchemist.files import json_tree
 from alchemist.files.bounds import check_plain, checked_bytes
 from alchemist.files.container import MAX_SESSION_FILE_BYTES, MAX_UNPACKED_BYTES, decode_session_file
 from alchemist.files.migrations import check_envelope
 from alchemist.files.strict_json import parse_json_bytes
 
-CHILD_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 CHILD_CPU_SECONDS = 60
 CHILD_TIMEOUT_SECONDS = 90.0
 MAX_CHILD_ANSWER_BYTES = 2 * MAX_UNPACKED_BYTES  # bytes come back as base64 (4/3), numbers as text
@@ -54,24 +56,56 @@ def why_stopped(code: int) -> str:
     return f"the reader stopped with code {code}"
 
 
+# Children running now, in the whole process: counted under a lock against limits.current().max_children
+# (read at each start, so an operator's setting applies without a restart).
+_children_lock = threading.Lock()
+_children_running = 0
+
+
+@contextmanager
+def child_slot() -> Iterator[None]:
+    """Hold one of the max_children places for a child; LimitError at once when all are taken (never a queue)."""
+    global _children_running
+    with _children_lock:
+        allowed = limits.current().max_children
+        if _children_running >= allowed:
+            raise LimitError(
+                f"The server is busy reading other files ({allowed} at once at most, limit max_children). "
+                "Try again in a moment.",
+                "max_children",
+            )
+        _children_running += 1
+    try:
+        yield
+    finally:
+        with _children_lock:
+            _children_running -= 1
+
+
 def decode_session_file_in_child(
     data: Any,
-    memory_bytes: int = CHILD_MEMORY_BYTES,
+    memory_bytes: int | None = None,
     cpu_seconds: int = CHILD_CPU_SECONDS,
     timeout: float = CHILD_TIMEOUT_SECONDS,
 ) -> dict:
     """decode_session_file, run in a child process with memory, CPU and time limits.
+
+    `memory_bytes` defaults to limits.current().memory_per_operation_bytes. At most max_children
+    children run at once in this process; one more raises LimitError at once.
 
     The child's answer is JSON, parsed strictly and checked again here. A crash, a hang or an
     exhausted limit in the child ends as SessionFileError; nothing of the child's survives but
     the plain data it returns.
     """
     data = checked_bytes(data, MAX_SESSION_FILE_BYTES)
+    if memory_bytes is None:
+        memory_bytes = limits.current().memory_per_operation_bytes
     try:
-        finished = subprocess.run(
-            child_command(memory_bytes, cpu_seconds),
-            input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env={}, cwd=_PACKAGE_PARENT,
-        )
+        with child_slot():
+            finished = subprocess.run(
+                child_command(memory_bytes, cpu_seconds),
+                input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env={}, cwd=_PACKAGE_PARENT,
+            )
     except subprocess.TimeoutExpired:
         raise SessionFileError(
             f"Reading the file took longer than {timeout:.0f} s and was stopped; the session data are damaged or harmful."
@@ -80,7 +114,10 @@ def decode_session_file_in_child(
         raise SessionFileError("The file could not be read: the safe reader could not be started.") from None
     if finished.returncode != 0:
         raise SessionFileError(f"The file was not opened: {why_stopped(finished.returncode)}. The session data are damaged or harmful.")
-    if len(finished.stdout) > MAX_CHILD_ANSWER_BYTES:
+    # The parent parses the answer in the shared process: Python's JSON objects take up to ~4x the
+    # text's bytes, so the answer is bounded by the same memory one operation may use.
+    answer_limit = min(MAX_CHILD_ANSWER_BYTES, limits.current().memory_per_operation_bytes // 4)
+    if len(finished.stdout) > answer_limit:
         raise SessionFileError("The file was not opened: its session data describe far more than a session holds.")
     answer = parse_json_bytes(finished.stdout, "answer of the safe reader") if finished.stdout else None
     if not isinstance(answer, dict) or not (("error" in answer) ^ ("envelope" in answer)):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alchemist.errors import SessionFileError
-from alchemist.files.bounds import checked_bytes, megabytes
+from alchemist.files.bounds import check_reads_back, checked_bytes, megabytes
 from alchemist.files.migrations import CURRENT_FORMAT_VERSION, check_envelope, newer_version_message
 from alchemist.files.safe_pickle import dumps_plain, loads_plain
 from alchemist.files.signing import MAC_BYTES, KeyRing, is_key_id
@@ -82,7 +82,7 @@ def encode_session_file(envelope: dict, keys: KeyRing | None = None, compression
     data = body + mac
     if len(data) > MAX_SESSION_FILE_BYTES:
         raise _too_large_to_save(len(data), MAX_SESSION_FILE_BYTES, "the file")
-    return data
+    return check_reads_back(data, decode_session_file, ".pkl")
 
 
 # -- reading the outside -------------------------------------------------------------------

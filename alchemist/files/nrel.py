@@ -17,7 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from alchemist.errors import AlchemistError, SessionFileError, VariableError
+from alchemist import limits
+from alchemist.errors import AlchemistError, LimitError, SessionFileError, VariableError
+from alchemist.experiments import ITERATION, NOISE, NOTE_ALIASES
 from alchemist.files.bounds import check_plain, checked_bytes
 from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES, parse_json_bytes
 from alchemist.files.variable_files import ENTRY_FIELDS, variable_from_entry
@@ -26,7 +28,8 @@ from alchemist.session import DEFAULT_NAME, Session, clean_session_name
 from alchemist.variables import check_unique_names
 
 SUPPORTED_MAJOR = 1
-MAX_ROWS = 1_000_000
+# Columns the experiment table takes besides variables and the result (matched case-insensitively there too).
+_TABLE_COLUMNS = {NOISE.lower(), ITERATION.lower(), *NOTE_ALIASES}
 _KNOWN_KEYS = {
     "version", "metadata", "audit_log", "search_space", "experiments", "staged_experiments",
     "outcome_constraints", "objective_metadata", "control", "last_suggestions", "provenance",
@@ -59,7 +62,7 @@ def import_alchemist_session(data: bytes) -> tuple[Session, list[str]]:
     tree = parse_alchemist_session(data)
     try:
         return _import(tree)
-    except SessionFileError:
+    except (SessionFileError, LimitError):
         raise
     except AlchemistError as error:
         raise SessionFileError(f"The ALchemist session could not be imported: {error.message}") from None
@@ -129,8 +132,12 @@ def _import(tree: dict) -> tuple[Session, list[str]]:
     if not isinstance(experiments, dict) or not isinstance(experiments.get("data", []), list):
         raise SessionFileError("The experiments part of the ALchemist session is not in the expected form.")
     records = experiments.get("data", [])
-    if len(records) > MAX_ROWS:
-        raise SessionFileError(f"The ALchemist session has {len(records):,} experiments; at most {MAX_ROWS:,} can be imported.")
+    if len(records) > limits.current().max_experiments:
+        raise LimitError(
+            f"The ALchemist session has {len(records):,} experiments; at most {limits.current().max_experiments:,} can be "
+            "imported (limit max_experiments).",
+            "max_experiments",
+        )
     targets = experiments.get("target_columns") or ["Output"]
     if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets):
         raise SessionFileError("The experiments' target_columns in the ALchemist session are not a list of names.")
@@ -142,7 +149,9 @@ def _import(tree: dict) -> tuple[Session, list[str]]:
         )
     for variable in variables:
         session.add_variable(variable)
-    rows = _records(records, "experiment", notes)
+    _check_items(records, "experiments")
+    known = [v.name for v in variables]
+    rows, others = _records(records, "experiment", notes, {*known, target})
     if rows:
         frame = pd.DataFrame(rows)
         if target not in frame.columns:
@@ -153,9 +162,9 @@ def _import(tree: dict) -> tuple[Session, list[str]]:
             frame[name] = None
             notes.append(f"No experiment has a value for '{name}'; the cells are empty and marked.")
         report = session.add_experiments(frame, target=target)
-        ignored = [c for c in report.ignored_columns if c not in targets[1:]]
+        ignored = [c for c in [*report.ignored_columns, *others] if c not in targets[1:]]
         if ignored:
-            notes.append("Experiment column(s) not imported: " + ", ".join(f"'{_short(c, 40)}'" for c in ignored) + ".")
+            notes.append("Experiment column(s) not imported: " + _names(ignored) + ".")
         if report.invalid_rows:
             notes.append(f"{report.invalid_rows} experiment(s) do not fit the variables; they were kept and are marked in the Status column.")
     n_total = experiments.get("n_total")
@@ -164,16 +173,16 @@ def _import(tree: dict) -> tuple[Session, list[str]]:
 
     staged = tree.get("staged_experiments")
     if staged:
-        staged_rows = _records(staged if isinstance(staged, list) else [staged], "staged experiment", notes)
+        staged = staged if isinstance(staged, list) else [staged]
+        _check_items(staged, "staged experiments")
+        staged_rows, extra = _records(staged, "staged experiment", notes, set(known))
         if staged_rows:
             frame = pd.DataFrame(staged_rows)
-            known = [v.name for v in variables]
             if all(name in frame.columns for name in known):
                 session.add_pending(frame[known], "staged in ALchemist")
-                extra = [c for c in frame.columns if c not in known]
                 notes.append(f"{len(frame)} staged experiment(s) were imported as pending rows (no result yet).")
                 if extra:
-                    notes.append("Staged-experiment column(s) not imported: " + ", ".join(f"'{_short(c, 40)}'" for c in extra) + ".")
+                    notes.append("Staged-experiment column(s) not imported: " + _names(extra) + ".")
             else:
                 notes.append(f"{len(frame)} staged experiment(s) were not imported: they do not give every variable.")
 
@@ -215,14 +224,44 @@ def _check_version(version: Any, notes: list[str]) -> None:
         )
 
 
-def _records(records: list, what: str, notes: list[str]) -> list[dict]:
+def _check_items(records: list, what: str) -> None:
+    """LimitError if the records hold more values (records x keys) than max_file_items, before any frame is built."""
+    allowed = limits.current().max_file_items
+    items = sum(len(record) if isinstance(record, dict) else 1 for record in records)
+    if items > allowed:
+        raise LimitError(
+            f"The ALchemist session's {what} hold {items:,} values (records x keys); at most {allowed:,} can be imported "
+            "(limit max_file_items). Remove columns or experiments you do not need in ALchemist and save again.",
+            "max_file_items",
+        )
+
+
+def _records(records: list, what: str, notes: list[str], known: set[str]) -> tuple[list[dict], list[str]]:
+    """(the records' cells of the `known` columns, the other column names in order of first appearance).
+
+    Only known columns go into a row: a frame of the union of every record's keys would have one
+    column per stray key (20,000 records with a key each are 400 million cells).
+    """
     rows: list[dict] = []
+    others: dict[str, None] = {}
     for position, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             notes.append(f"{what.capitalize()} {position} is not a record ({type(record).__name__}) and could not be imported.")
             continue
-        rows.append({str(k): _cell(v) for k, v in record.items()})
-    return rows
+        row = {}
+        for key, value in record.items():
+            if key in known or str(key).lower() in _TABLE_COLUMNS:
+                row[key] = _cell(value)
+            else:
+                others[str(key)] = None
+        rows.append(row)
+    return rows, list(others)
+
+
+def _names(names: list[str], shown: int = 10) -> str:
+    """Up to `shown` quoted names, then how many more: a note stays readable whatever a file holds."""
+    text = ", ".join(f"'{_short(name, 40)}'" for name in names[:shown])
+    return text + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
 def _cell(value: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 from alchemist.errors import SessionFileError
 from alchemist.files import json_tree
-from alchemist.files.bounds import MAX_INT_DIGITS, check_plain, checked_bytes, megabytes
+from alchemist.files.bounds import MAX_INT_DIGITS, check_plain, check_reads_back, checked_bytes, megabytes
 from alchemist.files.migrations import SESSION_FORMAT, check_envelope
 
 MAX_JSON_SESSION_FILE_BYTES = 100 * 1024 * 1024  # JSON writes each float as text: about twice the .pkl
@@ -34,14 +34,16 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     return result
 
 
-def _finite_float(text: str) -> float:
+def finite_float(text: str) -> float:
+    """A JSON number as a float; ValueError if it overflows (1e400 would silently become infinity)."""
     value = float(text)
     if not math.isfinite(value):
         raise _JsonProblem(f"the number {text[:30]} is too large")
     return value
 
 
-def _bounded_int(text: str) -> int:
+def bounded_int(text: str) -> int:
+    """A JSON integer; ValueError beyond MAX_INT_DIGITS digits (int() of a huge text is quadratic, and no session holds one)."""
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise _JsonProblem(f"a number has more than {MAX_INT_DIGITS} digits")
     return int(text)
@@ -71,8 +73,8 @@ def parse_json_bytes(data: bytes, what: str, allow_nan: bool = False) -> Any:
         return json.loads(
             text,
             object_pairs_hook=_refuse_duplicates,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
+            parse_float=finite_float,
+            parse_int=bounded_int,
             parse_constant=constant,
         )
     except _JsonProblem as problem:
@@ -94,7 +96,7 @@ def encode_session_json(envelope: dict) -> bytes:
             f"This session is too large to save as JSON: the file would be {megabytes(len(data))}, and a JSON session "
             f"file of more than {megabytes(MAX_JSON_SESSION_FILE_BYTES)} could not be loaded again. Save it as .pkl instead."
         )
-    return data
+    return check_reads_back(data, decode_session_json, "JSON")
 
 
 def envelope_from_json_tree(tree: Any, what: str) -> dict:

@@ -12,7 +12,8 @@ import json
 from typing import TYPE_CHECKING, Any, Sequence
 
 from alchemist.errors import FileFormatError, VariableError
-from alchemist.files.tables import check_upload_size, decode_text
+from alchemist.files.strict_json import bounded_int, finite_float
+from alchemist.files.tables import check_upload_size, decode_text, neutralise_formula, restore_formula
 
 if TYPE_CHECKING:  # the variables are imported when a list is read
     from alchemist.variables import Variable
@@ -28,6 +29,21 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed in a variables file")
 
 
+def _float_sized_int(text: str) -> int:
+    # A bound or value of a variable becomes a float: an integer beyond float range (400 digits) is
+    # refused here in words instead of overflowing in float() later as a traceback.
+    value = bounded_int(text)
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"the number {text[:20]}... is too large for a variable") from None
+    return value
+
+
+def _strict_loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_refuse_constant, parse_int=_float_sized_int, parse_float=finite_float)
+
+
 def read_variables(data: bytes, filename: str) -> list[Variable]:
     """Read a variable list from our JSON or CSV, or from ALchemist's search-space JSON."""
     from alchemist.variables import check_unique_names
@@ -37,7 +53,7 @@ def read_variables(data: bytes, filename: str) -> list[Variable]:
     lower = filename.lower()
     if lower.endswith(".json"):
         try:
-            parsed = json.loads(text, parse_constant=_refuse_constant)
+            parsed = _strict_loads(text)
         except (ValueError, RecursionError) as error:
             raise FileFormatError(f"The file is not valid JSON: {str(error)[:200]}") from None
         if isinstance(parsed, dict) and isinstance(parsed.get("variables"), list):
@@ -65,12 +81,13 @@ def read_variables(data: bytes, filename: str) -> list[Variable]:
 
 
 def _csv_entry(row: dict) -> dict:
-    entry: dict[str, Any] = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+    # restore_formula undoes the quote variables_to_csv puts before a cell a spreadsheet would run.
+    entry: dict[str, Any] = {k.strip().lower(): restore_formula((v or "").strip()) for k, v in row.items() if k}
     values = entry.get("values", "")
     parsed = None
     if values.startswith("["):  # written as a JSON list when a level contains the separator
         try:
-            parsed = json.loads(values, parse_constant=_refuse_constant)
+            parsed = _strict_loads(values)
         except (ValueError, RecursionError):
             parsed = None
     if isinstance(parsed, list):
@@ -148,5 +165,5 @@ def variables_to_csv(variables: Sequence[Variable]) -> bytes:
                 row["values"] = "|".join(variable.levels)
         else:
             row["values"] = "|".join(repr(v) for v in variable.values)
-        writer.writerow(row)
+        writer.writerow({key: neutralise_formula(value) for key, value in row.items()})
     return buffer.getvalue().encode("utf-8")
