@@ -47,8 +47,9 @@ class Limits:
     max_experiments: int = 100_000
     # Encoded dimensions of the model's input: one per numeric variable plus one per categorical level.
     max_encoded_dims: int = 200
-    # Cells (rows x columns) of an uploaded table or sheet, counted before it is materialised.
-    max_table_cells: int = 5_000_000
+    # Cells (rows x columns) of an uploaded table or sheet, counted before it is materialised, and
+    # of a session's experiment table. 100,000 experiments x 30 columns.
+    max_table_cells: int = 3_000_000
     # Columns of an uploaded table.
     max_table_columns: int = 1_000
     # Records x keys of an imported file (e.g. an NREL ALchemist session), counted before a frame is built.
@@ -105,7 +106,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "exact_gp_points": (10, 20_000),
     "max_experiments": (10, 10_000_000),
     "max_encoded_dims": (1, 10_000),
-    "max_table_cells": (100, 500_000_000),
+    # Kept below the session-file decoder's node bound (alchemist.files.bounds.MAX_NODES, 5M values)
+    # with room for the rest of a session: a table the limits admit can always be saved and loaded.
+    "max_table_cells": (100, 4_000_000),
     "max_table_columns": (2, 100_000),
     "max_file_items": (100, 500_000_000),
     "max_children": (1, 64),

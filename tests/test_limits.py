@@ -49,3 +49,13 @@ def test_configure_puts_limits_in_force_for_the_process() -> None:
         limits.configure(before)
     with pytest.raises(TypeError):
         limits.configure({"exact_gp_points": 500})  # type: ignore[arg-type]
+
+
+def test_no_admitted_table_outgrows_what_a_session_file_may_hold() -> None:
+    # The writer never writes what the reader refuses: the largest table an operator may allow
+    # must leave room, within the decoder's node bound, for the rest of the session.
+    from alchemist.files.bounds import MAX_NODES
+
+    with pytest.raises(LimitsConfigError):
+        Limits(max_table_cells=MAX_NODES)
+    assert Limits(max_table_cells=4_000_000).max_table_cells < MAX_NODES

@@ -16,7 +16,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
+
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT = 1536 * 1024 * 1024
