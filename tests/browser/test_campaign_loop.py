@@ -50,5 +50,5 @@ def test_suggest_add_pending_and_fill_in_the_result(page: Page, server: Streamli
     expect(page.get_by_text(re.compile(r"Out of date \(trained on 22 experiments\)"))).to_be_visible()
     stored = SessionStore(server.cache_dir).get(session_id)
     assert stored.experiments.frame["Output"].iloc[-1] == 0.61
-    assert stored.experiments.frame["Note"].iloc[-1].startswith("Suggested (Expected improvement)")
+    assert stored.experiments.frame["Note"].iloc[-1].startswith("Suggested (Automatic")  # the default policy
     screenshot(page, "experiments-with-new-result")
