@@ -15,7 +15,6 @@ from alchemist.errors import AlchemistError
 from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
 from alchemist.optimize import MAX_BATCH, MAX_BUDGET
 from alchemist.session import ModelState
-from alchemist.variables import format_number
 from ui import charts, words
 
 session = ui.require_session()
@@ -127,11 +126,12 @@ model_current = model is not None and session.model_status().state is ModelState
 if model_current and len(y):
     best = model_best(model, X, y, goal=goal)
     best_cols = st.columns(2)
-    best_cols[0].metric("Best observed", format_number(best.best_observed))
+    best_cols[0].metric("Best observed", words.measured(best.best_observed))
     best_cols[1].metric(
-        "Best by the model", f"{format_number(best.best_by_model)} ± {format_number(best.std)}",
+        "Best by the model", words.measured(best.best_by_model),
         help="The model's mean at the measured experiment it rates best: a lucky noisy reading counts less.",
     )
+    best_cols[1].caption(f"± {words.measured(best.std)} (one standard deviation)")
 
 # -- when to stop -------------------------------------------------------------------------------
 st.subheader("When to stop")
@@ -158,8 +158,11 @@ if model_current and cached is not None and cached[0] == stop_key:  # computed f
     now = history[-1]
     verdict = settled_verdict([r.verdict for r in history])
     stop_cols = st.columns(2)
-    stop_cols[0].metric(f"Chance one more experiment beats the best by > {format_number(now.margin)}", f"{now.probability:.0%}")
-    stop_cols[1].metric("Expected improvement left", format_number(now.expected_improvement))
+    stop_cols[0].metric(
+        "Chance to beat the best", f"{now.probability:.0%}",
+        help=f"The chance that the best next experiment improves on the best so far by more than {words.measured(now.margin)}.",
+    )
+    stop_cols[1].metric("Expected improvement left", words.measured(now.expected_improvement))
     st.info(words.stopping_reading(verdict.value, now.margin, session.target, goal))
     if len(history) > 1:
         moved = pd.DataFrame({

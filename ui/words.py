@@ -182,7 +182,7 @@ def stopping_reading(verdict: str, margin: float, target: str, goal: str) -> str
     from alchemist.analysis.stopping import Verdict
 
     change = "improve" if goal == "maximize" else "lower"
-    amount = f"{format_number(margin)}"
+    amount = measured(margin)
     verdict = Verdict(verdict)
     if verdict is Verdict.DONE:
         return f"Further experiments are unlikely to {change} {target} by more than {amount}: you can stop."
@@ -200,3 +200,8 @@ def sensitivity_note(subsets: int) -> str:
             "(alone or with others); the dot, its share on its own. Whiskers show how much the figures move "
             f"with the sampling{extra}: a guide for the eye, not a confidence interval. With few experiments, "
             "read them as a ranking, not as exact shares.")
+
+
+def measured(value: float) -> str:
+    """A result or a prediction for reading: 4 significant digits (0.565, 1.234e+05), not 17."""
+    return f"{value:.4g}"
