@@ -108,7 +108,8 @@ def sensitivity_bars(frame: pd.DataFrame, labels: dict[str, str]) -> alt.LayerCh
     """Total Sobol index per variable as bars with low-high whiskers, the first-order index as a dot."""
     data = frame.assign(label=frame["name"].map(labels).fillna(frame["name"]))
     order = list(data.sort_values("total", ascending=False)["label"])
-    y = alt.Y("label:N", title=None, sort=order)
+    # Every variable keeps its label: Vega-Lite would otherwise drop labels it thinks overlap.
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelOverlap=False, labelLimit=220))
     base = alt.Chart(data)
     bars = base.mark_bar(color="#1f77b4", opacity=0.8).encode(
         x=alt.X("total:Q", title="Share of the variation of the prediction", scale=alt.Scale(domain=[0, 1])),
@@ -118,7 +119,7 @@ def sensitivity_bars(frame: pd.DataFrame, labels: dict[str, str]) -> alt.LayerCh
     )
     whiskers = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q", y=y)
     dots = base.mark_point(color="#e4572e", filled=True, size=60).encode(x="first_order:Q", y=y)
-    return alt.layer(bars, whiskers, dots).properties(height=max(120, 36 * len(data)))
+    return alt.layer(bars, whiskers, dots).properties(height=max(150, 44 * len(data)))
 
 
 def stopping_history(table: pd.DataFrame) -> alt.Chart:
