@@ -74,11 +74,9 @@ def variable_problem(variable: Variable, value: Any) -> CellProblem | None:
         if level_text(value) not in variable.levels:
             return CellProblem(name, ProblemKind.NOT_A_LEVEL, value, allowed=variable.levels)
         return None
-    number = to_number(value)
-    if number is None:
-        return CellProblem(name, ProblemKind.NOT_A_NUMBER, value)
-    if abs(number) > MAX_MAGNITUDE:
-        return CellProblem(name, ProblemKind.TOO_LARGE, number, low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
+    number = _as_number(name, value)
+    if isinstance(number, CellProblem):
+        return number
     if variable.kind == "discrete":
         if number not in variable.values:
             return CellProblem(name, ProblemKind.NOT_ALLOWED, number, allowed=variable.values)
@@ -90,6 +88,16 @@ def variable_problem(variable: Variable, value: Any) -> CellProblem | None:
     return None
 
 
+def _as_number(column: str, value: Any) -> float | CellProblem:
+    """A present cell as a number the model can standardise, or the problem that stops it being one."""
+    number = to_number(value)
+    if number is None:
+        return CellProblem(column, ProblemKind.NOT_A_NUMBER, value)
+    if abs(number) > MAX_MAGNITUDE:
+        return CellProblem(column, ProblemKind.TOO_LARGE, number, low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
+    return number
+
+
 def number_problem(column: str, value: Any, *, negative: bool = True, whole: bool = False) -> CellProblem | None:
     """Why an optional numeric cell (result, noise, iteration) does not fit; an empty cell is fine.
 
@@ -97,11 +105,9 @@ def number_problem(column: str, value: Any, *, negative: bool = True, whole: boo
     """
     if is_missing(value):
         return None
-    number = to_number(value)
-    if number is None:
-        return CellProblem(column, ProblemKind.NOT_A_NUMBER, value)
-    if abs(number) > MAX_MAGNITUDE:
-        return CellProblem(column, ProblemKind.TOO_LARGE, number, low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
+    number = _as_number(column, value)
+    if isinstance(number, CellProblem):
+        return number
     if whole and not number.is_integer():
         return CellProblem(column, ProblemKind.NOT_WHOLE, number)
     if not negative and number < 0:

@@ -46,3 +46,11 @@ def median_seconds(action, repeats: int) -> float:
         action()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def machine_line() -> str:
+    """Which machine the figures come from, printed first by every benchmark."""
+    import os
+    import platform
+
+    return f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores"

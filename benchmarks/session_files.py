@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ from alchemist.files.strict_json import decode_session_json
 from alchemist.persistence import SessionStore, envelope_for
 from alchemist.plain import utc_now
 from alchemist.session import Session
-from benchmarks.campaign import build_session, median_seconds
+from benchmarks.campaign import build_session, machine_line, median_seconds
 
 
 def write(path: Path, data: bytes) -> None:
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
 
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    print(machine_line())
     start = time.perf_counter()
     session = build_session(args.rows, args.variables)
     print(f"Built a session of {args.rows:,} experiments x {len(session.variables)} variables in {time.perf_counter() - start:.1f} s")

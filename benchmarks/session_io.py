@@ -15,8 +15,6 @@ store's operations on a temporary folder and prints the median of a few runs of 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -28,7 +26,7 @@ from alchemist.persistence import SessionStore, envelope_for
 from alchemist.plain import utc_now
 from alchemist.session import Session
 from alchemist.files.container import decode_session_file, encode_session_file
-from benchmarks.campaign import build_session, median_seconds
+from benchmarks.campaign import build_session, machine_line, median_seconds
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
 
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    print(machine_line())
     start = time.perf_counter()
     session = build_session(args.rows)
     print(f"Built a session of {args.rows:,} experiments x {len(session.variables)} variables "

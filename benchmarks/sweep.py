@@ -11,8 +11,6 @@ runs against an older checkout (PYTHONPATH=that checkout) to measure "before".
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import tempfile
 from datetime import timedelta
@@ -23,7 +21,7 @@ import pandas as pd
 from alchemist.persistence import SessionStore
 from alchemist.session import Session, new_session_id
 from alchemist.variables import ContinuousVariable
-from benchmarks.campaign import median_seconds
+from benchmarks.campaign import machine_line, median_seconds
 
 
 def filled_store(root: Path, sessions: int, rows: int) -> SessionStore:
@@ -46,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    print(machine_line())
     with tempfile.TemporaryDirectory() as folder:
         store = filled_store(Path(folder) / "cache", args.sessions, args.rows)
         size = sum(p.stat().st_size for p in store.sessions_dir.iterdir())

@@ -14,18 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from alchemist.constraints.base import (
-    FEASIBILITY_TOL,
-    Residual,
-    ViolationKind,
-    clean_label,
-    column_values,
-    finite,
-    level_matches,
-    level_of,
-    lookup,
-    plain_level,
-)
+from alchemist.constraints.base import FEASIBILITY_TOL, Residual, ViolationKind, clean_label, column_values
+from alchemist.constraints.base import finite, level_matches, level_of, lookup, plain_level
 from alchemist.errors import VariableError
 from alchemist.variables import Variable, format_number
 

@@ -9,17 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from alchemist.constraints.base import (
-    ACTIVE_TOL,
-    FEASIBILITY_TOL,
-    Residual,
-    ViolationKind,
-    clean_label,
-    column_values,
-    finite,
-    lookup,
-    variable_names,
-)
+from alchemist.constraints.base import ACTIVE_TOL, FEASIBILITY_TOL, Residual, ViolationKind, clean_label
+from alchemist.constraints.base import column_values, finite, lookup, variable_names
 from alchemist.errors import VariableError
 from alchemist.variables import ContinuousVariable, Variable, format_number
 
