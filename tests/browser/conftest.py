@@ -116,7 +116,10 @@ class StreamlitServer:
                         return
             except OSError:
                 pass
-            time.sleep(0.2)
+            try:  # between two looks, wait on the one event that can end this early: the server exiting
+                self.process.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
         self.stop()
         pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS} s; its log ends with:\n{self.log_tail()}")
 
