@@ -1,48 +1,17 @@
 """Hostile files at every file entry point (issue 7): each is refused or handled within bounded work.
 
-Each case runs in a child Python with RLIMIT_AS = 1.5 GB and RLIMIT_CPU = 30 s; the test asserts
-the child's answer (the refusal, or the correct reading) and that the child finished inside those
-limits, from its own resource usage (os.wait4: peak RSS and CPU of it and its waited-for children).
+Each case runs in a child Python with RLIMIT_AS = 1.5 GB and RLIMIT_CPU = 30 s (tests.adversarial.child);
+the test asserts the child's answer (the refusal, or the correct reading) and that the child finished
+inside those limits, from its kernel-measured resource usage.
 The hostile files are generated in tmp_path; run with -s to see the measured figures.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import resource
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MEMORY_LIMIT = 1536 * 1024 * 1024
-CPU_LIMIT = 30
-
-
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
-
-
-def run_limited(tmp_path: Path, name: str, code: str, *args: str) -> dict:
-    """Run `code` in a limited child; its last stdout line is JSON. Returns it with peak_mb and cpu_s added."""
-    out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], cwd=REPO_ROOT, stdout=stdout, stderr=stderr, preexec_fn=_limit)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    assert child.returncode == 0, f"{name}: the child ended with {child.returncode}: {err.read_text()[-2000:]}"
-    answer = json.loads(out.read_text().strip().splitlines()[-1])
-    answer["peak_mb"] = usage.ru_maxrss / 1024
-    answer["cpu_s"] = usage.ru_utime + usage.ru_stime
-    print(f"\n{name}: peak RSS {answer['peak_mb']:.0f} MB, CPU {answer['cpu_s']:.2f} s")
-    assert answer["peak_mb"] * 1024 * 1024 < MEMORY_LIMIT and answer["cpu_s"] < CPU_LIMIT
-    return answer
-
+from tests.adversarial.child import run_in_child
 
 READ_TABLE = """
 import json, sys
@@ -70,13 +39,13 @@ def _xlsx(path: Path, cells: dict[str, object]) -> Path:
 def test_an_xlsx_with_cells_at_a1_and_xfd1048576_is_refused_before_it_is_read(tmp_path):
     path = _xlsx(tmp_path / "corners.xlsx", {"A1": "Temperature", "XFD1048576": 1})
     assert path.stat().st_size < 10_000
-    answer = run_limited(tmp_path, "xlsx_corners", READ_TABLE, str(path))
+    answer = run_in_child("xlsx_corners", READ_TABLE, str(path))
     assert answer["limit"] == "max_table_columns" and "16,384" in answer["message"]
 
 
 def test_an_xlsx_spanning_a_million_rows_is_refused_before_it_is_read(tmp_path):
     path = _xlsx(tmp_path / "tall.xlsx", {"A1": "Temperature", "B1": "Yield", "K1048576": 1})
-    answer = run_limited(tmp_path, "xlsx_tall", READ_TABLE, str(path))
+    answer = run_in_child("xlsx_tall", READ_TABLE, str(path))
     assert answer["limit"] == "max_table_cells" and "1,048,576 rows" in answer["message"]
 
 
@@ -85,13 +54,13 @@ def test_an_xlsx_of_wide_rows_is_refused_before_it_is_read(tmp_path):
     cells: dict[str, object] = {"A1": "Temperature"}
     cells.update({f"ALL{row}": row for row in range(1, 6_001)})
     path = _xlsx(tmp_path / "wide.xlsx", cells)
-    answer = run_limited(tmp_path, "xlsx_wide_rows", READ_TABLE, str(path))
+    answer = run_in_child("xlsx_wide_rows", READ_TABLE, str(path))
     assert answer["limit"] == "max_table_cells"
 
 
 def test_a_sheet_within_the_limits_is_still_read(tmp_path):
     path = _xlsx(tmp_path / "ok.xlsx", {"A1": "Temperature", "B1": "Yield", "A2": 400, "B2": 0.5, "A3": 410, "B3": 0.6})
-    answer = run_limited(tmp_path, "xlsx_ok", READ_TABLE, str(path))
+    answer = run_in_child("xlsx_ok", READ_TABLE, str(path))
     assert answer["shape"] == [2, 2] and answer["columns"] == ["Temperature", "Yield"]
 
 
@@ -99,7 +68,7 @@ def test_a_million_column_csv_is_refused_before_it_is_parsed(tmp_path):
     path = tmp_path / "wide.csv"
     path.write_bytes(b",".join(b"c%d" % i for i in range(1_000_000)) + b"\n")
     assert path.stat().st_size > 5_000_000
-    answer = run_limited(tmp_path, "csv_million_columns", READ_TABLE, str(path))
+    answer = run_in_child("csv_million_columns", READ_TABLE, str(path))
     assert answer["limit"] == "max_table_columns" and "1,000,000" in answer["message"]
 
 
@@ -107,7 +76,7 @@ def test_a_csv_line_wider_than_its_header_is_refused_before_it_is_parsed(tmp_pat
     # pandas turns the extra fields of a first data row into an index, in quadratic time (>120 s here).
     path = tmp_path / "late_wide.csv"
     path.write_bytes(b"Temperature\n" + b"1," * 1_000_000 + b"\n")
-    answer = run_limited(tmp_path, "csv_wide_second_line", READ_TABLE, str(path))
+    answer = run_in_child("csv_wide_second_line", READ_TABLE, str(path))
     assert answer["limit"] == "max_table_columns" and "1,000,001 fields" in answer["message"]
 
 
@@ -116,7 +85,7 @@ def test_a_utf16_csv_is_read_as_text_not_misread(tmp_path):
     for encoding, name in (("utf-16", "bom.csv"), ("utf-16-le", "le.csv"), ("utf-16-be", "be.csv")):
         path = tmp_path / name
         path.write_bytes(text.encode(encoding))
-        answer = run_limited(tmp_path, f"csv_{encoding}", READ_TABLE, str(path))
+        answer = run_in_child(f"csv_{encoding}", READ_TABLE, str(path))
         assert answer["shape"] == [2, 3] and answer["columns"] == ["Temperature", "Solvent", "Yield"]
         assert answer["first"] == [400, "MéCN", 0.5]
 
@@ -139,7 +108,7 @@ def test_an_nrel_session_with_a_stray_key_in_every_record_imports_within_bounds(
     }
     path = tmp_path / "stray.json"
     path.write_text(json.dumps(tree))
-    answer = run_limited(tmp_path, "nrel_stray_keys", NREL, str(path))
+    answer = run_in_child("nrel_stray_keys", NREL, str(path))
     assert answer["rows"] == 20_000 and not any(c.startswith("stray_") for c in answer["columns"])
     (note,) = [n for n in answer["notes"] if n.startswith("Experiment column(s) not imported")]
     assert "'stray_0'" in note and "and 19,990 more" in note
@@ -167,7 +136,7 @@ def test_an_nrel_session_over_the_item_limit_is_refused_before_a_frame_is_built(
     except LimitError as error:
         print(json.dumps({"limit": error.limit, "message": error.message}))
     """
-    answer = run_limited(tmp_path, "nrel_item_limit", code, str(path))
+    answer = run_in_child("nrel_item_limit", code, str(path))
     assert answer["limit"] == "max_file_items" and "124,000" in answer["message"]
 
 
@@ -218,9 +187,9 @@ def test_foreign_files_at_once_start_at_most_max_children(tmp_path):
     open(sys.argv[1], "wb").write(encode_session_file(envelope, compression="lzma"))
     print("{}")
     """
-    run_limited(tmp_path, "write_foreign_pkl", writer, str(path))
+    run_in_child("write_foreign_pkl", writer, str(path))
     assert path.stat().st_size < 200_000
-    answer = run_limited(tmp_path, "foreign_children", code, str(path))
+    answer = run_in_child("foreign_children", code, str(path))
     assert answer["max_children"] == 2 and answer["refused"] == ["max_children", "max_children"]
     print(f"  of which the app process itself: peak RSS {answer['parent_mb']:.0f} MB, CPU {answer['parent_cpu_s']:.2f} s")
     assert len(answer["outcomes"]) == 2 and all(o == "loaded" or o.startswith("refused") for o in answer["outcomes"])
@@ -239,7 +208,7 @@ def test_a_variables_json_with_a_400_digit_integer_is_refused_in_words(tmp_path)
     except FileFormatError as error:
         print(json.dumps({"message": error.message}))
     """
-    answer = run_limited(tmp_path, "variables_400_digits", code, str(path))
+    answer = run_in_child("variables_400_digits", code, str(path))
     assert "more than 309 digits" in answer["message"]
 
 
@@ -256,7 +225,7 @@ def test_csv_downloads_neutralise_formula_cells(tmp_path):
     names = variables_to_csv([CategoricalVariable("Solvent", levels=("=1+1", "DMF"))]).decode().splitlines()
     print(json.dumps({"lines": lines, "variables": names}))
     """
-    answer = run_limited(tmp_path, "formula_injection", code)
+    answer = run_in_child("formula_injection", code)
     assert answer["lines"][1:] == [
         "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-1.5",
         "'=cmd|' /C calc'!A0,2.0",
@@ -288,5 +257,5 @@ def test_any_finite_float_round_trips_through_pkl_and_json(tmp_path):
     print(json.dumps({"same": [b == envelope for b in back],
                       "reprs": [repr(v) for v in values]}))
     """
-    answer = run_limited(tmp_path, "finite_floats", code)
+    answer = run_in_child("finite_floats", code)
     assert answer["same"] == [True, True]

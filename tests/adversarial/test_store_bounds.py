@@ -15,6 +15,7 @@ from alchemist.errors import LimitError, SessionFileError, StorageError
 from alchemist.persistence import MAX_TTL, SessionStore
 from alchemist.session import Session, new_session_id
 from alchemist.variables import ContinuousVariable
+from tests.adversarial.child import run_in_child
 
 MIB = 1024 * 1024
 DAY = timedelta(days=1)
@@ -107,3 +108,49 @@ def test_paths_come_only_from_ids(tmp_path):
             store.path_of(bad)
     with pytest.raises((ValueError, SessionFileError)):
         store.export_session("../../etc/passwd")
+
+
+FULL_DISK = """
+import json, resource, signal, sys
+from datetime import timedelta
+from pathlib import Path
+import numpy as np, pandas as pd
+from alchemist.errors import StorageError
+from alchemist.persistence import SessionStore
+from alchemist.session import Session
+from alchemist.variables import ContinuousVariable
+
+root = Path(sys.argv[1])
+store = SessionStore(root, ttl=timedelta(days=1))
+session = store.create("kept")
+session.add_variable(ContinuousVariable("a", low=0.0, high=1.0))
+store.save(session)
+
+# From here the kernel refuses any write past 256 kB (EFBIG, with SIGXFSZ ignored as a server
+# would): a real write failure from the file system, not a wrapped function.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, resource.RLIM_INFINITY))
+rows = pd.DataFrame({"a": np.random.default_rng(0).random(40_000), "Output": 1.0})
+session.add_experiments(rows, target="Output")
+try:
+    store.save(session)
+    refused = None
+except StorageError as error:
+    refused = error.message
+stored = store.get(session.id)
+leftovers = sorted(p.name for p in (root / "sessions").iterdir() if p.name.endswith(".tmp"))
+
+# Space comes back: the same session object, kept in memory, saves.
+resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+store.save(session)
+print(json.dumps({"refused": refused, "stored_rows": len(stored.experiments), "stored_variables": len(stored.variables),
+                  "leftovers": leftovers, "saved_rows": len(store.get(session.id).experiments)}))
+"""
+
+
+def test_a_disk_that_refuses_writes_keeps_the_stored_session_and_saves_once_it_can(tmp_path):
+    facts = run_in_child("full_disk", FULL_DISK, str(tmp_path / "cache"))
+    assert facts["refused"] and "Your work is kept" in facts["refused"]
+    assert facts["stored_variables"] == 1 and facts["stored_rows"] == 0, "the last good save is intact"
+    assert facts["leftovers"] == [], "no partial file is left behind"
+    assert facts["saved_rows"] == 40_000, "nothing was lost: the save goes through once the disk can take it"
