@@ -154,3 +154,19 @@ def test_a_disk_that_refuses_writes_keeps_the_stored_session_and_saves_once_it_c
     assert facts["stored_variables"] == 1 and facts["stored_rows"] == 0, "the last good save is intact"
     assert facts["leftovers"] == [], "no partial file is left behind"
     assert facts["saved_rows"] == 40_000, "nothing was lost: the save goes through once the disk can take it"
+
+
+def test_an_upload_that_lzma_packs_well_stays_small_in_the_cache(tmp_path):
+    # Issue 7: 1.2 MB of lzma became a 41.6 MB cache file for 7 days. The cache compresses too.
+    session = Session.new("notes")
+    session.add_variable(ContinuousVariable("a", low=0.0, high=1.0))
+    rows = 50_000
+    values = np.random.default_rng(0).random(rows).round(3)
+    session.add_experiments(pd.DataFrame({"a": values, "Output": values, "Note": ["x" * 800] * rows}), target="Output")
+    store = SessionStore(tmp_path / "cache", ttl=DAY)
+    upload = store.export(session, "pkl", compression="lzma")
+    opened = store.import_session(upload, "notes.pkl")
+    cached = store.path_of(opened).stat().st_size
+    # 40 MB of notes: about 0.1 MB as lzma, about 0.3 MB as the cache's zlib.
+    assert len(upload) < 400_000 and cached < 1_000_000, (len(upload), cached)
+    assert len(store.get(opened).experiments) == rows
