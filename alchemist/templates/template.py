@@ -99,6 +99,8 @@ class Template:
             )
         except (SessionFileError, ModelError) as error:
             raise TemplateError(f"The template's settings are not valid: {error.message}") from None
+        except VariableError as error:  # a name, the result column, two variables of one name
+            raise TemplateError(error.message) from None
 
 
 def template_of(name: str, variables: Sequence[Variable], target: str, model_settings: ModelSettings,
