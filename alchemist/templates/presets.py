@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alchemist.examples import EXAMPLES_DIR
@@ -44,6 +45,7 @@ def catalyst_screening(folder: Path = EXAMPLES_DIR / "catalyst") -> Template:
 PRESETS = {REACTION: reaction_optimisation, CATALYST: catalyst_screening}
 
 
+@cache
 def preset(key: str) -> Template:
-    """A shipped template by its key (one of PRESETS)."""
+    """A shipped template by its key (one of PRESETS); built once per process (templates are immutable)."""
     return PRESETS[key]()
