@@ -358,7 +358,7 @@ class Session:
             "suggestion_settings": self.suggestion_settings.to_state(),
             "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
             "validation": _validation_to_state(self.validation),
-            "audit": self.audit.to_state(),
+            "audit": self.audit.to_state(len(self.experiments)),
         }
 
     @classmethod

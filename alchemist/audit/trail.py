@@ -112,12 +112,15 @@ class AuditTrail:
         return self.record(AuditKind.NOTE, {"entry": number}, {}, note=text)
 
     # -- state -----------------------------------------------------------------------------
-    def to_state(self) -> dict:
+    def to_state(self, n_rows: int | None = None) -> dict:
+        """The trail as plain data; with `n_rows`, only links to rows a table of that size has (what
+        the reader accepts, should the table have been replaced without the links following it)."""
+        links = [link for link in self.links if n_rows is None or link.row < n_rows]
         return {
             "entries": [entry.to_state() for entry in self._entries],
             "dropped": self.dropped,
             "anchor": self.anchor,
-            "links": [link.to_state() for link in self.links],
+            "links": [link.to_state() for link in links],
         }
 
     @classmethod
