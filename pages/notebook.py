@@ -26,37 +26,49 @@ if not len(trail):
 
 # -- the entries ------------------------------------------------------------------------------
 entries = list(reversed(trail.entries))  # newest first
+rows = {
+    "#": [e.number for e in entries],
+    "Time (UTC)": [timestamp_to_state(e.time)[:16].replace("T", " ") for e in entries],
+    "Kind": [audit_words.KIND_LABELS[e.kind] for e in entries],
+    "What": [audit_words.entry_summary(e) for e in entries],
+}
+notes = [" · ".join(n.note for n in trail.notes_for(e.number)) for e in entries]
+if any(notes):
+    rows["Notes"] = notes
+origins = [audit_words.origin_text(e) for e in entries]
+if any(origins):  # only entries imported from another program have one
+    rows["Origin"] = origins
 st.dataframe(
-    pd.DataFrame({
-        "#": [e.number for e in entries],
-        "Time (UTC)": [timestamp_to_state(e.time)[:19].replace("T", " ") for e in entries],
-        "Kind": [audit_words.KIND_LABELS[e.kind] for e in entries],
-        "What": [audit_words.entry_summary(e) for e in entries],
-        "Notes": [" · ".join(n.note for n in trail.notes_for(e.number)) for e in entries],
-        "Origin": [audit_words.origin_text(e) for e in entries],
-    }),
+    pd.DataFrame(rows),
     hide_index=True,
     width="stretch",
-    column_config={"#": st.column_config.NumberColumn("#", width="small"), "What": st.column_config.TextColumn("What", width="large")},
+    column_config={
+        "#": st.column_config.NumberColumn("#", width=40),
+        "Time (UTC)": st.column_config.TextColumn("Time (UTC)", width=130),
+        "Kind": st.column_config.TextColumn("Kind", width=120),
+        "What": st.column_config.TextColumn("What", width=480),
+        "Notes": st.column_config.TextColumn("Notes", width=240),
+    },
 )
 
-# -- check ------------------------------------------------------------------------------------
-check_col, markdown_col, json_col = st.columns([1, 1, 1])
-if check_col.button("Verify", type="primary", icon="🔎", help="Recompute every hash and link of the trail."):
+# -- check and downloads ----------------------------------------------------------------------
+# data= a callable: the file is built when clicked, in another thread, from this copy of the trail.
+kept, name = deepcopy(trail), session.name
+with st.container(horizontal=True):
+    verify = st.button("Verify", type="primary", icon="🔎", help="Recompute every hash and link of the trail.")
+    st.download_button(
+        "Markdown", data=lambda: to_markdown(kept, name).encode("utf-8"), icon="📄",
+        file_name=f"lab_notebook_{session.short_id}.md", mime="text/markdown", on_click="ignore",
+        help="The lab notebook as a Markdown document, to read, print or paste into an electronic notebook.",
+    )
+    st.download_button(
+        "JSON", data=lambda: to_json(kept, name), file_name=f"lab_notebook_{session.short_id}.json",
+        mime="application/json", on_click="ignore", icon="🧾", help="Every entry with its hashes, to keep or check.",
+    )
+if verify:
     broken = session.verify_audit()
     message = audit_words.check_text(broken, len(trail))
     (st.success if broken is None else st.error)(words.plain(message))
-
-# data= a callable: the file is built when clicked, in another thread, from this copy of the trail.
-kept, name = deepcopy(trail), session.name
-markdown_col.download_button(
-    "Download Markdown", data=lambda: to_markdown(kept, name).encode("utf-8"),
-    file_name=f"lab_notebook_{session.short_id}.md", mime="text/markdown", on_click="ignore", icon="📄",
-)
-json_col.download_button(
-    "Download JSON", data=lambda: to_json(kept, name), file_name=f"lab_notebook_{session.short_id}.json",
-    mime="application/json", on_click="ignore", icon="🧾",
-)
 
 # -- a note -----------------------------------------------------------------------------------
 st.subheader("Add a note")

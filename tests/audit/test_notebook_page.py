@@ -25,7 +25,7 @@ def test_the_notebook_lists_entries_takes_a_note_and_verifies(cache: Path) -> No
     at = notebook(open_example(start_app()))
     assert list(table(at)["#"]) == [1] and "22 experiments imported" in table(at)["What"][0]
     labels = {element.proto.label for element in at.get("download_button")}
-    assert {"Download Markdown", "Download JSON"} <= labels
+    assert {"Markdown", "JSON"} <= labels
     at.text_area[0].input("Data from the 2019 screening campaign.")
     button(at, "Add note").click().run()
     assert not at.exception
