@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
-
 import pandas as pd
 import streamlit as st
 
 import ui
-from alchemist.audit import AuditKind
+from alchemist.audit import AuditKind, AuditTrail
 from alchemist.audit.export import to_json, to_markdown
 from alchemist.audit.provenance import row_values
 from alchemist.plain import timestamp_to_state
@@ -26,13 +24,15 @@ if not len(trail):
 
 # -- the entries ------------------------------------------------------------------------------
 entries = list(reversed(trail.entries))  # newest first
+by_number = {e.number: e for e in entries}
+notes_by_entry = trail.notes_by_entry()
 rows = {
     "#": [e.number for e in entries],
     "Time (UTC)": [timestamp_to_state(e.time)[:16].replace("T", " ") for e in entries],
     "Kind": [audit_words.KIND_LABELS[e.kind] for e in entries],
     "What": [audit_words.entry_summary(e) for e in entries],
 }
-notes = [" · ".join(n.note for n in trail.notes_for(e.number)) for e in entries]
+notes = [" · ".join(n.note for n in notes_by_entry.get(e.number, [])) for e in entries]
 if any(notes):
     rows["Notes"] = notes
 origins = [audit_words.origin_text(e) for e in entries]
@@ -52,8 +52,9 @@ st.dataframe(
 )
 
 # -- check and downloads ----------------------------------------------------------------------
-# data= a callable: the file is built when clicked, in another thread, from this copy of the trail.
-kept, name = deepcopy(trail), session.name
+# data= a callable: the file is built when clicked, in another thread, from this copy of the trail
+# (entries are frozen: a copy of the list is a copy of the trail).
+kept, name = AuditTrail(trail.entries, trail.dropped, trail.anchor, trail.links), session.name
 with st.container(horizontal=True):
     verify = st.button("Verify", type="primary", icon="🔎", help="Recompute every hash and link of the trail.")
     st.download_button(
@@ -76,7 +77,7 @@ with st.form("audit_note", clear_on_submit=True):
     numbers = [e.number for e in entries if e.kind is not AuditKind.NOTE] or [entries[0].number]
     about = st.selectbox(
         "About entry", numbers,
-        format_func=lambda n: f"{n}: {audit_words.entry_summary(trail.entry(n))}"[:120],
+        format_func=lambda n: f"{n}: {audit_words.entry_summary(by_number[n])}"[:120],
     )
     text = st.text_area("Note", placeholder="e.g. Batch 3 run on the new reactor; sample 2 spilled.", max_chars=2000)
     if st.form_submit_button("Add note"):
@@ -86,7 +87,7 @@ with st.form("audit_note", clear_on_submit=True):
 # -- details ----------------------------------------------------------------------------------
 with st.expander("🔍 One entry in full"):
     number = st.selectbox("Entry", [e.number for e in entries], key="audit_detail")
-    entry = trail.entry(number)
+    entry = by_number[number]
     st.json({"inputs": entry.inputs, "outputs": entry.outputs, "note": entry.note, "hash": entry.hash,
              "previous_hash": entry.previous_hash}, expanded=True)
 
