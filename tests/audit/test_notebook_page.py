@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore
-from tests.test_app import button, cache, header, open_example, start_app  # noqa: F401  (cache is a fixture)
+from tests.test_app import button, header, open_example, start_app
 
 
 def notebook(at):
