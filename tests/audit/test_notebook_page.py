@@ -68,3 +68,19 @@ def test_a_new_session_has_nothing_recorded_yet(cache: Path) -> None:
     button(at, "New Session").click().run()
     notebook(at)
     assert any("Nothing recorded yet" in i.value for i in at.info)
+
+
+def test_suggestions_added_from_the_suggestions_page_are_traced_to_their_batch(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/suggestions.py").run()
+    at.number_input(key=f"suggest_n_{at.session_state['session'].id}").set_value(2)
+    button(at, "Suggest next experiments").click().run()
+    button(at, "Add as pending experiments").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    notebook(at)
+    assert list(table(at)["#"]) == [4, 3, 2, 1]
+    assert list(table(at)["Kind"]) == ["🗓️ Planned", "🎯 Suggestions", "🧠 Model fit", "📁 Import"]
+    assert table(at)["What"][0] == "2 experiments planned as rows 23–24, from suggestions of entry 3"
+    links = at.dataframe[1].value  # the provenance of the planned experiments
+    assert list(links["Row"]) == [23, 24] and list(links["Suggested in entry"]) == [3, 3]
+    assert list(links["Result"]) == ["pending", "pending"] and list(links["Run as suggested"]) == ["yes", "yes"]
