@@ -1,0 +1,441 @@
+"""A stored session as a checkpoint plus revisions: reading the current state, committing a change
+as a small signed record, checkpoints, undo/redo, restore and snapshots.
+
+The session file `<id>.pkl` is the checkpoint: the state after revision `history.head` and the
+history kept so far. `<id>.log` (alchemist.store.revision_log) holds the revisions since. The
+current state is the checkpoint with the log's patches applied. A checkpoint is written again
+when the log grows past CHECKPOINT_EVERY records or half the checkpoint's size, and when a named
+snapshot is saved; the budget of alchemist.history.revisions is applied then.
+
+The version token is the checkpoint's mtime (ns) plus the log's length: every commit makes it
+larger, and a checkpoint's mtime is set past the last token. A change made to an older revision
+is applied to the current state when it touches nothing that changed since (patches check what
+they expect to find), and refused with ConflictError naming the place otherwise.
+
+SessionStore (alchemist.persistence) inherits these methods; it provides the paths, keys, lock,
+time to live and the reading of checkpoint files.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alchemist import limits
+from alchemist.errors import AlchemistError, ConflictError, LimitError, SessionFileError, StorageError
+from alchemist.files.container import encode_session_file
+from alchemist.files.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT
+from alchemist.history.diff import describe
+from alchemist.history.patch import PatchConflict, apply_ops, diff_states, invert
+from alchemist.history.revisions import (
+    MAX_LABEL, MAX_SNAPSHOTS, History, Revision, RevisionKind, SavedState, daily_numbers, merge_dailies, over_budget,
+    undo_stacks,
+)
+from alchemist.plain import timestamp_to_state, utc_now
+from alchemist.session import Session
+from alchemist.store.disk import stamp, storage_error, write_atomically
+from alchemist.store.revision_log import LOG_SUFFIX, MAX_RECORD_BYTES, append_record, encode_record, read_log
+
+if TYPE_CHECKING:
+    from alchemist.persistence import SessionStore
+
+CHECKPOINT_EVERY = 200
+CHECKPOINT_LOG_MIN_BYTES = 1024 * 1024
+_CACHED_HEADS = 4
+MIB = 1024 * 1024
+
+
+class HistoryError(AlchemistError):
+    """A history request that cannot be met: nothing to undo, a revision no longer kept. `reason` names it."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Head:
+    """A stored session's current state tree, its history and where its files stand."""
+
+    tree: dict
+    history: History  # every revision kept: the checkpoint's and the log's
+    created_at: str
+    version: int
+    checkpoint_bytes: int
+    log_records: int
+    log_bytes: int
+    legacy: bool = False
+
+    @property
+    def number(self) -> int:
+        return self.history.head
+
+
+@dataclass(frozen=True)
+class Committed:
+    """The result of a commit: the new version and revision number, and the session as now stored
+    when the change was applied on top of another tab's (None when the caller's copy is it)."""
+
+    version: int
+    number: int
+    merged: Session | None = None
+
+
+def conflict_error(conflict: PatchConflict) -> ConflictError:
+    """The refusal of a change that meets another tab's, naming where they meet."""
+    path = conflict.path
+    place = "the session"
+    if path[:3] == ["experiments", "table", "columns"] and len(path) > 3 and isinstance(path[3], list):
+        column = path[3][1]
+        place = (f"the number of experiments (rows were added or deleted)" if conflict.reason == "size" else
+                 f"the column '{column}'" if conflict.reason == "missing" else f"values in the column '{column}'")
+    elif path[:1] == ["experiments"]:
+        place = "the experiments table"
+    elif path[:1] == ["variables"]:
+        place = f"the variable '{path[1][1]}'" if len(path) > 1 and isinstance(path[1], list) else "the variables"
+    elif path:
+        place = {"name": "the session name", "model": "the model", "suggestions": "the suggestions"}.get(
+            str(path[0]), f"the {str(path[0]).replace('_', ' ')}")
+    return ConflictError(f"This change was not applied: {place} changed in another tab or window since you "
+                         "opened it, and your change touches the same part. Nothing was overwritten.")
+
+
+def tree_counts(tree: dict) -> dict:
+    table = (tree.get("experiments") or {}).get("table") or {}
+    return {"variables": len(tree.get("variables") or []), "experiments": int(table.get("n_rows") or 0)}
+
+
+class Timeline:
+    """The revision methods of SessionStore (see the module docstring)."""
+
+    _heads: "OrderedDict[str, Head]"
+    _heads_lock: threading.Lock
+
+    def log_of(self: "SessionStore", session_id: str) -> Path:
+        return self.path_of(session_id).with_suffix(LOG_SUFFIX)
+
+    def version(self: "SessionStore", session_id: str) -> int | None:
+        """A token that grows with every committed change (checkpoint mtime + log length), or None."""
+        from alchemist.session import is_session_id
+
+        if not is_session_id(session_id):
+            return None
+        found = stamp(self.path_of(session_id))
+        if found is None:
+            return None
+        log = stamp(self.log_of(session_id))
+        return found.mtime_ns + (log.size if log is not None else 0)
+
+    # -- reading ---------------------------------------------------------------------------
+    def head(self: "SessionStore", session_id: str) -> Head | None:
+        """The current state of a stored session (cached while its version stays), or None."""
+        version = self.version(session_id)
+        if version is None:
+            return None
+        with self._heads_lock:
+            cached = self._heads.get(session_id)
+        if cached is not None and cached.version == version:
+            return cached
+        for _ in range(3):  # a checkpoint written while we read: read again
+            head = self._read_head(session_id)
+            if head is None or self.version(session_id) == head.version:
+                break
+        else:
+            with self.lock.held():
+                head = self._read_head(session_id)
+        if head is not None:
+            self._remember(session_id, head)
+        return head
+
+    def _remember(self: "SessionStore", session_id: str, head: Head) -> None:
+        with self._heads_lock:
+            self._heads[session_id] = head
+            self._heads.move_to_end(session_id)
+            while len(self._heads) > _CACHED_HEADS:
+                self._heads.popitem(last=False)
+
+    def _forget(self: "SessionStore", session_id: str) -> None:
+        with self._heads_lock:
+            self._heads.pop(session_id, None)
+
+    def _read_head(self: "SessionStore", session_id: str) -> Head | None:
+        path = self.path_of(session_id)
+        read = self._read(path)
+        if read is None:
+            return None
+        envelope, legacy, mtime, size = read
+        history = History.from_state(envelope.get("history"))
+        tree = envelope["session"]
+        log = read_log(self.log_of(session_id), session_id, self.keys)
+        revisions = list(history.revisions)
+        applied = 0
+        for revision in log.revisions:
+            if revision.number <= history.head:
+                continue  # written before the checkpoint that now holds it
+            if revision.number != history.head + 1:
+                break
+            try:
+                tree = apply_ops(tree, revision.ops)
+            except PatchConflict:
+                break  # a log that does not fit its checkpoint: keep what fits
+            tree = {**tree, "modified": timestamp_to_state(revision.time)}
+            revisions.append(revision)
+            history = replace(history, head=revision.number)
+            applied += 1
+        history = replace(history, revisions=revisions)
+        return Head(tree, history, envelope.get("created_at") or tree.get("created"), mtime + log.valid_bytes, size,
+                    applied, log.valid_bytes, legacy)
+
+    def session_of(self: "SessionStore", session_id: str, tree: dict) -> Session:
+        try:
+            return Session.from_state({**tree, "id": session_id})
+        except SessionFileError:
+            raise
+        except (AlchemistError, TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            raise SessionFileError(f"A past state of this session is not valid ({type(error).__name__}).") from None
+
+    # -- committing ------------------------------------------------------------------------
+    def commit(self: "SessionStore", session: Session, base: int | None = None,
+               expected_version: int | None = None) -> Committed:
+        """Store the session's change. `base` is the revision the caller's copy started from: when
+        other revisions were committed since, the caller's change (its patch from `base`) is applied
+        to the current state, or refused with ConflictError naming the conflict. Without `base`,
+        an `expected_version` that is not the current one is refused (compare-and-swap)."""
+        new_tree = session.to_state()
+        with self.lock.held():
+            head = self._locked_head(session.id)
+            if head is None:
+                revision = Revision(1, utc_now(), RevisionKind.CREATE, {}, tree_counts(new_tree), [])
+                version = self._checkpoint(session.id, new_tree, History(1, [revision]), 0, new_tree["created"])
+                return Committed(version, 1)
+            moved = expected_version is not None and head.version != expected_version
+            if moved and base is None:
+                raise ConflictError(
+                    "This session was changed in another tab or window since you opened it; "
+                    "your copy was not saved over it. Reload to see the latest version."
+                )
+            merged = moved and base != head.number
+            if merged:
+                try:
+                    ops = diff_states(self._tree_at(head, base), new_tree)
+                except HistoryError:
+                    raise ConflictError("This change was not applied: the session changed in another tab or window "
+                                        "so much since you opened it that it cannot be merged. Nothing was overwritten.") from None
+                try:
+                    new_tree = apply_ops(head.tree, ops)
+                except PatchConflict as conflict:
+                    raise conflict_error(conflict) from None
+            else:
+                ops = diff_states(head.tree, new_tree)
+            if not ops:
+                return Committed(head.version, head.number)
+            kind, summary = describe(ops)
+            new_head = self._append(session.id, head, ops, kind, summary, new_tree)
+        return Committed(new_head.version, new_head.number,
+                         self.session_of(session.id, new_head.tree) if merged else None)
+
+    def _locked_head(self: "SessionStore", session_id: str) -> Head | None:
+        """The head, read under the lock the caller holds (so no commit lands in between)."""
+        version = self.version(session_id)
+        with self._heads_lock:
+            cached = self._heads.get(session_id)
+        if cached is not None and version is not None and cached.version == version:
+            return cached
+        head = self._read_head(session_id)
+        if head is not None:
+            self._remember(session_id, head)
+        return head
+
+    def _append(self: "SessionStore", session_id: str, head: Head, ops: list[dict], kind: RevisionKind,
+                summary: dict, new_tree: dict) -> Head:
+        now = utc_now()
+        revision = Revision(head.number + 1, now, kind, summary, tree_counts(new_tree), ops)
+        new_tree = {**new_tree, "id": session_id, "modified": timestamp_to_state(now)}
+        history = replace(head.history, head=revision.number, revisions=[*head.history.revisions, revision])
+        record = encode_record(session_id, revision, self.keys)
+        budget = limits.current()
+        if (len(record) > MAX_RECORD_BYTES or head.log_records + 1 >= CHECKPOINT_EVERY
+                or head.log_bytes + len(record) > max(CHECKPOINT_LOG_MIN_BYTES, head.checkpoint_bytes // 2)
+                or head.checkpoint_bytes + head.log_bytes + len(record) > budget.session_bytes):
+            self._checkpoint(session_id, new_tree, history, head.version, head.created_at)
+            return self._locked_head(session_id)
+        if self._total_bytes + len(record) > budget.cache_bytes:
+            raise StorageError("The session cache of this server is full, so the session could not be stored. "
+                               "Your work is kept in this browser tab; download it with Save Session.")
+        found = append_record(self.log_of(session_id), record, head.log_bytes, head.version)
+        self._total_bytes += len(record)
+        pkl = stamp(self.path_of(session_id))
+        new_head = Head(new_tree, history, head.created_at, (pkl.mtime_ns if pkl else 0) + found.size,
+                        head.checkpoint_bytes, head.log_records + 1, found.size)
+        self._remember(session_id, new_head)
+        return new_head
+
+    def _checkpoint(self: "SessionStore", session_id: str, tree: dict, history: History, not_before: int,
+                    created_at: str) -> int:
+        """Write the session file whole (history pruned to the budget) and drop the log; the new version."""
+        history = self._pruned(tree, history)
+        now = utc_now()
+        envelope = {
+            "format": SESSION_FORMAT, "format_version": CURRENT_FORMAT_VERSION, "session": tree,
+            "created_at": created_at, "last_accessed": timestamp_to_state(now),
+            "expires_at": timestamp_to_state(now + self.ttl), "history": history.to_state(),
+        }
+        data = encode_session_file(envelope, self.keys)
+        budget = limits.current()
+        if len(data) > budget.session_bytes:
+            raise LimitError(
+                f"This session takes {len(data) / MIB:.1f} MiB, more than the {budget.session_bytes / MIB:.0f} MiB "
+                "a session may take in the cache. Download it with Save Session, or remove experiments.",
+                "session_bytes",
+            )
+        path, log_path = self.path_of(session_id), self.log_of(session_id)
+        old, old_log = stamp(path), stamp(log_path)
+        old_size = (old.size if old else 0) + (old_log.size if old_log else 0)
+        if self._total_bytes - old_size + len(data) > budget.cache_bytes:
+            raise StorageError("The session cache of this server is full, so the session could not be stored. "
+                               "Your work is kept in this browser tab; download it with Save Session.")
+        new = write_atomically(path, data, not_before)
+        try:
+            log_path.unlink(missing_ok=True)  # its records are in the checkpoint now
+        except OSError as error:
+            raise storage_error("stored", error) from None
+        self._total_bytes += new.size - old_size
+        head = Head({**tree, "id": session_id}, history, created_at, new.mtime_ns, new.size, 0, 0)
+        self._remember(session_id, head)
+        return new.mtime_ns
+
+    def _pruned(self: "SessionStore", tree: dict, history: History) -> History:
+        drop = over_budget(history.revisions)
+        if not drop:
+            return history
+        dropped, kept = history.revisions[:drop], history.revisions[drop:]
+        wanted = set(daily_numbers(dropped, history.revisions[-1].time, self.ttl))
+        states = []
+        for revision in reversed(history.revisions):  # walk back from now, keeping the wanted states
+            if revision.number in wanted:
+                states.append(SavedState(revision.number, revision.time, "", tree))
+            try:
+                tree = apply_ops(tree, invert(revision.ops))
+            except PatchConflict:
+                break
+        dailies = merge_dailies(history.dailies, states, history.revisions[-1].time, self.ttl)
+        return replace(history, revisions=kept, dailies=dailies)
+
+    # -- history ---------------------------------------------------------------------------
+    def _existing_head(self: "SessionStore", session_id: str, locked: bool = False) -> Head:
+        head = self._locked_head(session_id) if locked else self.head(session_id)
+        if head is None:
+            raise HistoryError("That session no longer exists.", "missing")
+        return head
+
+    def _tree_at(self: "SessionStore", head: Head, number: int) -> dict:
+        if number == head.number:
+            return head.tree
+        revisions = head.history.revisions
+        oldest = revisions[0].number - (0 if revisions[0].kind is RevisionKind.CREATE else 1) if revisions else head.number
+        if oldest <= number < head.number:
+            tree = head.tree
+            for revision in reversed(revisions):
+                if revision.number <= number:
+                    break
+                try:
+                    tree = apply_ops(tree, invert(revision.ops))
+                except PatchConflict:
+                    raise HistoryError(f"Revision {number} cannot be rebuilt: the history is damaged.", "damaged") from None
+            return tree
+        for saved in (*head.history.snapshots, *head.history.dailies):
+            if saved.number == number:
+                return saved.state
+        raise HistoryError(f"Revision {number} is no longer kept.", "pruned")
+
+    def history(self: "SessionStore", session_id: str) -> list[Revision]:
+        """The revisions kept, oldest first."""
+        return list(self._existing_head(session_id).history.revisions)
+
+    def snapshots(self: "SessionStore", session_id: str) -> list[SavedState]:
+        """Named snapshots, oldest first (never pruned)."""
+        return list(self._existing_head(session_id).history.snapshots)
+
+    def dailies(self: "SessionStore", session_id: str) -> list[SavedState]:
+        return list(self._existing_head(session_id).history.dailies)
+
+    def session_at(self: "SessionStore", session_id: str, number: int) -> Session:
+        """The session as it was after revision `number` (read-only: nothing is stored)."""
+        head = self._existing_head(session_id)
+        return self.session_of(session_id, self._tree_at(head, number))
+
+    def restore(self: "SessionStore", session_id: str, number: int) -> Session:
+        """Make the state after revision `number` current again, as a new revision; the session as now stored."""
+        with self.lock.held():
+            head = self._existing_head(session_id, locked=True)
+            tree = self._tree_at(head, number)
+            self.session_of(session_id, tree)  # a damaged past state is refused before it is stored
+            ops = diff_states(head.tree, tree)
+            labels = [s.label for s in head.history.snapshots if s.number == number]
+            summary = {"target": number, **({"label": labels[-1]} if labels else {})}
+            new_head = self._append(session_id, head, ops, RevisionKind.RESTORE, summary, apply_ops(head.tree, ops))
+        return self.session_of(session_id, new_head.tree)
+
+    def snapshot(self: "SessionStore", session_id: str, label: str) -> SavedState:
+        """Keep the current state under `label` (never pruned); the snapshot."""
+        label = " ".join(str(label).split())[:MAX_LABEL]
+        if not label:
+            raise HistoryError("A snapshot needs a label.", "label")
+        with self.lock.held():
+            head = self._existing_head(session_id, locked=True)
+            if len(head.history.snapshots) >= MAX_SNAPSHOTS:
+                raise HistoryError(f"A session keeps at most {MAX_SNAPSHOTS} snapshots.", "snapshots")
+            saved = SavedState(head.number, utc_now(), label, head.tree)
+            history = replace(head.history, snapshots=[*head.history.snapshots, saved])
+            self._checkpoint(session_id, head.tree, history, head.version, head.created_at)
+        return saved
+
+    def undo_targets(self: "SessionStore", session_id: str) -> tuple[Revision | None, Revision | None]:
+        """(the revision undo would take back, the revision redo would make again), each None if there is none."""
+        head = self.head(session_id)
+        if head is None:
+            return None, None
+        return self._targets(head)
+
+    @staticmethod
+    def _targets(head: Head) -> tuple[Revision | None, Revision | None]:
+        undo, redo = undo_stacks(head.history.revisions)
+        by_number = {r.number: r for r in head.history.revisions}
+        return by_number.get(undo[0]) if undo else None, by_number.get(redo[0]) if redo else None
+
+    def undo(self: "SessionStore", session_id: str) -> Session:
+        """Take back the last change (as a new revision); the session as now stored."""
+        return self._undo_or_redo(session_id, RevisionKind.UNDO)
+
+    def redo(self: "SessionStore", session_id: str) -> Session:
+        """Make again the change undo took back last; the session as now stored."""
+        return self._undo_or_redo(session_id, RevisionKind.REDO)
+
+    def _undo_or_redo(self: "SessionStore", session_id: str, kind: RevisionKind) -> Session:
+        with self.lock.held():
+            head = self._existing_head(session_id, locked=True)
+            target = self._targets(head)[0 if kind is RevisionKind.UNDO else 1]
+            if target is None:
+                raise HistoryError(f"There is nothing to {kind.value}.", f"no_{kind.value}")
+            ops = invert(target.ops) if kind is RevisionKind.UNDO else target.ops
+            try:
+                tree = apply_ops(head.tree, ops)
+            except PatchConflict as conflict:
+                raise conflict_error(conflict) from None
+            summary = {"target": target.number, "target_kind": target.kind.value, "target_summary": target.summary}
+            new_head = self._append(session_id, head, ops, kind, summary, tree)
+        return self.session_of(session_id, new_head.tree)
+
+    def adopt(self: "SessionStore", session: Session, history: History) -> int:
+        """Store a session read from a file together with the history the file carried; its version."""
+        tree = session.to_state()
+        with self.lock.held():
+            if self._locked_head(session.id) is not None:
+                raise ConflictError("A session with this id is already stored.")
+            if not history.revisions and not history.snapshots:
+                history = History(1, [Revision(1, utc_now(), RevisionKind.CREATE, {}, tree_counts(tree), [])])
+            return self._checkpoint(session.id, tree, history, 0, tree["created"])
+
