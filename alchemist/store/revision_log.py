@@ -25,7 +25,8 @@ from alchemist.errors import SessionFileError
 from alchemist.files.safe_pickle import dumps_plain, loads_plain
 from alchemist.files.signing import MAC_BYTES, KeyRing, is_key_id
 from alchemist.history.revisions import Revision
-from alchemist.store.disk import Stamp, _write_all, stamp, storage_error
+from alchemist.store import disk
+from alchemist.store.disk import Stamp, stamp, storage_error
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +55,19 @@ class LogRead:
     revisions: list[Revision] = field(default_factory=list)
     valid_bytes: int = 0
     damaged: bool = False
+    mtime_ns: int = 0  # taken before the bytes were read: a later append changes it
 
 
 def read_log(path: Path, session_id: str, keys: KeyRing) -> LogRead:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            mtime = os.fstat(handle.fileno()).st_mtime_ns
+            data = handle.read()
     except FileNotFoundError:
         return LogRead()
     except OSError as error:
         raise SessionFileError(f"The session's revision log could not be read ({error.strerror}).") from None
-    read = LogRead()
+    read = LogRead(mtime_ns=mtime)
     position = 0
     while position < len(data):
         start = position
@@ -104,19 +108,49 @@ def read_log(path: Path, session_id: str, keys: KeyRing) -> LogRead:
 def append_record(path: Path, record: bytes, valid_bytes: int, not_before_ns: int) -> Stamp:
     """Append `record` after the first `valid_bytes` (cutting off a damaged or torn tail), fsync,
     and move the file's mtime past `not_before_ns`. Call under the store's lock."""
+    existed = path.exists()
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            os.ftruncate(fd, valid_bytes)
-            os.lseek(fd, valid_bytes, os.SEEK_SET)
-            with os.fdopen(os.dup(fd), "wb", buffering=0) as handle:
-                _write_all(handle, record)
-            os.fsync(fd)
-            mtime = max(time.time_ns(), not_before_ns + 1)
-            os.utime(fd, ns=(mtime, mtime))
-        finally:
-            os.close(fd)
     except OSError as error:
         raise storage_error("stored", error) from None
+    try:
+        os.ftruncate(fd, valid_bytes)
+        os.lseek(fd, valid_bytes, os.SEEK_SET)
+        with os.fdopen(os.dup(fd), "wb", buffering=0) as handle:
+            disk._write_all(handle, record)  # through the module: tests fill the disk there
+        os.fsync(fd)
+        mtime = max(time.time_ns(), not_before_ns + 1)
+        os.utime(fd, ns=(mtime, mtime))
+    except OSError as error:
+        try:  # leave the log as it was: no torn record, no empty file
+            if existed or valid_bytes:
+                os.ftruncate(fd, valid_bytes)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass  # a torn tail is ignored by readers and cut off by the next append
+        raise storage_error("stored", error) from None
+    finally:
+        os.close(fd)
     found = stamp(path)
     return found if found is not None else Stamp(mtime, valid_bytes + len(record), 0)
+
+
+def cut_tail(path: Path, valid_bytes: int, not_before_ns: int) -> None:
+    """Cut a torn or damaged tail off the log (under the store's lock), moving its mtime on so the
+    version still grows."""
+    try:
+        os.truncate(path, valid_bytes)
+        mtime = max(time.time_ns(), not_before_ns + 1)
+        os.utime(path, ns=(mtime, mtime))
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise storage_error("stored", error) from None
+
+
+def log_version(checkpoint_mtime_ns: int, log_mtime_ns: int | None, log_bytes: int) -> int:
+    """The version token: grows with every append (its mtime is set past the last token) and every checkpoint."""
+    if log_mtime_ns is None:
+        return checkpoint_mtime_ns
+    return max(checkpoint_mtime_ns, log_mtime_ns) + log_bytes

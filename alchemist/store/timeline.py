@@ -37,7 +37,9 @@ from alchemist.history.revisions import (
 from alchemist.plain import timestamp_to_state, utc_now
 from alchemist.session import Session
 from alchemist.store.disk import stamp, storage_error, write_atomically
-from alchemist.store.revision_log import LOG_SUFFIX, MAX_RECORD_BYTES, append_record, encode_record, read_log
+from alchemist.store.revision_log import (
+    LOG_SUFFIX, MAX_RECORD_BYTES, append_record, cut_tail, encode_record, log_version, read_log,
+)
 
 if TYPE_CHECKING:
     from alchemist.persistence import SessionStore
@@ -118,7 +120,7 @@ class Timeline:
         return self.path_of(session_id).with_suffix(LOG_SUFFIX)
 
     def version(self: "SessionStore", session_id: str) -> int | None:
-        """A token that grows with every committed change (checkpoint mtime + log length), or None."""
+        """A token that grows with every committed change (see revision_log.log_version), or None."""
         from alchemist.session import is_session_id
 
         if not is_session_id(session_id):
@@ -127,7 +129,7 @@ class Timeline:
         if found is None:
             return None
         log = stamp(self.log_of(session_id))
-        return found.mtime_ns + (log.size if log is not None else 0)
+        return log_version(found.mtime_ns, log.mtime_ns if log else None, log.size if log else 0)
 
     # -- reading ---------------------------------------------------------------------------
     def head(self: "SessionStore", session_id: str) -> Head | None:
@@ -146,6 +148,10 @@ class Timeline:
         else:
             with self.lock.held():
                 head = self._read_head(session_id)
+                if head is not None and self.version(session_id) != head.version:
+                    # Bytes after the last whole record (a crash mid-append, damage): cut them off.
+                    cut_tail(self.log_of(session_id), head.log_bytes, self.version(session_id) or 0)
+                    head = self._read_head(session_id)
         if head is not None:
             self._remember(session_id, head)
         return head
@@ -186,7 +192,8 @@ class Timeline:
             history = replace(history, head=revision.number)
             applied += 1
         history = replace(history, revisions=revisions)
-        return Head(tree, history, envelope.get("created_at") or tree.get("created"), mtime + log.valid_bytes, size,
+        version = log_version(mtime, log.mtime_ns if log.mtime_ns else None, log.valid_bytes)
+        return Head(tree, history, envelope.get("created_at") or tree.get("created"), version, size,
                     applied, log.valid_bytes, legacy)
 
     def session_of(self: "SessionStore", session_id: str, tree: dict) -> Session:
@@ -268,7 +275,7 @@ class Timeline:
         found = append_record(self.log_of(session_id), record, head.log_bytes, head.version)
         self._total_bytes += len(record)
         pkl = stamp(self.path_of(session_id))
-        new_head = Head(new_tree, history, head.created_at, (pkl.mtime_ns if pkl else 0) + found.size,
+        new_head = Head(new_tree, history, head.created_at, log_version(pkl.mtime_ns if pkl else 0, found.mtime_ns, found.size),
                         head.checkpoint_bytes, head.log_records + 1, found.size)
         self._remember(session_id, new_head)
         return new_head
