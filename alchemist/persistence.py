@@ -54,7 +54,7 @@ from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
 from alchemist.store.disk import FolderLock, Stamp, ensure_dir, stamp, storage_error, touch, write_atomically
 from alchemist.store.sweep import SEEN_SUFFIX, SESSION_SUFFIX, StoreClock, list_folder, start_sweeper, sweep_store
-from alchemist.store.timeline import Timeline
+from alchemist.store.timeline import Checkout, Timeline
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +226,12 @@ class SessionStore(Timeline):
         """The session with this id, or None when there is none (or it was swept). Extends its time
         to live by touching its sidecar, never by rewriting it. A file signed by any key of the
         current ring is read; an unreadable one is set aside (SessionFileError)."""
+        opened = self.checkout(session_id)
+        return opened.session if opened is not None else None
+
+    def checkout(self, session_id: str) -> Checkout | None:
+        """Like `get`, with the version and revision number of that same read: what a tab keeps to
+        commit its next change against (see `commit`)."""
         if not is_session_id(session_id):
             return None
         path = self.path_of(session_id)
@@ -238,7 +244,7 @@ class SessionStore(Timeline):
             if not head.legacy:
                 session = self.session_of(session_id, head.tree)
                 self._touch_quietly(session_id)
-                return session
+                return Checkout(session, head.version, head.number)
             read = self._read(path)
             if read is None:
                 return None
@@ -262,7 +268,8 @@ class SessionStore(Timeline):
         except (StorageError, ConflictError, LimitError) as error:
             log.warning("Could not rewrite the legacy file of session %s: %s", session_id, error)
         self._touch_quietly(session_id)
-        return session
+        head = self.head(session_id)
+        return Checkout(session, head.version if head else version, head.number if head else 0)
 
     def _touch_quietly(self, session_id: str) -> None:
         try:

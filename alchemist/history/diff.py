@@ -25,6 +25,7 @@ def describe(ops: list[dict]) -> tuple[RevisionKind, dict]:
     columns: list[str] = []
     cells = 0
     cell = None
+    by_position: dict[int, str] = {}  # variables changed in place, named by their old name when it changed
     for op in ops:
         path = op["path"]
         if not path:
@@ -41,10 +42,10 @@ def describe(ops: list[dict]) -> tuple[RevisionKind, dict]:
                 if isinstance(step, list):
                     changed.append(step[1])
                 elif path[2:] == ["name"] and "old" in op and "new" in op:
-                    changed.append(str(op["old"]))
+                    by_position[step] = str(op["old"])
                     summary["renamed"] = [str(op["old"]), str(op["new"])]
                 else:
-                    changed.append(f"#{step}")
+                    by_position.setdefault(step, f"#{step}")
             else:
                 changed.append("*")
         elif path[0] == "experiments":
@@ -62,6 +63,7 @@ def describe(ops: list[dict]) -> tuple[RevisionKind, dict]:
                         cell = [op["at"] // width, name, _cell_value(op["new"])]
         elif path[0] == "name" and "old" in op and "new" in op:
             summary["name"] = [op["old"], op["new"]]
+    changed += by_position.values()
     for key, names in (("variables_added", added), ("variables_removed", removed), ("variables_changed", changed)):
         if names:
             summary[key] = list(dict.fromkeys(names))[:SUMMARY_NAMES]

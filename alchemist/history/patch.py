@@ -40,6 +40,7 @@ class PatchConflict(Exception):
 
     path: list
     reason: str  # "missing", "changed" or "size"
+    op: dict | None = None  # the operation refused
 
 
 def same(a: Any, b: Any) -> bool:
@@ -156,7 +157,11 @@ def _diff_bytes(old: bytes, new: bytes, path: list, ops: list[dict]) -> None:
 def apply_ops(tree: Any, ops: list[dict]) -> Any:
     """`tree` with the operations applied, in order; raises PatchConflict. `tree` is left unchanged."""
     for op in ops:
-        tree = _update(tree, op["path"], 0, op)
+        try:
+            tree = _update(tree, op["path"], 0, op)
+        except PatchConflict as conflict:
+            conflict.op = op
+            raise
     return tree
 
 

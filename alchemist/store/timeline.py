@@ -77,6 +77,15 @@ class Head:
 
 
 @dataclass(frozen=True)
+class Checkout:
+    """A stored session with the version and revision number it is at, from one read."""
+
+    session: Session
+    version: int
+    number: int
+
+
+@dataclass(frozen=True)
 class Committed:
     """The result of a commit: the new version and revision number, and the session as now stored
     when the change was applied on top of another tab's (None when the caller's copy is it)."""
@@ -97,7 +106,10 @@ def conflict_error(conflict: PatchConflict) -> ConflictError:
     elif path[:1] == ["experiments"]:
         place = "the experiments table"
     elif path[:1] == ["variables"]:
-        place = f"the variable '{path[1][1]}'" if len(path) > 1 and isinstance(path[1], list) else "the variables"
+        op = conflict.op or {}
+        name = (path[1][1] if len(path) > 1 and isinstance(path[1], list)
+                else op.get("old") if path[-1] == "name" and isinstance(op.get("old"), str) else None)
+        place = f"the variable '{name}'" if name else "the variables"
     elif path:
         place = {"name": "the session name", "model": "the model", "suggestions": "the suggestions"}.get(
             str(path[0]), f"the {str(path[0]).replace('_', ' ')}")
