@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from alchemist import limits
 from alchemist.errors import AlchemistError, ConflictError, LimitError, SessionFileError, StorageError
@@ -34,7 +34,7 @@ from alchemist.history.revisions import (
     MAX_LABEL, MAX_SNAPSHOTS, History, Revision, RevisionKind, SavedState, daily_numbers, merge_dailies, over_budget,
     undo_stacks,
 )
-from alchemist.plain import timestamp_to_state, utc_now
+from alchemist.plain import frame_to_state, timestamp_to_state, utc_now
 from alchemist.session import Session
 from alchemist.store.disk import stamp, storage_error, write_atomically
 from alchemist.store.revision_log import (
@@ -115,6 +115,19 @@ def conflict_error(conflict: PatchConflict) -> ConflictError:
             str(path[0]), f"the {str(path[0]).replace('_', ' ')}")
     return ConflictError(f"This change was not applied: {place} changed in another tab or window since you "
                          "opened it, and your change touches the same part. Nothing was overwritten.")
+
+
+def _with_columns(tree: dict, session: Session, columns: Sequence[str]) -> dict | None:
+    """`tree` with the named experiment columns taken from `session` (None when that cannot stand
+    for the session's whole state: rows were added or removed, a column is missing)."""
+    frame = session.experiments.frame
+    table = tree["experiments"]["table"]
+    names = [c["name"] for c in table["columns"]]
+    if table["n_rows"] != len(frame) or list(map(str, frame.columns)) != names or not set(columns) <= set(names):
+        return None
+    fresh = {c["name"]: c for c in frame_to_state(frame[list(columns)])["columns"]}
+    new_columns = [fresh.get(c["name"], c) for c in table["columns"]]
+    return {**tree, "experiments": {**tree["experiments"], "table": {**table, "columns": new_columns}}}
 
 
 def tree_counts(tree: dict) -> dict:
@@ -218,15 +231,20 @@ class Timeline:
 
     # -- committing ------------------------------------------------------------------------
     def commit(self: "SessionStore", session: Session, base: int | None = None,
-               expected_version: int | None = None) -> Committed:
+               expected_version: int | None = None, columns: Sequence[str] | None = None) -> Committed:
         """Store the session's change. `base` is the revision the caller's copy started from: when
         other revisions were committed since, the caller's change (its patch from `base`) is applied
         to the current state, or refused with ConflictError naming the conflict. Without `base`,
-        an `expected_version` that is not the current one is refused (compare-and-swap)."""
-        new_tree = session.to_state()
+        an `expected_version` that is not the current one is refused (compare-and-swap).
+
+        `columns`, when the caller knows it: the change edited cells of these experiment columns
+        and nothing else. Then only those columns are turned into plain data and compared, so a
+        cell edit in a large table costs a column, not the whole session."""
+        new_tree = None if columns else session.to_state()  # the slow part, outside the lock
         with self.lock.held():
             head = self._locked_head(session.id)
             if head is None:
+                new_tree = new_tree or session.to_state()
                 revision = Revision(1, utc_now(), RevisionKind.CREATE, {}, tree_counts(new_tree), [])
                 version = self._checkpoint(session.id, new_tree, History(1, [revision]), 0, new_tree["created"])
                 return Committed(version, 1)
@@ -237,18 +255,19 @@ class Timeline:
                     "your copy was not saved over it. Reload to see the latest version."
                 )
             merged = moved and base != head.number
+            try:
+                reference = self._tree_at(head, base) if merged else head.tree
+            except HistoryError:
+                raise ConflictError("This change was not applied: the session changed in another tab or window "
+                                    "so much since you opened it that it cannot be merged. Nothing was overwritten.") from None
+            if new_tree is None:
+                new_tree = _with_columns(reference, session, columns) or session.to_state()
+            ops = diff_states(reference, new_tree)
             if merged:
-                try:
-                    ops = diff_states(self._tree_at(head, base), new_tree)
-                except HistoryError:
-                    raise ConflictError("This change was not applied: the session changed in another tab or window "
-                                        "so much since you opened it that it cannot be merged. Nothing was overwritten.") from None
                 try:
                     new_tree = apply_ops(head.tree, ops)
                 except PatchConflict as conflict:
                     raise conflict_error(conflict) from None
-            else:
-                ops = diff_states(head.tree, new_tree)
             if not ops:
                 return Committed(head.version, head.number)
             kind, summary = describe(ops)

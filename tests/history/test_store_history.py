@@ -344,3 +344,28 @@ def test_delete_and_sweep_remove_the_log(store, stored):
     assert store.log_of(stored.id).exists()
     store.delete(stored.id)
     assert list(store.sessions_dir.iterdir()) == []
+
+
+def test_a_commit_naming_its_columns_stores_the_same_as_a_whole_save(store, stored, tmp_path):
+    edit_cell(stored, 4, "Temperature", 377.0)
+    level = "Low SAR" if stored.experiments.frame["Catalyst"].iloc[5] == "High SAR" else "High SAR"
+    edit_cell(stored, 5, "Catalyst", level)
+    committed = store.commit(stored, columns=["Temperature", "Catalyst"])
+    assert committed.number == 2
+    assert same(SessionStore(store.root, ttl=DAY).get(stored.id), stored)
+    assert store.history(stored.id)[-1].summary["cells"] == 2
+    # A hint that cannot stand for the whole state (rows added) falls back to the whole session.
+    add_rows(stored)
+    store.commit(stored, columns=["Temperature"])
+    assert same(SessionStore(store.root, ttl=DAY).get(stored.id), stored)
+
+
+def test_a_stale_tab_cell_edit_with_columns_is_merged_onto_the_current_session(store, stored):
+    opened = store.checkout(stored.id)
+    other = store.get(stored.id)
+    other.rename("renamed in the other tab")
+    store.save(other)
+    edit_cell(opened.session, 1, "Temperature", 399.0)
+    store.commit(opened.session, base=opened.number, expected_version=opened.version, columns=["Temperature"])
+    now = store.get(stored.id)
+    assert now.name == "renamed in the other tab" and now.experiments.frame["Temperature"].iloc[1] == 399.0
