@@ -34,7 +34,7 @@ from alchemist.history.revisions import (
     MAX_LABEL, MAX_SNAPSHOTS, History, Revision, RevisionKind, SavedState, daily_numbers, merge_dailies, over_budget,
     undo_stacks,
 )
-from alchemist.plain import frame_to_state, timestamp_to_state, utc_now
+from alchemist.plain import column_to_state, timestamp_to_state, utc_now
 from alchemist.session import Session
 from alchemist.store.disk import stamp, storage_error, write_atomically
 from alchemist.store.revision_log import (
@@ -125,7 +125,7 @@ def _with_columns(tree: dict, session: Session, columns: Sequence[str]) -> dict 
     names = [c["name"] for c in table["columns"]]
     if table["n_rows"] != len(frame) or list(map(str, frame.columns)) != names or not set(columns) <= set(names):
         return None
-    fresh = {c["name"]: c for c in frame_to_state(frame[list(columns)])["columns"]}
+    fresh = {str(c): column_to_state(c, frame[c]) for c in columns}
     new_columns = [fresh.get(c["name"], c) for c in table["columns"]]
     return {**tree, "experiments": {**tree["experiments"], "table": {**table, "columns": new_columns}}}
 
