@@ -158,7 +158,6 @@ def header(session: Session) -> None:
             st.session_state["session_name_for"] = (session.id, session.name)
         st.text_input("Session name", key="session_name", on_change=rename_session, max_chars=120)
     with actions_col, st.container(horizontal=True, horizontal_alignment="right"):
-        undo_redo_buttons(session)
         with_history = st.checkbox("With history", value=True, key="save_with_history",
                                    help="Include the revisions and snapshots in the saved file, or only the current state.")
         # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
@@ -188,9 +187,11 @@ def header(session: Session) -> None:
         f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
         f"{words.plural(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
     )
-    last_change = st.session_state.get(ui.LAST_CHANGE_KEY)
-    if last_change:
-        st.caption(f"✅ Last change: {words.plain(last_change)}")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        undo_redo_buttons(session)
+        last_change = st.session_state.get(ui.LAST_CHANGE_KEY)
+        if last_change:
+            st.caption(f"✅ Last change: {words.plain(last_change)}")
     show_history_error()
     if st.session_state.get(ui.FROM_LINK_KEY) == session.id:
         link_notice(session)

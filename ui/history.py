@@ -46,12 +46,12 @@ def undo_redo_buttons(session: Session) -> None:
     """Undo and Redo, disabled when there is nothing to take back or make again; the help says what."""
     try:
         undo_target, redo_target = get_store().undo_targets(session.id)
-    except AlchemistError:
+    except (AlchemistError, OSError):  # the store cannot be read now: nothing to offer
         undo_target = redo_target = None
     st.button("↶ Undo", key="undo", on_click=undo_or_redo, args=("undo",), disabled=undo_target is None,
-              help=f"{history_words.undo_help(undo_target)} ({UNDO_SHORTCUT})", shortcut=UNDO_SHORTCUT)
+              help=history_words.undo_help(undo_target), shortcut=UNDO_SHORTCUT, type="tertiary")
     st.button("↷ Redo", key="redo", on_click=undo_or_redo, args=("redo",), disabled=redo_target is None,
-              help=f"{history_words.redo_help(redo_target)} ({REDO_SHORTCUT})", shortcut=REDO_SHORTCUT)
+              help=history_words.redo_help(redo_target), shortcut=REDO_SHORTCUT, type="tertiary")
 
 
 def show_history_error() -> None:

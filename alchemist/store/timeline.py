@@ -150,10 +150,13 @@ class Timeline:
 
         if not is_session_id(session_id):
             return None
-        found = stamp(self.path_of(session_id))
+        try:
+            found = stamp(self.path_of(session_id))
+            log = stamp(self.log_of(session_id)) if found is not None else None
+        except OSError as error:  # the folder is gone or not a folder: a disk failure, in words
+            raise storage_error("read", error) from None
         if found is None:
             return None
-        log = stamp(self.log_of(session_id))
         return log_version(found.mtime_ns, log.mtime_ns if log else None, log.size if log else 0)
 
     # -- reading ---------------------------------------------------------------------------
