@@ -54,7 +54,8 @@ from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
 from alchemist.store.disk import FolderLock, Stamp, ensure_dir, stamp, storage_error, touch, write_atomically
 from alchemist.store.sweep import SEEN_SUFFIX, SESSION_SUFFIX, StoreClock, list_folder, start_sweeper, sweep_store
-from alchemist.store.timeline import Checkout, Timeline
+from alchemist.store.history_requests import HistoryRequests
+from alchemist.store.timeline import Checkout
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class LoadedFile:
     history: History = field(default_factory=History)
 
 
-class SessionStore(Timeline):
+class SessionStore(HistoryRequests):
     """Sessions kept under `root/sessions/<id>.pkl`, each expiring `ttl` after its last use.
 
     `keys` signs and verifies files; by default a key generated once under `root`
