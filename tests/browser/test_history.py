@@ -76,3 +76,39 @@ def test_edit_undo_redo_then_restore_from_history(page: Page, server: StreamlitS
         undo.click()
     last_change(page, r"Undone: Restored revision 1")
     assert temperature(store, session_id) == 400.0
+
+
+def test_two_tabs_a_confirmed_delete_after_a_rename_in_the_other_tab_keeps_both(page: Page, server: StreamlitServer) -> None:
+    open_example(page, server.url)
+    session_id = re.search(r"session=([0-9a-f]{32})", page.url).group(1)
+    store = SessionStore(server.cache_dir)
+
+    # Tab one asks to delete Temperature, which holds values: the app asks first.
+    page.get_by_role("tab", name="Edit or delete").click()
+    with rerun(page):
+        page.get_by_role("button", name="Delete 'Temperature'").click()
+    expect(page.get_by_text(re.compile(r"removes its values"))).to_be_visible()
+
+    # Meanwhile tab two, on the same link, renames the session.
+    other = page.context.new_page()
+    with rerun(other):
+        other.goto(page.url)
+    name_box = other.get_by_label("Session name", exact=True)
+    expect(name_box).to_have_value("Catalyst screening (example)")
+    name_box.fill("Renamed in tab two")
+    with rerun(other):
+        name_box.press("Enter")
+    expect(name_box).to_have_value("Renamed in tab two")
+    assert store.get(session_id).name == "Renamed in tab two"
+
+    # Tab one confirms: the delete lands on the renamed session, nothing of tab two's is lost.
+    with rerun(page):
+        page.get_by_role("button", name="Delete anyway").click()
+    last_change(page, r"Deleted variable 'Temperature'")
+    stored = store.get(session_id)
+    assert stored.name == "Renamed in tab two"
+    assert "Temperature" not in [v.name for v in stored.variables]
+    expect(page.get_by_label("Session name", exact=True)).to_have_value("Renamed in tab two")
+    kinds = [r.kind.value for r in store.history(session_id)]
+    assert kinds[-2:] == ["rename", "delete_variable"], kinds
+    screenshot(page, "history-two-tabs")
