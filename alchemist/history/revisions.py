@@ -11,7 +11,7 @@ Named snapshots keep their whole state and are never pruned.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -170,3 +170,13 @@ def merge_dailies(kept: list[SavedState], new: list[SavedState], newest: datetim
     """One state per UTC day, the latest of it, none older than the time to live."""
     by_day = {d.time.date(): d for d in sorted([*kept, *new], key=lambda d: d.number)}
     return [d for d in by_day.values() if d.time >= newest - ttl]
+
+
+def shrink(history: History) -> History | None:
+    """A smaller history for a session file over its size limit: the oldest daily state goes first,
+    then the older half of the revisions; None when only snapshots (never pruned) are left."""
+    if history.dailies:
+        return replace(history, dailies=history.dailies[1:])
+    if len(history.revisions) > 1:
+        return replace(history, revisions=history.revisions[len(history.revisions) // 2:])
+    return None

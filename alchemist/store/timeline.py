@@ -32,7 +32,7 @@ from alchemist.files.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT
 from alchemist.history.diff import describe
 from alchemist.history.patch import PatchConflict, apply_ops, diff_states, invert
 from alchemist.history.revisions import (
-    History, Revision, RevisionKind, SavedState, daily_numbers, merge_dailies, over_budget,
+    History, Revision, RevisionKind, SavedState, daily_numbers, merge_dailies, over_budget, shrink,
 )
 from alchemist.plain import column_to_state, timestamp_to_state, utc_now
 from alchemist.session import Session
@@ -319,14 +319,24 @@ class Timeline:
         """Write the session file whole (history pruned to the budget) and drop the log; the new version."""
         history = self._pruned(tree, history)
         now = utc_now()
-        envelope = {
-            "format": SESSION_FORMAT, "format_version": CURRENT_FORMAT_VERSION, "session": tree,
-            "created_at": created_at, "last_accessed": timestamp_to_state(now),
-            "expires_at": timestamp_to_state(now + self.ttl), "history": history.to_state(),
-        }
-        data = encode_session_file(envelope, self.keys)
         budget = limits.current()
-        if len(data) > budget.session_bytes:
+        while True:  # the history gives way (daily states, then old revisions) before the session does
+            envelope = {
+                "format": SESSION_FORMAT, "format_version": CURRENT_FORMAT_VERSION, "session": tree,
+                "created_at": created_at, "last_accessed": timestamp_to_state(now),
+                "expires_at": timestamp_to_state(now + self.ttl), "history": history.to_state(),
+            }
+            try:
+                data = encode_session_file(envelope, self.keys)
+                fits = len(data) <= budget.session_bytes
+            except SessionFileError:
+                fits = False
+            smaller = None if fits else shrink(history)
+            if smaller is None:
+                break
+            history = smaller
+        if not fits:
+            data = encode_session_file(envelope, self.keys)  # raises SessionFileError when too large to load again
             raise LimitError(
                 f"This session takes {len(data) / MIB:.1f} MiB, more than the {budget.session_bytes / MIB:.0f} MiB "
                 "a session may take in the cache. Download it with Save Session, or remove experiments.",

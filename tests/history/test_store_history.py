@@ -369,3 +369,27 @@ def test_a_stale_tab_cell_edit_with_columns_is_merged_onto_the_current_session(s
     store.commit(opened.session, base=opened.number, expected_version=opened.version, columns=["Temperature"])
     now = store.get(stored.id)
     assert now.name == "renamed in the other tab" and now.experiments.frame["Temperature"].iloc[1] == 399.0
+
+
+def test_a_session_file_over_its_limit_drops_history_before_refusing(store, stored, monkeypatch):
+    import copy
+
+    from alchemist import limits
+
+    for i in range(8):  # every other revision carries a whole model in its patch
+        if i % 2 == 0:
+            stored.train()
+        else:
+            stored.model = None
+        store.save(stored)
+    bare = len(store.export(stored, include_history=False))
+    small = copy.copy(limits.current())
+    object.__setattr__(small, "session_bytes", bare * 3)  # below what an operator may set: a small session stands in
+    monkeypatch.setattr(limits, "current", lambda: small)
+    monkeypatch.setattr(timeline, "CHECKPOINT_EVERY", 1)
+    stored.rename("after the limit")
+    store.save(stored)  # no LimitError: old revisions gave way
+    assert store.get(stored.id).name == "after the limit"
+    history = store.history(stored.id)
+    assert history[-1].kind is RevisionKind.RENAME and history[0].number > 1
+    assert store.path_of(stored.id).stat().st_size <= bare * 3
