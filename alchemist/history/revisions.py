@@ -157,11 +157,13 @@ def over_budget(revisions: list[Revision]) -> int:
     return drop
 
 
-def daily_numbers(dropped: list[Revision], newest: datetime, ttl: timedelta) -> list[int]:
-    """Of revisions being dropped, those whose state is the last of its UTC day (within the time to live)."""
+def daily_numbers(dropped: list[Revision], oldest_kept: datetime, newest: datetime, ttl: timedelta) -> list[int]:
+    """Of revisions being dropped, those whose state is the last of a UTC day that the kept revisions
+    do not reach (within the time to live): the kept revisions already show the later part of the
+    day of the oldest of them, and a whole state per day is costly for a large session."""
     last_of_day: dict = {}
     for revision in dropped:
-        if revision.time >= newest - ttl:
+        if newest - ttl <= revision.time and revision.time.date() < oldest_kept.date():
             last_of_day[revision.time.date()] = revision.number
     return sorted(last_of_day.values())
 

@@ -4,7 +4,8 @@ as a small signed record, checkpoints, undo/redo, restore and snapshots.
 The session file `<id>.pkl` is the checkpoint: the state after revision `history.head` and the
 history kept so far. `<id>.log` (alchemist.store.revision_log) holds the revisions since. The
 current state is the checkpoint with the log's patches applied. A checkpoint is written again
-when the log grows past CHECKPOINT_EVERY records or half the checkpoint's size, and when a named
+when the log grows past CHECKPOINT_EVERY records or half the checkpoint's size (and at least
+CHECKPOINT_LOG_MIN_BYTES), and when a named
 snapshot is saved; the budget of alchemist.history.revisions is applied then.
 
 The version token is the checkpoint's mtime (ns) plus the log's length: every commit makes it
@@ -44,7 +45,10 @@ from alchemist.store.revision_log import (
 if TYPE_CHECKING:
     from alchemist.persistence import SessionStore
 
-CHECKPOINT_EVERY = 200
+# Log records before the session file is written whole again. A checkpoint of a 100,000 x 20 session
+# takes seconds (it is the old whole-file save) while replaying a small record takes well under a
+# millisecond, so checkpoints are rare; big records bring one sooner (CHECKPOINT_LOG_MIN_BYTES).
+CHECKPOINT_EVERY = 1000
 CHECKPOINT_LOG_MIN_BYTES = 1024 * 1024
 _CACHED_HEADS = 4
 MIB = 1024 * 1024
@@ -363,7 +367,7 @@ class Timeline:
         if not drop:
             return history
         dropped, kept = history.revisions[:drop], history.revisions[drop:]
-        wanted = set(daily_numbers(dropped, history.revisions[-1].time, self.ttl))
+        wanted = set(daily_numbers(dropped, kept[0].time, history.revisions[-1].time, self.ttl))
         states = []
         for revision in reversed(history.revisions):  # walk back from now, keeping the wanted states
             if revision.number in wanted:

@@ -173,25 +173,35 @@ def test_snapshots_are_kept_whole_labelled_and_restorable(store, stored):
         store.snapshot(stored.id, "   ")
 
 
-def test_the_budget_prunes_old_revisions_keeps_dailies_and_never_snapshots(store, stored, monkeypatch):
+def test_the_budget_prunes_old_revisions_keeps_dailies_and_never_snapshots(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    store = SessionStore(tmp_path / "cache", ttl=timedelta(days=5))
+    stored = catalyst_example()
+    store.save(stored)
     monkeypatch.setattr(revisions_module, "MAX_REVISIONS", 10)
     monkeypatch.setattr(timeline, "CHECKPOINT_EVERY", 4)
     store.snapshot(stored.id, "kept forever")
-    for i in range(30):
+    clock = iter(datetime(2030, 1, 1, 1, tzinfo=timezone.utc) + timedelta(hours=5 * i) for i in range(10_000))
+    monkeypatch.setattr(timeline, "utc_now", lambda: next(clock))
+    for i in range(40):  # 40 changes, 5 hours apart: eight days
         stored.rename(f"name {i}")
         store.save(stored)
     history = store.history(stored.id)
-    assert len(history) <= 10 + 4 and history[-1].number == 31
-    assert history[0].number > 1
+    assert len(history) <= 10 + 4 and history[-1].number == 41 and history[0].number > 1
     assert [s.label for s in store.snapshots(stored.id)] == ["kept forever"]
     assert store.session_at(stored.id, 1).name == "Catalyst screening (example)", "the snapshot keeps revision 1"
     dailies = store.dailies(stored.id)
-    assert len(dailies) == 1, "all pruned revisions were made today: one daily state"
-    assert store.session_at(stored.id, dailies[0].number).name == f"name {dailies[0].number - 2}"
+    oldest_kept = history[0].time
+    days = [d.time.date() for d in dailies]
+    assert days and len(set(days)) == len(days), "one state per day"
+    assert all(history[-1].time - timedelta(days=5) <= d.time and d.time.date() < oldest_kept.date() for d in dailies)
+    for daily in dailies:
+        assert store.session_at(stored.id, daily.number).name == f"name {daily.number - 2}"
     with pytest.raises(HistoryError) as info:
         store.session_at(stored.id, 5)
     assert info.value.reason == "pruned"
-    assert store.get(stored.id).name == "name 29"
+    assert store.get(stored.id).name == "name 39"
 
 
 def test_checkpoints_keep_the_whole_history_readable(store, stored, monkeypatch):
