@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alchemist import limits
 from alchemist.errors import (
     AlchemistError, ConflictError, ForeignFileError, LimitError, SessionFileError, StorageError,
 )
@@ -52,7 +51,7 @@ from alchemist.history.revisions import History, Revision
 from alchemist.history.diff import describe
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
-from alchemist.store.disk import FolderLock, Stamp, ensure_dir, stamp, storage_error, touch, write_atomically
+from alchemist.store.disk import FolderLock, ensure_dir, stamp, storage_error, touch, write_atomically
 from alchemist.store.sweep import SEEN_SUFFIX, SESSION_SUFFIX, StoreClock, list_folder, start_sweeper, sweep_store
 from alchemist.store.history_requests import HistoryRequests
 from alchemist.store.timeline import Checkout
@@ -67,7 +66,6 @@ MAX_TTL = timedelta(days=3650)
 # Opening a session touches its sidecar at most once a minute: enough to keep it alive.
 _TOUCH_INTERVAL = timedelta(minutes=1)
 FORMATS = ("pkl", "json")
-MIB = 1024 * 1024
 
 __all__ = ["DEFAULT_TTL", "MAX_TTL", "MIN_TTL", "LoadedFile", "SessionStore", "envelope_for",
            "session_from_envelope", "start_sweeper", "write_atomically"]
@@ -215,13 +213,7 @@ class SessionStore(HistoryRequests):
         version (another tab saved): a reader never overwrites a newer save (see `commit` to apply a
         change on top of another tab's instead). Raises LimitError over limits.session_bytes,
         StorageError when the disk or the cache budget is full."""
-        if not self._fits(0, self.path_of(session.id)):
-            self.sweep()  # expired sessions may make room
         return self.commit(session, expected_version=expected_version).version
-
-    def _fits(self, size: int, path: Path, old: Stamp | None = None) -> bool:
-        old = old if old is not None else stamp(path)
-        return self._total_bytes - (old.size if old else 0) + size <= limits.current().cache_bytes
 
     def get(self, session_id: str) -> Session | None:
         """The session with this id, or None when there is none (or it was swept). Extends its time

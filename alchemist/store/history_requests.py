@@ -17,7 +17,8 @@ from alchemist.history.revisions import (
 )
 from alchemist.plain import utc_now
 from alchemist.session import Session
-from alchemist.store.timeline import Head, HistoryError, Timeline, conflict_error, tree_counts
+from alchemist.store.conflicts import conflict_error
+from alchemist.store.timeline import Head, HistoryError, Timeline, tree_counts
 
 if TYPE_CHECKING:
     from alchemist.persistence import SessionStore

@@ -37,6 +37,7 @@ from alchemist.history.revisions import (
 )
 from alchemist.plain import column_to_state, timestamp_to_state, utc_now
 from alchemist.session import Session
+from alchemist.store.conflicts import conflict_error
 from alchemist.store.disk import stamp, storage_error, write_atomically
 from alchemist.store.revision_log import (
     LOG_SUFFIX, MAX_RECORD_BYTES, append_record, cut_tail, encode_record, log_version, read_log,
@@ -60,6 +61,14 @@ class HistoryError(AlchemistError):
     def __init__(self, message: str, reason: str):
         super().__init__(message)
         self.reason = reason
+
+
+class CacheFullError(StorageError):
+    """The cache's byte budget (limits.cache_bytes) has no room for this write; a sweep may make some."""
+
+    def __init__(self) -> None:
+        super().__init__("The session cache of this server is full, so the session could not be stored. "
+                         "Your work is kept in this browser tab; download it with Save Session.")
 
 
 @dataclass(frozen=True)
@@ -97,28 +106,6 @@ class Committed:
     version: int
     number: int
     merged: Session | None = None
-
-
-def conflict_error(conflict: PatchConflict) -> ConflictError:
-    """The refusal of a change that meets another tab's, naming where they meet."""
-    path = conflict.path
-    place = "the session"
-    if path[:3] == ["experiments", "table", "columns"] and len(path) > 3 and isinstance(path[3], list):
-        column = path[3][1]
-        place = ("the number of experiments (rows were added or deleted)" if conflict.reason == "size" else
-                 f"the column '{column}'" if conflict.reason == "missing" else f"values in the column '{column}'")
-    elif path[:1] == ["experiments"]:
-        place = "the experiments table"
-    elif path[:1] == ["variables"]:
-        op = conflict.op or {}
-        name = (path[1][1] if len(path) > 1 and isinstance(path[1], list)
-                else op.get("old") if path[-1] == "name" and isinstance(op.get("old"), str) else None)
-        place = f"the variable '{name}'" if name else "the variables"
-    elif path:
-        place = {"name": "the session name", "model": "the model", "suggestions": "the suggestions"}.get(
-            str(path[0]), f"the {str(path[0]).replace('_', ' ')}")
-    return ConflictError(f"This change was not applied: {place} changed in another tab or window since you "
-                         "opened it, and your change touches the same part. Nothing was overwritten.")
 
 
 def _with_columns(tree: dict, session: Session, columns: Sequence[str]) -> dict | None:
@@ -247,6 +234,14 @@ class Timeline:
         `columns`, when the caller knows it: the change edited cells of these experiment columns
         and nothing else. Then only those columns are turned into plain data and compared, so a
         cell edit in a large table costs a column, not the whole session."""
+        try:
+            return self._commit(session, base, expected_version, columns)
+        except CacheFullError:
+            self.sweep()  # expired sessions may make room (the sweep takes the lock itself)
+            return self._commit(session, base, expected_version, columns)
+
+    def _commit(self: "SessionStore", session: Session, base: int | None, expected_version: int | None,
+                columns: Sequence[str] | None) -> Committed:
         new_tree = None if columns else session.to_state()  # the slow part, outside the lock
         with self.lock.held():
             head = self._locked_head(session.id)
@@ -308,8 +303,7 @@ class Timeline:
             self._checkpoint(session_id, new_tree, history, head.version, head.created_at)
             return self._locked_head(session_id)
         if self._total_bytes + len(record) > budget.cache_bytes:
-            raise StorageError("The session cache of this server is full, so the session could not be stored. "
-                               "Your work is kept in this browser tab; download it with Save Session.")
+            raise CacheFullError()
         found = append_record(self.log_of(session_id), record, head.log_bytes, head.version)
         self._total_bytes += len(record)
         pkl = stamp(self.path_of(session_id))
@@ -350,8 +344,7 @@ class Timeline:
         old, old_log = stamp(path), stamp(log_path)
         old_size = (old.size if old else 0) + (old_log.size if old_log else 0)
         if self._total_bytes - old_size + len(data) > budget.cache_bytes:
-            raise StorageError("The session cache of this server is full, so the session could not be stored. "
-                               "Your work is kept in this browser tab; download it with Save Session.")
+            raise CacheFullError()
         new = write_atomically(path, data, not_before)
         try:
             log_path.unlink(missing_ok=True)  # its records are in the checkpoint now
