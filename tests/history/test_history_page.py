@@ -69,3 +69,27 @@ def test_undo_redo_restore_and_snapshot_from_the_app(cache: Path) -> None:
     assert "Restored revision 1." in last_change(at)
     assert store.get(session_id).name == "Catalyst screening (example)"
     assert at.text_input(key="session_name").value == "Catalyst screening (example)"
+
+
+def test_a_loaded_file_brings_its_history_into_the_app(cache: Path) -> None:
+    from alchemist.examples import catalyst_example
+
+    source = SessionStore(cache)  # the same key: the file is this installation's own
+    original = catalyst_example()
+    source.save(original)
+    original.rename("Renamed before saving")
+    source.save(original)
+    source.snapshot(original.id, "kept")
+    data = source.export(original)
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    ok(at.run())
+    ok(at.file_uploader(key="load_session_file").set_value(("s.pkl", data, "application/octet-stream")).run())
+    new_id = at.query_params["session"]
+    assert new_id != original.id
+    store = SessionStore(cache)
+    assert [r.kind.value for r in store.history(new_id)] == ["create", "rename"]
+    assert [s.label for s in store.snapshots(new_id)] == ["kept"]
+    assert "Renamed the session to 'Renamed before saving'" in button(at, "↶ Undo").help
+    ok(button(at, "↶ Undo").click().run())
+    assert store.get(new_id).name == "Catalyst screening (example)"
