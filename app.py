@@ -9,7 +9,9 @@ from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
 from alchemist.files.kinds import MAX_UPLOAD_BYTES
+from alchemist.history.revisions import History
 from ui import words
+from ui.history import show_history_error, undo_redo_buttons
 from ui.templates import new_from_template
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
@@ -19,12 +21,13 @@ PAGES = [
     st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
     st.Page("pages/model.py", title="Model", icon="📈"),
     st.Page("pages/suggestions.py", title="Suggestions", icon="🎯"),
+    st.Page("pages/history.py", title="History", icon="🕘"),
     st.Page("pages/notebook.py", title="Lab notebook", icon="📓"),
 ]
 
 
-def start(session: Session, message: str) -> None:
-    ui.commit(session)
+def start(session: Session, message: str, history: History | None = None) -> None:
+    ui.store_new(session, history)
     ui.open_session(session)
     ui.announce(message)
 
@@ -48,7 +51,7 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
     store = ui.get_store()
     try:
         loaded = store.read_file(data, name, allow_foreign=allow_foreign)
-        session, notes, origin = loaded.session, loaded.notes, loaded.origin
+        session, notes, origin, history = loaded.session, loaded.notes, loaded.origin, loaded.history
     except ForeignFileError as foreign:
         st.session_state["foreign_file"] = (name, data, foreign.message)
         return
@@ -57,7 +60,7 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
         return
     st.session_state["load_notes"] = notes
     source = " from an NREL ALchemist file" if origin == "alchemist" else ""
-    start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).")
+    start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).", history)
 
 
 def foreign_file_prompt() -> None:
@@ -158,10 +161,12 @@ def header(session: Session) -> None:
             st.session_state["session_name_for"] = (session.id, session.name)
         st.text_input("Session name", key="session_name", on_change=rename_session, max_chars=120)
     with actions_col, st.container(horizontal=True, horizontal_alignment="right"):
+        with_history = st.checkbox("With history", value=True, key="save_with_history",
+                                   help="Include the revisions and snapshots in the saved file, or only the current state.")
         # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
         st.download_button(
             "Save Session",
-            data=lambda: store.export(session),
+            data=lambda: store.export(session, include_history=with_history),
             file_name=f"alchemist_session_{session.short_id}.pkl",
             mime="application/octet-stream",
             on_click="ignore",
@@ -171,7 +176,7 @@ def header(session: Session) -> None:
         )
         st.download_button(
             "Save as JSON",
-            data=lambda: store.export(session, fmt="json"),
+            data=lambda: store.export(session, fmt="json", include_history=with_history),
             file_name=f"alchemist_session_{session.short_id}.json",
             mime="application/json",
             on_click="ignore",
@@ -185,9 +190,12 @@ def header(session: Session) -> None:
         f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
         f"{words.plural(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
     )
-    last_change = st.session_state.get(ui.LAST_CHANGE_KEY)
-    if last_change:
-        st.caption(f"✅ Last change: {words.plain(last_change)}")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        undo_redo_buttons(session)
+        last_change = st.session_state.get(ui.LAST_CHANGE_KEY)
+        if last_change:
+            st.caption(f"✅ Last change: {words.plain(last_change)}")
+    show_history_error()
     if st.session_state.get(ui.FROM_LINK_KEY) == session.id:
         link_notice(session)
     notes = st.session_state.get("load_notes")

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alchemist import limits
 from alchemist.errors import (
     AlchemistError, ConflictError, ForeignFileError, LimitError, SessionFileError, StorageError,
 )
@@ -45,10 +46,15 @@ from alchemist.files.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT, m
 from alchemist.files.nrel import import_alchemist_session
 from alchemist.files.signing import KeyRing
 from alchemist.files.strict_json import decode_session_json, encode_session_json
+from alchemist.history.patch import diff_states
+from alchemist.history.revisions import History, Revision
+from alchemist.history.diff import describe
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id, new_session_id
-from alchemist.store.disk import FolderLock, Stamp, ensure_dir, stamp, storage_error, touch, write_atomically
+from alchemist.store.disk import FolderLock, ensure_dir, stamp, storage_error, touch, write_atomically
 from alchemist.store.sweep import SEEN_SUFFIX, SESSION_SUFFIX, StoreClock, list_folder, start_sweeper, sweep_store
+from alchemist.store.history_requests import HistoryRequests
+from alchemist.store.timeline import Checkout
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,6 @@ MAX_TTL = timedelta(days=3650)
 # Opening a session touches its sidecar at most once a minute: enough to keep it alive.
 _TOUCH_INTERVAL = timedelta(minutes=1)
 FORMATS = ("pkl", "json")
-MIB = 1024 * 1024
 
 __all__ = ["DEFAULT_TTL", "MAX_TTL", "MIN_TTL", "LoadedFile", "SessionStore", "envelope_for",
            "session_from_envelope", "start_sweeper", "write_atomically"]
@@ -104,6 +109,14 @@ def _session_and_notes(envelope: dict) -> tuple[Session, list[str]]:
         raise SessionFileError("The session in the file is not valid (a value has the wrong form).") from None
 
 
+def _history_of(envelope: dict) -> History:
+    """The history a file carries (empty when it has none); a damaged one is a bad file."""
+    history = History.from_state(envelope.get("history"))
+    if history.revisions and history.head != history.revisions[-1].number:
+        raise SessionFileError("The history in the file does not end at its session.")
+    return history
+
+
 def _known_state_keys() -> set[str]:
     return set(Session.new().to_state())
 
@@ -138,9 +151,10 @@ class LoadedFile:
     origin: str  # "own", "unsigned", "foreign", "mismatch", "json" or "alchemist" (NREL ALchemist import)
     notes: list[str] = field(default_factory=list)
     info: FileInfo | None = None
+    history: History = field(default_factory=History)
 
 
-class SessionStore:
+class SessionStore(HistoryRequests):
     """Sessions kept under `root/sessions/<id>.pkl`, each expiring `ttl` after its last use.
 
     `keys` signs and verifies files; by default a key generated once under `root`
@@ -148,9 +162,12 @@ class SessionStore:
     `configure` swaps the ring (and time to live) of a running store when secrets change.
 
     Last use is the file's mtime (a save) or its sidecar's (an open): opening a session never
-    rewrites it. `version` is the file's mtime in ns, strictly increasing with every save, and
-    `save(..., expected_version=v)` is a compare-and-swap on it. Budgets: one session's file
-    at most limits.session_bytes, the whole cache at most limits.cache_bytes.
+    rewrites it. `version` grows strictly with every save, and `save(..., expected_version=v)`
+    is a compare-and-swap on it. Budgets: one session's file at most limits.session_bytes, the
+    whole cache at most limits.cache_bytes.
+
+    History (alchemist.store.timeline): every save is a revision stored as a small signed patch
+    beside the session file; `history`, `session_at`, `restore`, `snapshot`, `undo`, `redo`.
     """
 
     def __init__(self, root: str | os.PathLike, ttl: timedelta = DEFAULT_TTL, keys: KeyRing | None = None):
@@ -159,6 +176,8 @@ class SessionStore:
         self.quarantine_dir = self.root / "quarantine"
         ensure_dir(self.sessions_dir)
         self.lock = FolderLock(self.root)  # beside sessions/, so listing it shows sessions only
+        self._heads: OrderedDict = OrderedDict()  # the current state of recently used sessions
+        self._heads_lock = threading.Lock()
         self.configure(keys if keys is not None else KeyRing.local(self.root), ttl)
         listing = list_folder(self.sessions_dir)
         self.clock = StoreClock(listing.newest)
@@ -188,92 +207,85 @@ class SessionStore:
         return session
 
     def save(self, session: Session, expected_version: int | None = None) -> int:
-        """Write the session's cache file (signed, atomically) and return its new version.
+        """Store the session's change as a new revision and return the new version.
 
-        With `expected_version`, refuse with ConflictError when the stored file changed since that
-        version (another tab saved): a reader never overwrites a newer save. Raises LimitError over
-        limits.session_bytes, StorageError when the disk or the cache budget is full."""
-        data = encode_session_file(envelope_for(session, utc_now(), self.ttl), self.keys)
-        budget = limits.current()
-        if len(data) > budget.session_bytes:
-            raise LimitError(
-                f"This session takes {len(data) / MIB:.1f} MiB, more than the {budget.session_bytes / MIB:.0f} MiB "
-                "a session may take in the cache. Download it with Save Session, or remove experiments.",
-                "session_bytes",
-            )
-        path = self.path_of(session.id)
-        if not self._fits(len(data), path):
-            self.sweep()  # expired sessions may make room
-        with self.lock.held():
-            old = stamp(path)
-            if expected_version is not None and old is not None and old.mtime_ns != expected_version:
-                raise ConflictError(
-                    "This session was changed in another tab or window since you opened it; "
-                    "your copy was not saved over it. Reload to see the latest version."
-                )
-            if not self._fits(len(data), path, old):
-                raise StorageError(
-                    "The session cache of this server is full, so the session could not be stored. "
-                    "Your work is kept in this browser tab; download it with Save Session."
-                )
-            new = write_atomically(path, data, old.mtime_ns if old else 0)
-            self._total_bytes += new.size - (old.size if old else 0)
-        return new.mtime_ns
-
-    def _fits(self, size: int, path: Path, old: Stamp | None = None) -> bool:
-        old = old if old is not None else stamp(path)
-        return self._total_bytes - (old.size if old else 0) + size <= limits.current().cache_bytes
+        With `expected_version`, refuse with ConflictError when the stored session changed since that
+        version (another tab saved): a reader never overwrites a newer save (see `commit` to apply a
+        change on top of another tab's instead). Raises LimitError over limits.session_bytes,
+        StorageError when the disk or the cache budget is full."""
+        return self.commit(session, expected_version=expected_version).version
 
     def get(self, session_id: str) -> Session | None:
         """The session with this id, or None when there is none (or it was swept). Extends its time
         to live by touching its sidecar, never by rewriting it. A file signed by any key of the
         current ring is read; an unreadable one is set aside (SessionFileError)."""
+        opened = self.checkout(session_id)
+        return opened.session if opened is not None else None
+
+    def checkout(self, session_id: str) -> Checkout | None:
+        """Like `get`, with the version and revision number of that same read: what a tab keeps to
+        commit its next change against (see `commit`)."""
         if not is_session_id(session_id):
             return None
         path = self.path_of(session_id)
         try:
+            head = self.head(session_id)
+            if head is None:
+                return None
+            if head.tree.get("id") != session_id:
+                raise SessionFileError("The cached file holds another session.")
+            if not head.legacy:
+                session = self.session_of(session_id, head.tree)
+                self._touch_quietly(session_id)
+                return Checkout(session, head.version, head.number)
             read = self._read(path)
             if read is None:
                 return None
-            envelope, legacy, version = read
+            envelope, legacy, version, _size = read
             session = session_from_envelope(envelope)
             if session.id != session_id:
                 raise SessionFileError("The cached file holds another session.")
         except SessionFileError as error:
             # An unreadable cache file must not keep failing on every visit: set it aside, say so.
+            self._forget(session_id)
             self._quarantine(path, error.message)
             raise SessionFileError(
                 f"The saved copy of this session could not be read and was set aside ({error.message})"
             ) from None
         try:
             if legacy:  # rewrite a pre-signature file signed, unless someone saved meanwhile
-                self.save(session, expected_version=version)
-            self._touch(session_id)
+                with self.lock.held():
+                    if stamp(path) is not None and stamp(path).mtime_ns == version:
+                        self._forget(session_id)
+                        self._checkpoint(session_id, session.to_state(), History(), version, session.to_state()["created"])
         except (StorageError, ConflictError, LimitError) as error:
+            log.warning("Could not rewrite the legacy file of session %s: %s", session_id, error)
+        self._touch_quietly(session_id)
+        head = self.head(session_id)
+        return Checkout(session, head.version if head else version, head.number if head else 0)
+
+    def _touch_quietly(self, session_id: str) -> None:
+        try:
+            self._touch(session_id)
+        except StorageError as error:
             # Opening must work on a full or read-only disk: the session is served from memory.
             log.warning("Could not extend the life of session %s: %s", session_id, error)
-        return session
 
     def _touch(self, session_id: str) -> None:
         sidecar = self.sidecar_of(session_id)
-        marks = [found.mtime_ns for found in (stamp(self.path_of(session_id)), stamp(sidecar)) if found is not None]
+        marks = [found.mtime_ns for found in (stamp(self.path_of(session_id)), stamp(sidecar), stamp(self.log_of(session_id)))
+                 if found is not None]
         if marks and self.clock.now() - max(marks) / 1e9 < _TOUCH_INTERVAL.total_seconds():
             return  # saved or opened within the last minute: alive enough, no write at all
         with self.lock.held():  # the sweep checks the sidecar under the same lock
             if self.path_of(session_id).exists():
                 touch(sidecar)
 
-    def version(self, session_id: str) -> int | None:
-        """A token that changes whenever the stored file is rewritten (its modification time), or None."""
-        if not is_session_id(session_id):
-            return None
-        found = stamp(self.path_of(session_id))
-        return found.mtime_ns if found is not None else None
-
     def delete(self, session_id: str) -> None:
         if is_session_id(session_id):
             with self.lock.held():
-                for path in (self.path_of(session_id), self.sidecar_of(session_id)):
+                self._forget(session_id)
+                for path in (self.path_of(session_id), self.sidecar_of(session_id), self.log_of(session_id)):
                     try:
                         path.unlink(missing_ok=True)
                     except OSError as error:
@@ -284,9 +296,10 @@ class SessionStore:
         files and old quarantined files. Reads stat only; see alchemist.store.sweep."""
         return sweep_store(self)
 
-    def export(self, session: Session, fmt: str = "pkl", compression: str = "auto") -> bytes:
+    def export(self, session: Session, fmt: str = "pkl", compression: str = "auto", include_history: bool = True) -> bytes:
         """The bytes of a session file to download: "pkl" (signed; compression "auto", "none", "zlib"
         or "lzma") or "json". Raises SessionFileError if the file would be too large to load again.
+        With include_history, the file carries the session's revisions and snapshots as stored.
 
         The file never holds the live session id: a link to a session is a capability (whoever has
         it can edit), a download is a copy to share. It holds an export id instead: derived from the
@@ -294,26 +307,48 @@ class SessionStore:
         control, yet nobody without the key can get the live id back from it. It opens nothing:
         an import always gets a new id."""
         envelope = envelope_for(session, utc_now(), self.ttl)
-        envelope["session"]["id"] = self.keys.derive(b"export id", session.id.encode())[:32]
+        export_id = self.keys.derive(b"export id", session.id.encode())[:32]
+        envelope["session"]["id"] = export_id
+        if include_history:
+            envelope["history"] = self._history_to_export(session, envelope["session"], export_id).to_state()
         if fmt == "json":
             return encode_session_json(envelope)
         if fmt != "pkl":
             raise ValueError(f"fmt must be one of {FORMATS}")
         return encode_session_file(envelope, self.keys, compression)
 
-    def export_session(self, session_id: str, fmt: str = "pkl") -> bytes:
+    def _history_to_export(self, session: Session, tree: dict, export_id: str) -> History:
+        """The stored history, ending in the state being exported (a change this tab holds unsaved
+        becomes one more revision), with every saved state under the export id, never the live one."""
+        try:
+            head = self.head(session.id) if is_session_id(session.id) else None
+        except SessionFileError:
+            head = None
+        if head is None:
+            return History()
+        history = head.history
+        ops = diff_states(head.tree, tree)
+        if ops:
+            kind, summary = describe(ops)
+            extra = Revision(history.head + 1, utc_now(), kind, summary, session.counts(), ops)
+            history = History(extra.number, [*history.revisions, extra], history.snapshots, history.dailies)
+        rename = lambda saved: type(saved)(saved.number, saved.time, saved.label, {**saved.state, "id": export_id})  # noqa: E731
+        return History(history.head, history.revisions, [rename(s) for s in history.snapshots],
+                       [rename(d) for d in history.dailies])
+
+    def export_session(self, session_id: str, fmt: str = "pkl", include_history: bool = True) -> bytes:
         """The bytes of a stored session's file to download."""
         session = self.get(session_id)
         if session is None:
             raise SessionFileError("That session no longer exists.")
-        return self.export(session, fmt)
+        return self.export(session, fmt, include_history=include_history)
 
     def import_session(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> str:
         """Store the session in an uploaded file (any kind read_file takes) under a new id and return
         that id; raises SessionFileError."""
-        session = self.load_file(data, filename, allow_foreign)
-        self.save(session)
-        return session.id
+        loaded = self.read_file(data, filename, allow_foreign)
+        self.adopt(loaded.session, loaded.history)
+        return loaded.session.id
 
     def load_file(self, data: bytes, filename: str = "", allow_foreign: bool = False) -> Session:
         """The session in an uploaded file (see read_file), with a new id so it never overwrites the original's cache."""
@@ -340,14 +375,15 @@ class SessionStore:
         else:
             envelope = decode_session_file_in_child(data)
         session, notes = _session_and_notes(envelope)
+        history = _history_of(envelope)
         session.id = new_session_id()
         if info.kind == "json" and filename.lower().endswith(".pkl") or info.kind != "json" and filename.lower().endswith(".json"):
             notes.append(f"The file is named '{filename[-60:]}' but holds a session in the other format; it was read by its content.")
-        return LoadedFile(session, info.origin, notes, info)
+        return LoadedFile(session, info.origin, notes, info, history)
 
     # -- files -----------------------------------------------------------------------------
-    def _read(self, path: Path) -> tuple[dict, bool, int] | None:
-        """(migrated envelope, whether it is a version-1 file to rewrite, its version) of a cached file,
+    def _read(self, path: Path) -> tuple[dict, bool, int, int] | None:
+        """(migrated envelope, whether it is a version-1 file to rewrite, its mtime, its size) of a cached file,
         or None if it is absent; SessionFileError if it is unreadable or not signed by this store's keys."""
         keys = self.keys  # one ring for the whole read, even if secrets change meanwhile
         try:
@@ -369,7 +405,7 @@ class SessionStore:
         envelope, _notes = migrate(envelope)
         for key in ("created_at", "last_accessed", "expires_at"):
             timestamp_from_state(envelope.get(key))
-        return envelope, info.kind == "pkl-v1", version
+        return envelope, info.kind == "pkl-v1", version, len(data)
 
     def _quarantine(self, path: Path, reason: str) -> None:
         target = self.quarantine_dir / f"{path.stem}.{utc_now().strftime('%Y%m%dT%H%M%S%fZ')}.pkl"

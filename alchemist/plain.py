@@ -64,14 +64,14 @@ def _plain_cell(value: object) -> object:
 
 def frame_to_state(frame: pd.DataFrame) -> dict:
     """A table as columns: float64 columns as raw bytes (exact, fast), others as lists of builtins."""
-    columns = []
-    for name in frame.columns:
-        series = frame[name]
-        if series.dtype == np.float64:
-            columns.append({"name": str(name), "encoding": "f8", "data": array_to_state(series.to_numpy())})
-        else:
-            columns.append({"name": str(name), "encoding": "list", "data": [_plain_cell(v) for v in series.tolist()]})
-    return {"n_rows": len(frame), "columns": columns}
+    return {"n_rows": len(frame), "columns": [column_to_state(name, frame[name]) for name in frame.columns]}
+
+
+def column_to_state(name: object, series: pd.Series) -> dict:
+    """One column of frame_to_state (the history stores a cell edit by its column alone)."""
+    if series.dtype == np.float64:
+        return {"name": str(name), "encoding": "f8", "data": array_to_state(series.to_numpy())}
+    return {"name": str(name), "encoding": "list", "data": [_plain_cell(v) for v in series.tolist()]}
 
 def frame_from_state(state: object, what: str) -> pd.DataFrame:
     """Rebuild a table written by frame_to_state; `what` names it in error messages."""

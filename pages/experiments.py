@@ -11,6 +11,7 @@ from alchemist.problems import RowStatus
 from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 from ui import words
 from ui.editor import edit_if_current
+from ui.history import edited_columns
 from ui.uploads import forget, parse_once
 
 session = ui.require_session()
@@ -128,7 +129,7 @@ def commit_edits() -> None:
         st.session_state["experiments_edit_error"] = error.message
         return
     if applied:
-        ui.commit(session)
+        ui.commit(session, columns=edited_columns(changes))  # a cell edit stores its columns only
     else:
         st.toast("The experiments were changed in another tab, so this edit was not applied. "
                  "The table now shows the latest version; please make the edit again.", icon="⚠️")

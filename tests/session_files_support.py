@@ -122,6 +122,20 @@ def write_golden(version: int, data: bytes, session: Session, folder: Path = GOL
     (folder / f"session_v{version}.facts.json").write_text(facts + "\n", encoding="utf-8")
 
 
+def golden_history(session: Session) -> dict:
+    """Version 3's history: the session created under another name, then renamed; a snapshot of the first state."""
+    from alchemist.history.patch import diff_states
+    from alchemist.history.revisions import History, Revision, RevisionKind, SavedState
+
+    first = session.to_state()
+    first["name"] = "Golden before the rename"
+    counts = session.counts()
+    ops = diff_states(first, session.to_state())
+    revisions = [Revision(1, session.created, RevisionKind.CREATE, {}, counts, []),
+                 Revision(2, session.modified, RevisionKind.RENAME, {"parts": ["name"], "name": [first["name"], session.name]}, counts, ops)]
+    return History(2, revisions, [SavedState(1, session.created, "First «state»", first)]).to_state()
+
+
 def write_version(version: int, folder: Path = GOLDEN_DIR) -> bytes:
     """Write the golden files of a format version with that version's writer; returns the session file."""
     from datetime import timedelta
@@ -137,6 +151,7 @@ def write_version(version: int, folder: Path = GOLDEN_DIR) -> bytes:
         # Version 1: the envelope, stating version 1, pickled (protocol 5) with nothing around it.
         data = pickle.dumps({**envelope, "format_version": 1}, protocol=5)
     elif version == CURRENT_FORMAT_VERSION:
+        envelope["history"] = golden_history(session)
         data = encode_session_file(envelope, GOLDEN_KEYS, compression="zlib")
         folder.mkdir(exist_ok=True)
         (folder / f"session_v{version}.json").write_bytes(encode_session_json(envelope))

@@ -35,7 +35,7 @@ import pytest
 
 from alchemist.errors import AlchemistError
 from alchemist.files.container import MAGIC, MAX_SESSION_FILE_BYTES
-from alchemist.files.migrations import SESSION_FORMAT
+from alchemist.files.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT
 from alchemist.files.signing import KeyRing
 from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES
 from alchemist.persistence import SessionStore
@@ -213,7 +213,7 @@ def build_cases(marker_dir: Path, own_keys: KeyRing, valid_file: bytes, valid_js
         Case("damaged: wrong magic", "zip file", b"PK\x03\x04" + valid_file[4:], fragment="magic"),
         Case("damaged: wrong magic", "text", b"hello, I am a session", fragment="magic"),
         Case("damaged: wrong magic", "empty", b"", fragment="empty"),
-        Case("version: unknown", "header version 3", container(raw, version=3, keys=own_keys), fragment="format version 3"),
+        Case("version: unknown", "header version 4", container(raw, version=CURRENT_FORMAT_VERSION + 1, keys=own_keys), fragment=f"format version {CURRENT_FORMAT_VERSION + 1}"),
         Case("version: unknown", "header version 65535", container(raw, version=65535), fragment="format version 65535"),
         Case("version: unknown", "header version 0", container(raw, version=0), fragment="header"),
         Case("version: unknown", "header version 1", container(raw, version=1), fragment="header"),
@@ -251,7 +251,7 @@ def build_cases(marker_dir: Path, own_keys: KeyRing, valid_file: bytes, valid_js
         Case("json: NaN tokens", "NaN for a float", text.replace('"low": 300.0', '"low": NaN', 1).encode(), fragment="NaN is not allowed"),
         Case("json: NaN tokens", "Infinity in an array", text.replace('"NaN"', "Infinity", 1).encode(), fragment="Infinity is not allowed"),
         Case("json: NaN tokens", "-Infinity", text.replace('"high": 500.0', '"high": -Infinity', 1).encode(), fragment="-Infinity is not allowed"),
-        Case("json: duplicate keys", "top-level format twice", text.replace('"format_version": 2', '"format_version": 2, "format_version": 1', 1).encode(), fragment="appears twice"),
+        Case("json: duplicate keys", "top-level format twice", text.replace(f'"format_version": {CURRENT_FORMAT_VERSION}', f'"format_version": {CURRENT_FORMAT_VERSION}, "format_version": 1', 1).encode(), fragment="appears twice"),
         Case("json: duplicate keys", "a variable's name twice", text.replace('"name": "Temperature"', '"name": "Temperature", "name": "Other"', 1).encode(), fragment="appears twice"),
         Case("json: deep nesting", "100,000 nested arrays", b'{"format": "alchemist-session", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", fragment="nested"),
         Case("json: deep nesting", "200 nested objects", b'{"format": "alchemist-session", "format_version": 2, "session": ' + b'{"a": ' * 200 + b"1" + b"}" * 200 + b"}", fragment="nested"),

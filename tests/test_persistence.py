@@ -86,7 +86,7 @@ def test_create_writes_one_file_named_by_the_id(store):
     assert is_session_id(session.id)
     assert files_in(store.sessions_dir) == [f"{session.id}.pkl"]
     envelope = read_envelope(store, session.id)
-    assert set(envelope) == {"format", "format_version", "session", "created_at", "last_accessed", "expires_at"}
+    assert set(envelope) == {"format", "format_version", "session", "created_at", "last_accessed", "expires_at", "history"}
     assert envelope["format"] == SESSION_FORMAT and envelope["format_version"] == CURRENT_FORMAT_VERSION
     assert envelope["session"]["name"] == "My campaign"
     expires = timestamp_from_state(envelope["expires_at"])
@@ -301,7 +301,7 @@ def test_save_extends_the_time_to_live(store):
     session.rename("Renamed")
     store.save(session)
     assert store.sweep() == []
-    assert read_envelope(store, session.id)["session"]["name"] == "Renamed"
+    assert store.get(session.id).name == "Renamed"
 
 
 # -- the sweep ---------------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ def test_saves_leave_no_temp_files(store):
     for i in range(20):
         session.rename(f"Version {i}")
         store.save(session)
-    assert files_in(store.sessions_dir) == [f"{session.id}.pkl"]
+    assert set(files_in(store.sessions_dir)) <= {f"{session.id}.pkl", f"{session.id}.log"}  # the revision log beside it
     assert store.get(session.id).name == "Version 19"
 
 
@@ -446,7 +446,8 @@ def test_concurrent_saves_from_two_stores_leave_one_valid_file(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert files_in(stores[0].sessions_dir) == [f"{session.id}.pkl"]
+    assert set(files_in(stores[0].sessions_dir)) <= {f"{session.id}.pkl", f"{session.id}.log"}
+    assert len(stores[1].history(session.id)) == 31, "every save of both stores is a revision, none lost"
     assert stores[1].get(session.id).name in {"A 14", "B 14"}
 
 

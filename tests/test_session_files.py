@@ -129,7 +129,7 @@ def test_pkl_starts_with_magic_version_and_key_id(store, golden):
     assert version == CURRENT_FORMAT_VERSION and compression in (0, 1, 2)
     assert data[len(MAGIC) + 4: len(MAGIC) + 4 + key_length].decode() == store.keys.newest
     info = inspect_session_file(data, store.keys)
-    assert (info.kind, info.format_version, info.origin, info.key_id) == ("pkl", 2, "own", store.keys.newest)
+    assert (info.kind, info.format_version, info.origin, info.key_id) == ("pkl", CURRENT_FORMAT_VERSION, "own", store.keys.newest)
 
 
 def test_cache_files_are_signed_and_get_reads_them(store, golden):
@@ -258,7 +258,7 @@ def test_golden_json_loads_to_the_same_facts():
     assert json.loads(json.dumps(session_facts(session), ensure_ascii=False)) == expected
 
 
-@pytest.mark.parametrize("version", range(1, CURRENT_FORMAT_VERSION + 1))
+@pytest.mark.parametrize("version", [1, CURRENT_FORMAT_VERSION])  # the writers this code still has
 def test_the_golden_writer_of_every_version_writes_what_its_golden_file_holds(tmp_path, version):
     data = write_version(version, tmp_path)
     written = json.loads((tmp_path / f"session_v{version}.facts.json").read_text(encoding="utf-8"))
@@ -290,16 +290,16 @@ def test_a_cached_version_1_file_is_read_once_and_rewritten_signed(store):
 
 def test_a_newer_version_is_refused_saying_which_is_needed(store, golden):
     data = bytearray(store.export(golden))
-    struct.pack_into(">H", data, len(MAGIC), 3)
+    struct.pack_into(">H", data, len(MAGIC), CURRENT_FORMAT_VERSION + 1)
     for attempt in (bytes(data), pickle.dumps({"format": "alchemist-session", "format_version": 9, "session": {}}, protocol=5)):
         with pytest.raises(SessionFileError) as info:
             store.load_file(attempt, allow_foreign=True)
         assert "Update ALchemist to a release that reads format version" in info.value.message
     tree = json.loads(store.export(golden, "json"))
-    tree["format_version"] = 3
-    with pytest.raises(SessionFileError, match="format version 3"):
+    tree["format_version"] = CURRENT_FORMAT_VERSION + 1
+    with pytest.raises(SessionFileError, match=f"format version {CURRENT_FORMAT_VERSION + 1}"):
         store.load_file(json.dumps(tree).encode())
-    tree["format_version"] = 2
+    tree["format_version"] = CURRENT_FORMAT_VERSION
     tree["session"]["state_version"] = 2
     with pytest.raises(SessionFileError, match="layout version 2"):
         store.load_file(json.dumps(tree).encode())

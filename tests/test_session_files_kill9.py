@@ -50,6 +50,9 @@ def big_session() -> Session:
 
 def saver(root: str, session: Session, first: int, complete: int, point: str, connection) -> None:
     """Save `complete` versions, then start one more and wait, at `point`, for the kill."""
+    from alchemist.store import timeline
+
+    timeline.CHECKPOINT_EVERY = 1  # in this forked child only: every save writes the session file whole
     store = SessionStore(root, ttl=DAY)
     interrupt = False
     real_fsync, real_replace = os.fsync, os.replace

@@ -17,6 +17,7 @@ from ui.state import (
     require_session,
     require_variables,
     run_action,
+    store_new,
 )
 from ui.store import get_store
 
@@ -34,4 +35,5 @@ __all__ = [
     "require_session",
     "require_variables",
     "run_action",
+    "store_new",
 ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import runpy
 import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import streamlit as st
 
 from alchemist.errors import AlchemistError, ConflictError, LimitError, StorageError
+from alchemist.history.revisions import History
 from alchemist.session import Session, is_session_id
 from ui import words
 from ui.store import PROJECT_DIR, get_store
@@ -21,6 +22,9 @@ from ui.store import PROJECT_DIR, get_store
 SESSION_KEY = "session"
 QUERY_KEY = "session"
 VERSION_KEY = "session_version"
+# The revision this tab's copy is at: a change is stored as its difference from that revision, so
+# a change made while another tab committed is applied on top of theirs (or refused by name).
+REVISION_KEY = "session_revision"
 # Set while this tab holds changes the store could not take (disk full, read-only, a conflict):
 # the session object in memory is then newer than the stored one and is written at the next run.
 UNSAVED_KEY = "session_unsaved"
@@ -73,18 +77,24 @@ def current_session() -> Session | None:
 def _load(session_id: str) -> Session | None:
     store = get_store()
     try:
-        session = store.get(session_id)
+        opened = store.checkout(session_id)
     except AlchemistError as error:
         st.query_params.clear()
         st.error(words.plain(error.message))
         return None
-    if session is None:
+    if opened is None:
         st.query_params.clear()
         st.toast("That session has expired or does not exist. Start a new one or load a saved file.", icon="⚠️")
         return None
+    adopt(opened.session, opened.version, opened.number)
+    return opened.session
+
+
+def adopt(session: Session, version: int | None, number: int | None) -> None:
+    """Make `session`, as stored at `version` and revision `number`, this tab's copy."""
     st.session_state[SESSION_KEY] = session
-    st.session_state[VERSION_KEY] = store.version(session_id)
-    return session
+    st.session_state[VERSION_KEY] = version
+    st.session_state[REVISION_KEY] = number
 
 
 def open_session(session: Session) -> None:
@@ -98,6 +108,7 @@ def close_session() -> None:
     st.session_state.pop(LAST_CHANGE_KEY, None)
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(VERSION_KEY, None)
+    st.session_state.pop(REVISION_KEY, None)
     st.session_state.pop(UNSAVED_KEY, None)
     st.session_state.pop(FROM_LINK_KEY, None)
     st.query_params.clear()
@@ -146,21 +157,26 @@ def require_variables(session: Session, why: str) -> None:
         st.stop()
 
 
-def commit(session: Session) -> bool:
-    """Write the session to the store now: a change the user made must survive a reload or restart.
+def commit(session: Session, columns: Sequence[str] | None = None) -> bool:
+    """Write the session's change to the store now, as a new revision: a change the user made must
+    survive a reload or restart. `columns`: the change only edited cells of these experiment
+    columns (the experiments editor knows), so only they are compared.
 
-    When the store cannot take it (disk full or read-only, or a conflicting save), the session stays
-    in this tab's memory, the user is told, and the save is tried again on the next run. False then.
+    A change made while another tab committed is applied on top of theirs; one that meets their
+    change is refused by name, and this tab then shows the stored session. When the store cannot
+    take it (disk full or read-only), the session stays in this tab's memory, the user is told,
+    and the save is tried again on the next run. False then.
     """
     store = get_store()
     try:
-        version = store.save(session, expected_version=st.session_state.get(VERSION_KEY))
+        committed = store.commit(session, base=st.session_state.get(REVISION_KEY),
+                                 expected_version=st.session_state.get(VERSION_KEY), columns=columns)
     except ConflictError as error:
-        # Another tab saved between the start of this run and now: never write over it. The next
-        # run shows the stored version; the user is told this change was not applied.
+        # Never write over another tab's change: the next run shows the stored version; the user
+        # is told this change was not applied, and where it met theirs.
         st.session_state.pop(SESSION_KEY, None)
         st.session_state.pop(UNSAVED_KEY, None)
-        st.error(f"{words.plain(error.message)} Your last change was not applied: make it again on the latest version.")
+        st.error(f"{words.plain(error.message)} Make it again on the latest version, shown now.")
         return False
     except (StorageError, LimitError) as error:
         _keep_unsaved(error.message)
@@ -171,7 +187,24 @@ def commit(session: Session) -> bool:
         _keep_unsaved("The server could not write to its disk.")
         return False
     st.session_state.pop(UNSAVED_KEY, None)
-    st.session_state[VERSION_KEY] = version
+    if committed.merged is not None:  # applied on top of another tab's change: show the result
+        session = committed.merged
+    adopt(session, committed.version, committed.number)
+    return True
+
+
+def store_new(session: Session, history: History | None = None) -> bool:
+    """Store a session this tab created or loaded (with the history its file carried)."""
+    if history is None or not (history.revisions or history.snapshots):
+        st.session_state.pop(VERSION_KEY, None)
+        st.session_state.pop(REVISION_KEY, None)
+        return commit(session)
+    try:
+        version = get_store().adopt(session, history)
+    except (StorageError, LimitError) as error:
+        _keep_unsaved(error.message)
+        return False
+    adopt(session, version, history.head)
     return True
 
 
@@ -184,8 +217,9 @@ def _keep_unsaved(reason: str) -> None:
     )
 
 
-def run_action(action: Callable[[], object], success: str | None = None) -> bool:
-    """Run a change to the session; show our errors to the user and keep the app running."""
+def run_action(action: Callable[[], object], success: str | None = None, columns: Sequence[str] | None = None) -> bool:
+    """Run a change to the session; show our errors to the user and keep the app running.
+    `columns`: see `commit`."""
     try:
         action()
     except AlchemistError as error:
@@ -200,7 +234,7 @@ def run_action(action: Callable[[], object], success: str | None = None) -> bool
         return False
     session = st.session_state.get(SESSION_KEY)
     if session is not None:
-        commit(session)
+        commit(session, columns)
     if success:
         announce(success)
     return True

@@ -16,6 +16,9 @@ History
      (optionally zlib or lzma compressed) and an HMAC-SHA256 over header and payload.
      The envelope and the session tree are unchanged, so 1 -> 2 only restates the version.
      The same envelope can be written as JSON (see alchemist.files.json_tree).
+  3  the envelope may carry "history": the session's revisions (small patches), named snapshots
+     and daily states (alchemist.history.revisions). A file without it has no history; 2 -> 3
+     adds an empty one. The session tree is unchanged.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from typing import Any, Callable
 from alchemist.errors import SessionFileError
 
 SESSION_FORMAT = "alchemist-session"
-CURRENT_FORMAT_VERSION = 2
+CURRENT_FORMAT_VERSION = 3
 # The layout of the session tree that alchemist.session writes and reads.
 STATE_VERSION = 1
 
-ENVELOPE_KEYS = ("format", "format_version", "session", "created_at", "last_accessed", "expires_at")
+ENVELOPE_KEYS = ("format", "format_version", "session", "created_at", "last_accessed", "expires_at", "history")
+EMPTY_HISTORY = {"head": 0, "revisions": [], "snapshots": [], "dailies": []}
 
 
 def _v1_to_v2(envelope: dict) -> dict:
@@ -37,7 +41,12 @@ def _v1_to_v2(envelope: dict) -> dict:
     return {**envelope, "format_version": 2}
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def _v2_to_v3(envelope: dict) -> dict:
+    # Version 3 added the history beside the session: a file from before has none yet.
+    return {**envelope, "format_version": 3, "history": envelope.get("history", EMPTY_HISTORY)}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 assert sorted(MIGRATIONS) == list(range(1, CURRENT_FORMAT_VERSION)), "one migration per version step"
 
 

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 SESSION_SUFFIX = ".pkl"
 SEEN_SUFFIX = ".seen"
+LOG_SUFFIX = ".log"  # the revision log beside a session file (alchemist.store.revision_log)
 STALE_TEMP_SECONDS = 3600
 DAY_SECONDS = 86400
 
@@ -65,10 +66,12 @@ class Listing:
 
     sessions: dict[str, Stamp] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)  # session id -> sidecar mtime_ns
+    logs: dict[str, Stamp] = field(default_factory=dict)  # session id -> revision log stamp
     temps: list[Path] = field(default_factory=list)
 
     def last_used(self, session_id: str) -> float:
-        return max(self.sessions[session_id].mtime_ns, self.seen.get(session_id, 0)) / 1e9
+        log = self.logs.get(session_id)
+        return max(self.sessions[session_id].mtime_ns, self.seen.get(session_id, 0), log.mtime_ns if log else 0) / 1e9
 
     @property
     def newest(self) -> float | None:
@@ -76,7 +79,7 @@ class Listing:
 
     @property
     def total_bytes(self) -> int:
-        return sum(s.size for s in self.sessions.values())
+        return sum(s.size for s in self.sessions.values()) + sum(s.size for s in self.logs.values())
 
 
 def list_folder(folder: Path) -> Listing:
@@ -93,6 +96,9 @@ def list_folder(folder: Path) -> Listing:
             elif name.endswith(SESSION_SUFFIX) and is_session_id(name[: -len(SESSION_SUFFIX)]):
                 st = entry.stat()
                 listing.sessions[name[: -len(SESSION_SUFFIX)]] = Stamp(st.st_mtime_ns, st.st_size, st.st_ino)
+            elif name.endswith(LOG_SUFFIX) and is_session_id(name[: -len(LOG_SUFFIX)]):
+                st = entry.stat()
+                listing.logs[name[: -len(LOG_SUFFIX)]] = Stamp(st.st_mtime_ns, st.st_size, st.st_ino)
             elif name.endswith(SEEN_SUFFIX) and is_session_id(name[: -len(SEEN_SUFFIX)]):
                 listing.seen[name[: -len(SEEN_SUFFIX)]] = entry.stat().st_mtime_ns
         except FileNotFoundError:  # removed while we looked
@@ -116,18 +122,26 @@ def sweep_store(store: "SessionStore") -> list[str]:
     removed: list[str] = []
     kept_bytes = 0
     for session_id, seen_stamp in listing.sessions.items():
+        log_stamp = listing.logs.get(session_id)
+        size = seen_stamp.size + (log_stamp.size if log_stamp else 0)
         if now - listing.last_used(session_id) <= ttl:
-            kept_bytes += seen_stamp.size
+            kept_bytes += size
             continue
-        path, sidecar = store.path_of(session_id), store.sidecar_of(session_id)
+        path, sidecar, log_path = store.path_of(session_id), store.sidecar_of(session_id), store.log_of(session_id)
         with store.lock.held():
             # Delete only what we judged: a save or an open since our look changed a stamp.
-            if stamp(path) == seen_stamp and seen_mtime(sidecar) == listing.seen.get(session_id, 0):
+            if (stamp(path) == seen_stamp and seen_mtime(sidecar) == listing.seen.get(session_id, 0)
+                    and stamp(log_path) == log_stamp):
                 path.unlink(missing_ok=True)
                 sidecar.unlink(missing_ok=True)
+                log_path.unlink(missing_ok=True)
+                store._forget(session_id)
                 removed.append(session_id)
             else:
-                kept_bytes += seen_stamp.size
+                kept_bytes += size
+    for session_id, log_stamp in listing.logs.items():
+        if session_id not in listing.sessions:  # a log whose session file is gone is nothing
+            _unlink_if_older(store.log_of(session_id), now - ttl)
     for session_id, mtime_ns in listing.seen.items():
         if session_id not in listing.sessions and now - mtime_ns / 1e9 > ttl:
             _unlink_if_older(store.sidecar_of(session_id), now - ttl)
