@@ -10,6 +10,7 @@ from alchemist.examples import catalyst_example
 from alchemist.session import Session
 from alchemist.files.kinds import MAX_UPLOAD_BYTES
 from ui import words
+from ui.import_notes_words import note_lines
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 
@@ -53,7 +54,7 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
     except AlchemistError as error:
         st.session_state["load_error"] = f"'{name}' could not be loaded: {error.message}"
         return
-    st.session_state["load_notes"] = notes
+    st.session_state["load_notes"] = note_lines(notes)  # records of an NREL import worded once, here
     source = " from an NREL ALchemist file" if origin == "alchemist" else ""
     start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).")
 

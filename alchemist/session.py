@@ -32,6 +32,7 @@ from alchemist.model import GPModel, ModelSettings
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.problems import RowCheck, RowStatus
 from alchemist.settings import ModelState, ModelStatus, SuggestionSettings
+from alchemist.session_details import SessionDetails, details as checked_details
 from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
 
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -67,6 +68,7 @@ class Session:
     name: str
     created: datetime
     modified: datetime
+    details: SessionDetails = field(default_factory=SessionDetails)  # description, author, tags
     variables: list[Variable] = field(default_factory=list)
     experiments: ExperimentTable = field(default_factory=lambda: ExperimentTable([]))
     model_settings: ModelSettings = field(default_factory=ModelSettings)
@@ -98,6 +100,11 @@ class Session:
 
     def rename(self, name: str) -> None:
         self.name = clean_session_name(name)
+        self.touch()
+
+    def describe(self, description: Any = "", author: Any = "", tags: Sequence[str] = ()) -> None:
+        """Set the description, author and tags (alchemist.session_details checks them)."""
+        self.details = checked_details(description, author, tags)
         self.touch()
 
     # -- variables -------------------------------------------------------------------------
@@ -317,6 +324,7 @@ class Session:
             "state_version": STATE_VERSION,
             "id": self.id,
             "name": self.name,
+            "details": self.details.to_state(),
             "created": timestamp_to_state(self.created),
             "modified": timestamp_to_state(self.modified),
             "variables": [v.to_state() for v in self.variables],
@@ -359,6 +367,7 @@ class Session:
         return cls(
             id=state["id"],
             name=name,
+            details=SessionDetails.from_state(state.get("details")),
             created=timestamp_from_state(state.get("created")),
             modified=timestamp_from_state(state.get("modified")),
             variables=variables,
