@@ -11,6 +11,7 @@ from alchemist.session import Session
 from alchemist.files.kinds import MAX_UPLOAD_BYTES
 from ui import words
 from ui.import_notes_words import note_lines
+from ui.templates import new_from_template
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 
@@ -19,6 +20,7 @@ PAGES = [
     st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
     st.Page("pages/model.py", title="Model", icon="📈"),
     st.Page("pages/suggestions.py", title="Suggestions", icon="🎯"),
+    st.Page("pages/notebook.py", title="Lab notebook", icon="📓"),
 ]
 
 
@@ -102,6 +104,7 @@ def welcome() -> None:
         if st.button("Open example", help="A real catalyst screening campaign with 4 variables and 22 experiments."):
             start(catalyst_example(), "Opened the catalyst example.")
             st.rerun()
+        new_from_template(start)
     with load_col:
         st.subheader("Load Session")
         st.file_uploader(

@@ -24,6 +24,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from alchemist.audit import AuditBreak, AuditTrail
+from alchemist.audit import hooks as audit_hooks
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
@@ -33,6 +35,7 @@ from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_sta
 from alchemist.problems import RowCheck, RowStatus
 from alchemist.settings import ModelState, ModelStatus, SuggestionSettings
 from alchemist.session_details import SessionDetails, details as checked_details
+from alchemist.templates.template import Template, template_of
 from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
 
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -77,11 +80,31 @@ class Session:
     suggestion_settings: SuggestionSettings = field(default_factory=SuggestionSettings)
     suggestions: pd.DataFrame | None = None
     validation: CVResult | None = None
+    audit: AuditTrail = field(default_factory=AuditTrail)
 
     @classmethod
     def new(cls, name: str = DEFAULT_NAME) -> "Session":
         now = utc_now()
         return cls(id=new_session_id(), name=clean_session_name(name), created=now, modified=now)
+
+    @classmethod
+    def from_template(cls, template: Template, name: str) -> "Session":
+        """A new session with the template's variables, result column and settings, and no experiments."""
+        session = cls.new(name)
+        session.variables = list(template.variables)
+        session.experiments = ExperimentTable(session.variables, template.target)
+        session.model_settings, session.suggestion_settings = template.model_settings, template.suggestion_settings
+        audit_hooks.on_template(session, template)
+        return session
+
+    def to_template(self, name: str | None = None, description: str = "") -> Template:
+        """The variables, result column, model and suggestion settings, without experiments."""
+        return template_of(name or self.name, self.variables, self.target, self.model_settings,
+                           self.suggestion_settings, description)
+
+    def verify_audit(self) -> AuditBreak | None:
+        """The first audit entry that was edited, removed or moved, or None when the trail is whole."""
+        return self.audit.verify()
 
     def touch(self) -> None:
         self.modified = utc_now()
@@ -193,12 +216,15 @@ class Session:
         trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
         report = trial.import_frame(frame, self.variables, target, replace=replace)
         self.experiments = trial
+        audit_hooks.on_import(self, report, replace)
         self.touch()
         return report
 
     def edit_experiments(self, frame: pd.DataFrame) -> None:
         """Take the table as edited by the user (cells changed, rows added or deleted)."""
+        before = self.experiments.frame
         self.experiments.replace(frame, self.variables)
+        audit_hooks.on_edit(self, before)
         self.touch()
 
     def add_pending(self, points: pd.DataFrame, note: str) -> int:
@@ -207,7 +233,9 @@ class Session:
         iterations = pd.to_numeric(self.experiments.frame[ITERATION], errors="coerce")
         rows[ITERATION] = int(iterations.max()) + 1 if iterations.notna().any() else 1
         rows[NOTE] = note
+        first = len(self.experiments)
         self.experiments.append(rows, self.variables)
+        audit_hooks.on_pending(self, points, note, first)
         self.touch()
         return len(rows)
 
@@ -244,6 +272,7 @@ class Session:
         self.model_fingerprint = self.experiments.fingerprint(self.variables)
         self.suggestions = None
         self.validation = None
+        audit_hooks.on_fit(self, model)
         self.touch()
         return model
 
@@ -289,6 +318,7 @@ class Session:
         if self.model is None or self.model_status().state is ModelState.STALE:
             self.train()
         X, y, _ = self.training_data()
+        pending = self.pending_points()
         self.suggestions = suggest(
             self.model,
             X,
@@ -299,10 +329,11 @@ class Session:
             beta=settings.beta,
             # A new candidate set each round, yet the same answer for the same campaign and seed.
             seed=settings.seed + len(y),
-            exclude=self.pending_points(),
+            exclude=pending,
             budget=settings.budget,
         )
         self.suggestion_settings = settings
+        audit_hooks.on_suggest(self, settings.seed + len(y), 0 if pending is None else len(pending))
         self.touch()
         return self.suggestions
 
@@ -335,6 +366,7 @@ class Session:
             "suggestion_settings": self.suggestion_settings.to_state(),
             "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
             "validation": _validation_to_state(self.validation),
+            "audit": self.audit.to_state(),
         }
 
     @classmethod
@@ -378,6 +410,7 @@ class Session:
             suggestion_settings=SuggestionSettings.from_state(state.get("suggestion_settings", {})),
             suggestions=frame_from_state(suggestions, "suggestions") if suggestions is not None else None,
             validation=_validation_from_state(state.get("validation")),
+            audit=AuditTrail.from_state(state.get("audit"), len(experiments)),
         )
 
 

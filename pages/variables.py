@@ -185,3 +185,8 @@ with files_tab:
             "Download CSV", data=lambda: variables_to_csv(variables), file_name="variables.csv",
             mime="text/csv", on_click="ignore",
         )
+
+# -- template ---------------------------------------------------------------------------------
+from ui.templates import save_as_template  # noqa: E402  (kept with its one call, at the end of the page)
+
+save_as_template(session)
