@@ -53,8 +53,6 @@ _WORDS = {
     K.PROVENANCE: lambda n: f"{plural(n.count, 'provenance record')} not imported.",
     K.AUDIT_ENTRIES: lambda n: f"{plural(n.count, 'audit-log entry', 'audit-log entries')} not imported.",
     K.AUDIT_DATA_DIFFERS: lambda n: "The audit log's copy of the experiment data differs from the experiments; the experiments were imported.",
-    K.TIMESTAMPS: lambda n: f"ALchemist's times ({_list(n)}) carry no time zone and were not imported.",
-    K.CONTROL: lambda n: f"The remote-control state was not imported ({_list(n)}).",
     K.SETTINGS: lambda n: f"ALchemist settings not imported: {_list(n)}.",
     K.KERNEL: lambda n: f"ALchemist's kernel {_names(n)}{f' (nu={n.detail})' if n.detail else ''} has no match here; the default kernel is used.",
     K.MODEL_FIT: lambda n: (

@@ -24,6 +24,7 @@ from alchemist import limits
 from alchemist.errors import AlchemistError, LimitError, SessionFileError, VariableError
 from alchemist.experiments import ITERATION, NOISE, NOTE, NOTE_ALIASES
 from alchemist.files.bounds import check_plain, checked_bytes
+from alchemist.files.nrel_history import import_history
 from alchemist.files.nrel_model import map_model
 from alchemist.files.nrel_notes import ImportNotes, NotMapped, NotMappedKind
 from alchemist.files.nrel_queue import PROVENANCE_COLUMN, Placement, place_queue, read_queue
@@ -106,7 +107,9 @@ def _import(tree: dict) -> tuple[Session, list[NotMapped]]:
     if len(targets) > 1:
         notes.add(NotMappedKind.RESULT_COLUMNS, targets[1:])
 
-    _rest(tree, session, placements, notes)
+    _rest(tree, session, notes)
+    _suggestions(tree.get("last_suggestions"), placements, session, notes)
+    import_history(tree, session, placements, [row.get(PROVENANCE_COLUMN) for row in rows], notes)
     return session, notes.records()
 
 
@@ -142,9 +145,6 @@ def _session(metadata: Any, notes: ImportNotes) -> Session:
         except VariableError:
             notes.add(NotMappedKind.METADATA_FIELDS, [key])
     session.describe(kept.get("description", ""), kept.get("author", ""), kept.get("tags", ()))
-    times = [key for key in _METADATA_TIMES if metadata.get(key)]
-    if times:
-        notes.add(NotMappedKind.TIMESTAMPS, times)
     extra = sorted(set(metadata) - _METADATA_MAPPED - set(_METADATA_TIMES) - {"session_id"})
     if extra:
         notes.add(NotMappedKind.METADATA_FIELDS, extra)
@@ -262,8 +262,8 @@ def _add_rows(session: Session, table: list[dict], names: list[str], targets: li
         notes.add(NotMappedKind.ROWS_INVALID, count=report.invalid_rows)
 
 
-def _rest(tree: dict, session: Session, placements: list[Placement], notes: ImportNotes) -> None:
-    """The parts besides variables, experiments and queue: model, constraints, objectives, logs, control."""
+def _rest(tree: dict, session: Session, notes: ImportNotes) -> None:
+    """The parts besides variables, experiments, queue and history: model, constraints, objectives."""
     session.model_settings = map_model(tree.get("model_config"), tree.get("config"), session.model_settings, notes)
     space = tree.get("search_space")
     constraints = space.get("constraints") if isinstance(space, dict) else None
@@ -278,19 +278,9 @@ def _rest(tree: dict, session: Session, placements: list[Placement], notes: Impo
     if isinstance(labels, dict) and labels:
         notes.add(NotMappedKind.OBJECTIVE_LABELS, list(labels))
     audit = tree.get("audit_log")
-    entries = audit.get("entries") if isinstance(audit, dict) else None
-    if entries:
-        notes.add(NotMappedKind.AUDIT_ENTRIES, count=len(entries) if isinstance(entries, list) else 1)
-    provenance = tree.get("provenance")
-    if provenance:
-        notes.add(NotMappedKind.PROVENANCE, count=len(provenance) if isinstance(provenance, list) else 1)
     experiments = tree.get("experiments")
     if isinstance(audit, dict) and audit.get("experiment_data") not in (None, [], experiments.get("data")):
         notes.add(NotMappedKind.AUDIT_DATA_DIFFERS, count=1)
-    _suggestions(tree.get("last_suggestions"), placements, session, notes)
-    control = tree.get("control")
-    if isinstance(control, dict) and any(control.get(k) for k in ("requested_at", "requested_by", "reported_at", "reported_by", "detail")):
-        notes.add(NotMappedKind.CONTROL, [f"{k}={control[k]}" for k in ("requested", "reported", "reported_by") if control.get(k)])
     unknown = sorted(set(tree) - _KNOWN_KEYS)
     if unknown:
         notes.add(NotMappedKind.UNKNOWN_PARTS, unknown)

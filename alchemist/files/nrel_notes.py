@@ -44,8 +44,6 @@ class NotMappedKind(StrEnum):
     PROVENANCE = "provenance"  # provenance records (count)
     AUDIT_ENTRIES = "audit_entries"  # audit-log entries (count)
     AUDIT_DATA_DIFFERS = "audit_data_differs"  # the audit log's copy of the data differs from the experiments
-    TIMESTAMPS = "timestamps"  # times without a zone (names: the fields)
-    CONTROL = "control"  # the remote-control state
     SETTINGS = "settings"  # ALchemist settings (names: "key=value")
     KERNEL = "kernel"  # a kernel with no match here (names: it; detail: nu)
     MODEL_FIT = "model_fit"  # the fitted model's hyperparameters and metrics (names; count: numbers read; detail: backend)
