@@ -80,6 +80,11 @@ def test_every_queue_item_lands_in_the_table_in_its_state(relative):
             assert statuses[row] is RowStatus.PENDING and RUNNING_MARK in note
         else:
             assert FAILED_MARK in note and item["error"] in note
+            assert statuses[row] is RowStatus.EXCLUDED and frame["Exclusion reason"].iat[row] == item["error"]
+    # Pending and running rows are work in flight: suggestions keep away from them; a failed one is out of the model.
+    pending = session.pending_points()
+    assert len(pending) == sum(item["status"] in ("pending", "running") for item in queue)
+    assert len(session.training_data()[1]) == len(data)
 
 
 def test_a_done_item_missing_from_the_experiments_becomes_a_measured_row():
@@ -294,3 +299,60 @@ def test_nan_tokens_and_odd_values_in_the_log_are_kept_as_plain_data():
     assert session.audit[2].inputs["parameters"]["inf"] == "Infinity"
     (skipped,) = [n for n in notes if n.kind is K.AUDIT_ENTRIES]
     assert skipped.count == 1
+
+
+# -- objectives, outcome constraints, input constraints --------------------------------------------
+def test_both_objectives_the_outcome_constraint_and_the_input_constraint_are_mapped(store):
+    tree = tree_of(TWO_OBJECTIVES)
+    session, notes = imported(tree)
+    assert [(o.name, o.direction, o.at_least, o.at_most) for o in session.objectives] == [
+        ("Yield", "maximize", 30.0, None), ("Cost", "minimize", None, None)]
+    (constraint,) = session.constraints
+    assert (constraint.as_dict(), constraint.relation, constraint.rhs, constraint.name) == (
+        {"Temperature": 1.0, "Residence Time": 2.0}, "<=", 180.0, "thermal_exposure")
+    frame = session.experiments.frame
+    data = tree["experiments"]["data"]
+    for column in ("Yield", "Cost"):
+        assert frame[column].tolist()[: len(data)] == [row[column] for row in data], column
+    assert not any(session.constraint_violations()), "ALchemist's runs respect the constraint"
+    assert {K.CONSTRAINTS, K.OUTCOME_CONSTRAINTS, K.OBJECTIVES, K.RESULT_COLUMNS}.isdisjoint(n.kind for n in notes)
+    front = session.pareto_front()
+    assert len(front) == len(data)
+    for fmt in ("json", "pkl"):
+        again = store.load_file(store.export(session, fmt), f"x.{fmt}")
+        assert again.objectives == session.objectives and again.constraints == session.constraints
+        assert again.experiments.frame.equals(frame) and again.statuses() == session.statuses()
+        assert again.audit.to_state() == session.audit.to_state() and again.details == session.details
+
+
+@pytest.mark.parametrize("relative", QUEUE_FILES)
+def test_the_notes_name_only_what_is_truly_not_mapped(relative):
+    session, notes = imported(tree_of(relative))
+    # ALchemist's run settings (verbose, auto_train), its fitted model and the results' labels/units have no place here.
+    assert {n.kind for n in notes} == {K.SETTINGS, K.MODEL_FIT, K.OBJECTIVE_LABELS}
+    (settings,) = [n for n in notes if n.kind is K.SETTINGS]
+    assert settings.names == ("verbose=True", "auto_train=False", "auto_train_threshold=5")
+
+
+def test_a_constraint_that_does_not_fit_is_named_and_the_rest_imported():
+    tree = tree_of(TWO_OBJECTIVES)
+    tree["search_space"]["constraints"] += [
+        {"type": "inequality", "coefficients": {"Pressure": 1.0}, "rhs": 3.0, "name": "no_such_variable"},
+        {"type": "nonlinear", "expression": "T**2 < 9", "name": "curved"},
+    ]
+    tree["outcome_constraints"].append({"objective_name": "Purity", "bound_type": "lower", "value": 0.9})
+    session, notes = imported(tree)
+    assert [c.name for c in session.constraints] == ["thermal_exposure"]
+    named = {name for n in notes if n.kind is K.CONSTRAINTS for name in n.names}
+    assert named == {"no_such_variable", "curved"}
+    (outcome,) = [n for n in notes if n.kind is K.OUTCOME_CONSTRAINTS]
+    assert outcome.names == ("Purity",) and session.objectives[0].at_least == 30.0
+
+
+def test_one_result_takes_the_goal_of_alchemists_last_batch():
+    tree = tree_of(CATALYST)
+    for entry in tree["audit_log"]["entries"]:
+        if entry["entry_type"] == "acquisition_locked":
+            entry["parameters"]["parameters"]["goal"] = "minimize"
+    session, _ = imported(tree)
+    assert session.objectives == [] and session.suggestion_settings.goal == "minimize"

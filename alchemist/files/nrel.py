@@ -28,6 +28,7 @@ from alchemist.files.nrel_history import import_history
 from alchemist.files.nrel_model import map_model
 from alchemist.files.nrel_notes import ImportNotes, NotMapped, NotMappedKind
 from alchemist.files.nrel_queue import PROVENANCE_COLUMN, Placement, place_queue, read_queue
+from alchemist.files.nrel_rules import exclude_failed, map_constraints, map_objectives
 from alchemist.files.nrel_values import cell
 from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES, parse_json_bytes
 from alchemist.files.variable_files import ENTRY_FIELDS, variable_from_entry
@@ -98,14 +99,16 @@ def _import(tree: dict) -> tuple[Session, list[NotMapped]]:
 
     for variable in variables:
         session.add_variable(variable)
+    map_objectives(tree, session, targets, notes)  # before the rows: the further result columns come in with them
     table = rows + added
     if table:
         _add_rows(session, table, names, targets, others, notes)
     n_total = experiments.get("n_total")
     if type(n_total) is int and n_total != len(records):
         notes.add(NotMappedKind.COUNT_MISMATCH, count=n_total)
-    if len(targets) > 1:
-        notes.add(NotMappedKind.RESULT_COLUMNS, targets[1:])
+    space = tree.get("search_space")
+    map_constraints(space.get("constraints") if isinstance(space, dict) else None, session, notes)
+    exclude_failed(session, placements)
 
     _rest(tree, session, notes)
     _suggestions(tree.get("last_suggestions"), placements, session, notes)
@@ -263,17 +266,8 @@ def _add_rows(session: Session, table: list[dict], names: list[str], targets: li
 
 
 def _rest(tree: dict, session: Session, notes: ImportNotes) -> None:
-    """The parts besides variables, experiments, queue and history: model, constraints, objectives."""
+    """The parts besides variables, experiments, queue, rules and history: model, labels, copies, unknown parts."""
     session.model_settings = map_model(tree.get("model_config"), tree.get("config"), session.model_settings, notes)
-    space = tree.get("search_space")
-    constraints = space.get("constraints") if isinstance(space, dict) else None
-    if constraints:
-        found = constraints if isinstance(constraints, list) else [constraints]
-        notes.add(NotMappedKind.CONSTRAINTS, [_label(c, "name", i) for i, c in enumerate(found, 1)], count=len(found))
-    outcome = tree.get("outcome_constraints")
-    if outcome:
-        found = outcome if isinstance(outcome, list) else [outcome]
-        notes.add(NotMappedKind.OUTCOME_CONSTRAINTS, [_label(c, "objective_name", i) for i, c in enumerate(found, 1)], count=len(found))
     labels = tree.get("objective_metadata")
     if isinstance(labels, dict) and labels:
         notes.add(NotMappedKind.OBJECTIVE_LABELS, list(labels))
@@ -284,10 +278,6 @@ def _rest(tree: dict, session: Session, notes: ImportNotes) -> None:
     unknown = sorted(set(tree) - _KNOWN_KEYS)
     if unknown:
         notes.add(NotMappedKind.UNKNOWN_PARTS, unknown)
-
-
-def _label(entry: Any, key: str, position: int) -> str:
-    return str(entry.get(key)) if isinstance(entry, dict) and entry.get(key) else f"#{position}"
 
 
 def _suggestions(last: Any, placements: list[Placement], session: Session, notes: ImportNotes) -> None:
