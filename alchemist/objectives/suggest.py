@@ -95,9 +95,19 @@ def _suggest(models, objectives, X_measured, n, seed, pending, constraints) -> p
     front = np.column_stack([m.predict(U_measured)[0] for m in optimized])
     directions = [m.objective.direction for m in optimized]
     reference = default_reference(front, [m.objective for m in optimized]) if len(optimized) > 1 else None
+    # Only experiments the models expect to meet the limits count as achieved (constrained EI
+    # and EHVI); with none yet, the search looks for the limits alone.
+    feasible = np.ones(len(U_measured), dtype=bool)
+    if limited:
+        mean, std = zip(*(m.predict(U_measured) for m in fitted))
+        pof = np.exp(log_probability_of_feasibility(np.column_stack(mean), np.column_stack(std), [m.objective for m in fitted]))
+        feasible = pof >= 0.5
+    front = front[feasible]
     first = optimized[0]
-    measured_s = first.posterior.predict(U_measured)[0]
-    best_s = float(np.max(measured_s) if first.objective.direction == "maximize" else np.min(measured_s))
+    measured_s = first.posterior.predict(U_measured[feasible])[0] if feasible.any() else np.array([])
+    best_s = None
+    if len(measured_s):
+        best_s = float(np.max(measured_s) if first.objective.direction == "maximize" else np.min(measured_s))
     near_rows = [np.empty((0, encoder.n_dims))]
     believed: list[np.ndarray] = []
     if pending is not None and len(pending):
@@ -116,6 +126,8 @@ def _suggest(models, objectives, X_measured, n, seed, pending, constraints) -> p
                 np.column_stack(mean), np.column_stack(std), front, reference, directions,
                 np.array(believed).reshape(-1, len(optimized)),
             )
+        elif best_s is None:
+            value = np.zeros(len(U))
         else:
             mean_s, std_s = first.posterior.predict(U)
             value = acquisition_score("ei", mean_s, std_s, best_s, first.objective.direction)
@@ -165,9 +177,12 @@ def _table(encoder, fitted, optimized, limited, U, front, reference, directions,
         from alchemist.acquisition import acquisition_value
 
         m = optimized[0]
-        best_y = float(m.model.output.inverse(np.array([best_s]))[0])
         j = fitted.index(m)
-        table[SCORE] = acquisition_value("ei", means[j], stds[j], best_y, m.objective.direction)
+        if best_s is None:
+            table[SCORE] = np.nan  # no experiment meets the limits yet: nothing to improve on
+        else:
+            best_y = float(m.model.output.inverse(np.array([best_s]))[0])
+            table[SCORE] = acquisition_value("ei", means[j], stds[j], best_y, m.objective.direction)
         table[POLICY] = EI_POLICY
     if limited:
         table[FEASIBILITY] = np.exp(log_probability_of_feasibility(
