@@ -402,7 +402,7 @@ class Session(CampaignRules):
             "suggestion_settings": self.suggestion_settings.to_state(),
             "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
             "validation": _validation_to_state(self.validation),
-            "audit": self.audit.to_state(),
+            "audit": self.audit.to_state(len(self.experiments)),
             "constraints": session_rules.constraints_to_state(self.input_constraints),
             "objectives": [o.to_state() for o in self.objectives],
             "exclusion_log": exclusions.log_to_state(self.exclusion_log),

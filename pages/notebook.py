@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
-
 import pandas as pd
 import streamlit as st
 
 import ui
-from alchemist.audit import AuditKind
+from alchemist.audit import AuditKind, AuditTrail
 from alchemist.audit.export import to_json, to_markdown
 from alchemist.audit.provenance import row_values
 from alchemist.plain import timestamp_to_state
@@ -26,37 +24,52 @@ if not len(trail):
 
 # -- the entries ------------------------------------------------------------------------------
 entries = list(reversed(trail.entries))  # newest first
+by_number = {e.number: e for e in entries}
+notes_by_entry = trail.notes_by_entry()
+rows = {
+    "#": [e.number for e in entries],
+    "Time (UTC)": [timestamp_to_state(e.time)[:16].replace("T", " ") for e in entries],
+    "Kind": [audit_words.KIND_LABELS[e.kind] for e in entries],
+    "What": [audit_words.entry_summary(e) for e in entries],
+}
+notes = [" · ".join(n.note for n in notes_by_entry.get(e.number, [])) for e in entries]
+if any(notes):
+    rows["Notes"] = notes
+origins = [audit_words.origin_text(e) for e in entries]
+if any(origins):  # only entries imported from another program have one
+    rows["Origin"] = origins
 st.dataframe(
-    pd.DataFrame({
-        "#": [e.number for e in entries],
-        "Time (UTC)": [timestamp_to_state(e.time)[:19].replace("T", " ") for e in entries],
-        "Kind": [audit_words.KIND_LABELS[e.kind] for e in entries],
-        "What": [audit_words.entry_summary(e) for e in entries],
-        "Notes": [" · ".join(n.note for n in trail.notes_for(e.number)) for e in entries],
-        "Origin": [audit_words.origin_text(e) for e in entries],
-    }),
+    pd.DataFrame(rows),
     hide_index=True,
     width="stretch",
-    column_config={"#": st.column_config.NumberColumn("#", width="small"), "What": st.column_config.TextColumn("What", width="large")},
+    column_config={
+        "#": st.column_config.NumberColumn("#", width=40),
+        "Time (UTC)": st.column_config.TextColumn("Time (UTC)", width=130),
+        "Kind": st.column_config.TextColumn("Kind", width=120),
+        "What": st.column_config.TextColumn("What", width=480),
+        "Notes": st.column_config.TextColumn("Notes", width=240),
+    },
 )
 
-# -- check ------------------------------------------------------------------------------------
-check_col, markdown_col, json_col = st.columns([1, 1, 1])
-if check_col.button("Verify", type="primary", icon="🔎", help="Recompute every hash and link of the trail."):
+# -- check and downloads ----------------------------------------------------------------------
+# data= a callable: the file is built when clicked, in another thread, from this copy of the trail
+# (entries are frozen: a copy of the list is a copy of the trail).
+kept, name = AuditTrail(trail.entries, trail.dropped, trail.anchor, trail.links), session.name
+with st.container(horizontal=True):
+    verify = st.button("Verify", type="primary", icon="🔎", help="Recompute every hash and link of the trail.")
+    st.download_button(
+        "Markdown", data=lambda: to_markdown(kept, name).encode("utf-8"), icon="📄",
+        file_name=f"lab_notebook_{session.short_id}.md", mime="text/markdown", on_click="ignore",
+        help="The lab notebook as a Markdown document, to read, print or paste into an electronic notebook.",
+    )
+    st.download_button(
+        "JSON", data=lambda: to_json(kept, name), file_name=f"lab_notebook_{session.short_id}.json",
+        mime="application/json", on_click="ignore", icon="🧾", help="Every entry with its hashes, to keep or check.",
+    )
+if verify:
     broken = session.verify_audit()
     message = audit_words.check_text(broken, len(trail))
     (st.success if broken is None else st.error)(words.plain(message))
-
-# data= a callable: the file is built when clicked, in another thread, from this copy of the trail.
-kept, name = deepcopy(trail), session.name
-markdown_col.download_button(
-    "Download Markdown", data=lambda: to_markdown(kept, name).encode("utf-8"),
-    file_name=f"lab_notebook_{session.short_id}.md", mime="text/markdown", on_click="ignore", icon="📄",
-)
-json_col.download_button(
-    "Download JSON", data=lambda: to_json(kept, name), file_name=f"lab_notebook_{session.short_id}.json",
-    mime="application/json", on_click="ignore", icon="🧾",
-)
 
 # -- a note -----------------------------------------------------------------------------------
 st.subheader("Add a note")
@@ -64,7 +77,7 @@ with st.form("audit_note", clear_on_submit=True):
     numbers = [e.number for e in entries if e.kind is not AuditKind.NOTE] or [entries[0].number]
     about = st.selectbox(
         "About entry", numbers,
-        format_func=lambda n: f"{n}: {audit_words.entry_summary(trail.entry(n))}"[:120],
+        format_func=lambda n: f"{n}: {audit_words.entry_summary(by_number[n])}"[:120],
     )
     text = st.text_area("Note", placeholder="e.g. Batch 3 run on the new reactor; sample 2 spilled.", max_chars=2000)
     if st.form_submit_button("Add note"):
@@ -74,7 +87,7 @@ with st.form("audit_note", clear_on_submit=True):
 # -- details ----------------------------------------------------------------------------------
 with st.expander("🔍 One entry in full"):
     number = st.selectbox("Entry", [e.number for e in entries], key="audit_detail")
-    entry = trail.entry(number)
+    entry = by_number[number]
     st.json({"inputs": entry.inputs, "outputs": entry.outputs, "note": entry.note, "hash": entry.hash,
              "previous_hash": entry.previous_hash}, expanded=True)
 

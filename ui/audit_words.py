@@ -45,19 +45,15 @@ def _short(value: Any) -> str:
 
 
 def _result_text(item: dict) -> str:
+    """e.g. "row 24: 0.5 · suggestion 3, point 2 · Temperature 450 → 401" (the inputs run differently)."""
     text = f"row {item.get('row')}: {_short(item.get('value'))}"
     if item.get("previous") is not None:
         text += f" (was {_short(item['previous'])})"
     if item.get("suggestion") is not None:
-        text += f", suggested in entry {item['suggestion']}"
+        text += f" · suggestion {item['suggestion']}, point {item.get('point')}"
         changed = differing_inputs(item.get("suggested"), item.get("actual") or {})
-        if changed:
-            suggested, actual = item["suggested"], item["actual"]
-            text += "; run differently: " + ", ".join(
-                f"{name} {_short(suggested[name])} → {_short(actual[name])}" for name in changed
-            )
-        else:
-            text += ", run as suggested"
+        suggested, actual = item.get("suggested") or {}, item.get("actual") or {}
+        text += " · " + (", ".join(f"{n} {_short(suggested[n])} → {_short(actual[n])}" for n in changed) or "as suggested")
     return text
 
 
@@ -127,7 +123,7 @@ def link_row(link: ProvenanceLink, result: Any, actual: dict[str, Any]) -> dict[
         "Row": link.row + 1,
         "Suggested in entry": link.entry,
         "Point": link.point + 1,
-        "Result": _short(plain_value(result)),
+        "Result": "pending" if plain_value(result) is None else _short(plain_value(result)),
         "Run as suggested": "yes" if not changed else "no: " + ", ".join(changed),
     }
 

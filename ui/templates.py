@@ -71,6 +71,7 @@ def save_as_template(session: Session) -> None:
     except AlchemistError as error:
         st.caption(words.plain(f"This session cannot be saved as a template: {error.message}"))
         return
+    st.divider()
     # data= a callable: the file is built when clicked, in another thread, from the template made here.
     st.download_button(
         "Save as template", data=lambda: template_to_json(template), file_name="alchemist_template.json",

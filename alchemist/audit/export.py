@@ -76,7 +76,7 @@ def _result_lines(item: dict) -> list[str]:
     return [line]
 
 
-def _entry_lines(entry: AuditEntry, trail: AuditTrail) -> list[str]:
+def _entry_lines(entry: AuditEntry, notes: list[AuditEntry]) -> list[str]:
     lines = [f"## Entry {entry.number}: {KIND_TITLES[entry.kind]}", "", f"- Recorded: {timestamp_to_state(entry.time)}"]
     if entry.origin:
         original = f" (its own time: {_md(entry.original_time)}, as written, time zone not stated)" if entry.original_time else ""
@@ -93,7 +93,7 @@ def _entry_lines(entry: AuditEntry, trail: AuditTrail) -> list[str]:
                 lines += ["  " + line for item in value if isinstance(item, dict) for line in _result_lines(item)]
             else:
                 lines.append(f"  - {_code(key)}: {_value(value)}")
-    for note in trail.notes_for(entry.number):
+    for note in notes:
         lines.append(f"- Note added in entry {note.number} ({timestamp_to_state(note.time)}): {_md(note.note)}")
     lines += [f"- Hash: `{entry.hash}`", f"- Previous hash: `{entry.previous_hash}`", ""]
     return lines
@@ -113,8 +113,9 @@ def to_markdown(trail: AuditTrail, session_name: str, now: datetime | None = Non
         lines.append(f"The {trail.dropped} oldest entries were dropped to keep the trail's size bound; "
                      f"the first entry kept links to `{trail.anchor}`.")
     lines += ["", check_sentence(broken), "", f"Newest hash (head): `{trail.head}`", ""]
+    notes = trail.notes_by_entry()
     for entry in trail:
-        lines += _entry_lines(entry, trail)
+        lines += _entry_lines(entry, notes.get(entry.number, []))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -18,7 +18,7 @@ from alchemist.audit.chain import digest
 from alchemist.audit.entries import AuditEntry, AuditKind, plain_value
 from alchemist.audit.provenance import (
     MAX_LINKED_VALUES, MAX_LINKS, MAX_ROWS_LISTED, ProvenanceLink, align_rows, entered_results, follow_links,
-    row_values,
+    row_keys, rows_values,
 )
 
 if TYPE_CHECKING:
@@ -33,9 +33,8 @@ _PREDICTIONS = {"Predicted mean": "predicted_mean", "Predicted std": "predicted_
 
 def table_digest(frame: pd.DataFrame) -> str:
     """SHA-256 over a table's cells, row by row: names a table an entry does not keep."""
-    text = frame.astype(object).where(frame.notna(), None).astype(str)
-    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
-    return hashlib.sha256(np.ascontiguousarray(hashed).tobytes() + repr(list(frame.columns)).encode()).hexdigest()
+    hashed = np.ascontiguousarray(row_keys(frame), dtype="<u8")
+    return hashlib.sha256(hashed.tobytes() + repr(list(frame.columns)).encode()).hexdigest()
 
 
 def model_digest(model: GPModel) -> str:
@@ -69,7 +68,7 @@ def on_fit(session: Session, model: GPModel) -> AuditEntry:
 def on_suggest(session: Session, seed: int, pending: int) -> AuditEntry:
     suggestions = session.suggestions
     names = _names(session)
-    points = [row_values(suggestions, i, names) for i in range(len(suggestions))]
+    points = rows_values(suggestions, range(len(suggestions)), names)
     outputs: dict[str, Any] = {"count": len(points), "points": points, "digest": digest(points)}
     for column, key in _PREDICTIONS.items():
         if column in suggestions.columns:
@@ -94,15 +93,17 @@ def _source_batch(session: Session, points: pd.DataFrame) -> tuple[int, list[int
     names = _names(session)
     if suggestions is None or last is None or not set(names) <= set(suggestions.columns):
         return None
-    if last.outputs.get("digest") != digest([row_values(suggestions, i, names) for i in range(len(suggestions))]):
+    shown = rows_values(suggestions, range(len(suggestions)), names)
+    if last.outputs.get("digest") != digest(shown):
         return None  # the suggestions shown are not the ones that entry recorded
-    keys = [repr(row_values(suggestions, i, names)) for i in range(len(suggestions))]
+    keys = [repr(point) for point in shown]
+    if len(points) > len(keys):
+        return None
     places = []
-    for i in range(len(points)):
-        key = repr(row_values(points, i, names))
-        if key not in keys:
+    for point in rows_values(points, range(len(points)), names):
+        if repr(point) not in keys:
             return None
-        places.append(keys.index(key))
+        places.append(keys.index(repr(point)))
     return last.number, places
 
 
@@ -125,7 +126,7 @@ def on_pending(session: Session, points: pd.DataFrame, note: str, first_row: int
     if room:
         batch, places = source if source else (entry.number, list(range(len(rows))))
         session.audit.links += [
-            ProvenanceLink(row, batch, place, row_values(frame, row, names)) for row, place in zip(rows, places)
+            ProvenanceLink(row, batch, place, values) for row, place, values in zip(rows, places, rows_values(frame, rows, names))
         ]
     return entry
 

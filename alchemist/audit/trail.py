@@ -66,7 +66,16 @@ class AuditTrail:
 
     def notes_for(self, number: int) -> list[AuditEntry]:
         """The note entries written about entry `number`, oldest first."""
-        return [e for e in self._entries if e.kind is AuditKind.NOTE and e.inputs.get("entry") == number]
+        return self.notes_by_entry().get(number, [])
+
+    def notes_by_entry(self) -> dict[int, list[AuditEntry]]:
+        """Every note entry, under the number of the entry it is about (one pass over the trail)."""
+        notes: dict[int, list[AuditEntry]] = {}
+        for entry in self._entries:
+            about = entry.inputs.get("entry")
+            if entry.kind is AuditKind.NOTE and type(about) is int:
+                notes.setdefault(about, []).append(entry)
+        return notes
 
     def link_for(self, row: int) -> ProvenanceLink | None:
         return next((link for link in self.links if link.row == row), None)
@@ -112,12 +121,15 @@ class AuditTrail:
         return self.record(AuditKind.NOTE, {"entry": number}, {}, note=text)
 
     # -- state -----------------------------------------------------------------------------
-    def to_state(self) -> dict:
+    def to_state(self, n_rows: int | None = None) -> dict:
+        """The trail as plain data; with `n_rows`, only links to rows a table of that size has (what
+        the reader accepts, should the table have been replaced without the links following it)."""
+        links = [link for link in self.links if n_rows is None or link.row < n_rows]
         return {
             "entries": [entry.to_state() for entry in self._entries],
             "dropped": self.dropped,
             "anchor": self.anchor,
-            "links": [link.to_state() for link in self.links],
+            "links": [link.to_state() for link in links],
         }
 
     @classmethod

@@ -13,9 +13,10 @@
     tables          uploaded CSV and Excel tables of experiments
     variable_files  variable lists as JSON or CSV, ours and ALchemist's
     nrel            a session file of NREL's ALchemist 0.3/0.4, mapped to a new session
+    templates       template files: a campaign's set-up (variables, settings) as JSON
 
 The decoding path (bounds, safe_pickle, signing, migrations, container, json_tree, strict_json,
 kinds, child) uses the standard library only: the child process imports it in milliseconds,
-without numpy, pandas or scikit-learn. tables, variable_files and nrel build library objects and
+without numpy, pandas or scikit-learn. tables, variable_files, nrel and templates build library objects and
 import what they need. This package imports none of its modules by itself.
 """

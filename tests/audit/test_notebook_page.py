@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore
-from tests.test_app import button, cache, header, open_example, start_app  # noqa: F401  (cache is a fixture)
+from tests.test_app import button, header, open_example, start_app
 
 
 def notebook(at):
@@ -25,7 +25,7 @@ def test_the_notebook_lists_entries_takes_a_note_and_verifies(cache: Path) -> No
     at = notebook(open_example(start_app()))
     assert list(table(at)["#"]) == [1] and "22 experiments imported" in table(at)["What"][0]
     labels = {element.proto.label for element in at.get("download_button")}
-    assert {"Download Markdown", "Download JSON"} <= labels
+    assert {"Markdown", "JSON"} <= labels
     at.text_area[0].input("Data from the 2019 screening campaign.")
     button(at, "Add note").click().run()
     assert not at.exception
@@ -68,3 +68,19 @@ def test_a_new_session_has_nothing_recorded_yet(cache: Path) -> None:
     button(at, "New Session").click().run()
     notebook(at)
     assert any("Nothing recorded yet" in i.value for i in at.info)
+
+
+def test_suggestions_added_from_the_suggestions_page_are_traced_to_their_batch(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/suggestions.py").run()
+    at.number_input(key=f"suggest_n_{at.session_state['session'].id}").set_value(2)
+    button(at, "Suggest next experiments").click().run()
+    button(at, "Add as pending experiments").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    notebook(at)
+    assert list(table(at)["#"]) == [4, 3, 2, 1]
+    assert list(table(at)["Kind"]) == ["🗓️ Planned", "🎯 Suggestions", "🧠 Model fit", "📁 Import"]
+    assert table(at)["What"][0] == "2 experiments planned as rows 23–24, from suggestions of entry 3"
+    links = at.dataframe[1].value  # the provenance of the planned experiments
+    assert list(links["Row"]) == [23, 24] and list(links["Suggested in entry"]) == [3, 3]
+    assert list(links["Result"]) == ["pending", "pending"] and list(links["Run as suggested"]) == ["yes", "yes"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alchemist.files.templates import template_to_json
 from alchemist.templates.presets import CATALYST, preset
-from tests.test_app import button, cache, header, start_app  # noqa: F401  (cache is a fixture)
+from tests.test_app import button, header, start_app
 
 
 def test_new_session_from_the_reaction_preset(cache: Path) -> None:

@@ -90,6 +90,12 @@ def as_bytes(tree: dict) -> bytes:
     (as_bytes(document(model_settings={"kernel": "cubic"})), "settings are not valid"),
     (as_bytes(document(suggestion_settings={"batch_size": 0})), "settings are not valid"),
     (b" " * (MAX_TEMPLATE_FILE_BYTES + 1), "at most"),
+    (b'{"format": "alchemist-template", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nested deeper"),
+    (b'{"format": "alchemist-template", "format_version": 1' + b"9" * 400 + b"}", "more than 309 digits"),
+    (as_bytes(document(variables=[{"kind": "continuous", "name": f"v{i}", "low": 0, "high": 1} for i in range(201)])),
+     "at most 200 variables"),
+    (as_bytes(document(variables=[{"kind": "categorical", "name": "S", "levels": ["a", "a"]}])), "Variable 1 of the template"),
+    ("{\"format\": \"alchemist-template\"}".encode("utf-16"), "not UTF-8"),
 ])
 def test_a_bad_template_file_is_refused_in_words(data, message):
     with pytest.raises(FileFormatError, match=message):
