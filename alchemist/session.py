@@ -92,7 +92,7 @@ class Session(CampaignRules):
     input_constraints: list[Constraint] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
     exclusion_log: list[exclusions.ExclusionEntry] = field(default_factory=list)
-    objective_models: dict = field(default_factory=dict, repr=False)
+    objective_models: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def new(cls, name: str = DEFAULT_NAME) -> "Session":
@@ -235,6 +235,7 @@ class Session(CampaignRules):
             target = guess
         trial = self._table_copy()
         report = trial.import_frame(frame, self.variables, target, replace=replace)
+        self.follow_target(self.experiments.target, trial.target)
         self.experiments = trial
         audit_hooks.on_import(self, report, replace)
         self.touch()
@@ -343,8 +344,8 @@ class Session(CampaignRules):
                 campaign.objective_models(self), self.objectives, X, n=settings.batch_size,
                 seed=settings.seed + len(y), pending=self.pending_points(), constraints=self.input_constraints,
             )
-            session_rules.guard_points(table, self.variables, self.input_constraints)
-            self.suggestions, self.suggestion_settings = table, settings
+            self.suggestions = session_rules.guard_points(table, self.variables, self.input_constraints)
+            self.suggestion_settings = settings
             self.touch()
             return self.suggestions
         if self.objectives:  # one objective, the target, without limits: the classic search
@@ -367,7 +368,7 @@ class Session(CampaignRules):
             budget=settings.budget,
             constraints=self.input_constraints,
         )
-        session_rules.guard_points(self.suggestions, self.variables, self.input_constraints)
+        self.suggestions = session_rules.guard_points(self.suggestions, self.variables, self.input_constraints)
         self.suggestion_settings = settings
         audit_hooks.on_suggest(self, settings.seed + len(y), 0 if pending is None else len(pending))
         self.touch()
