@@ -402,3 +402,28 @@ def test_a_damaged_file_is_refused_cleanly_or_imported_into_a_session_that_saves
         again = store.load_file(store.export(session, "json"), "x.json")
         assert len(again.experiments) == len(session.experiments), trial
     assert refused < 25, "most damage leaves a session to import"
+
+
+def test_every_kind_of_note_has_words():
+    from alchemist.files.nrel_notes import NotMapped
+
+    for kind in K:
+        text = note_lines([NotMapped(kind, ("a", "b"), 3, "why")])[0]
+        assert isinstance(text, str) and len(text) > 10, kind
+
+
+def test_a_long_queue_lands_whole_in_the_table_and_the_trail_keeps_its_bound():
+    from alchemist.audit import MAX_ENTRIES
+    from alchemist.files.nrel_history import MAX_IMPORTED
+
+    tree = tree_of(CATALYST)
+    item = tree["staged_experiments"][2]
+    tree["staged_experiments"] = [{**item, "id": f"item-{i}", "inputs": {**item["inputs"], "Temperature": 350 + i / 100}}
+                                  for i in range(MAX_IMPORTED + 500)]
+    session, notes = imported(tree)
+    assert len(session.experiments) == len(tree["experiments"]["data"]) + MAX_IMPORTED + 500
+    assert len(session.pending_points()) == MAX_IMPORTED + 500
+    (history,) = [n for n in notes if n.kind is K.QUEUE_HISTORY]
+    assert history.count == 500 and len(session.audit) <= MAX_ENTRIES
+    # the newest items, and the row its provenance record names (its queue item is gone from this queue)
+    assert len(session.audit.links) == MAX_IMPORTED + 1 and session.verify_audit() is None

@@ -45,6 +45,7 @@ _WORDS = {
     K.QUEUE_ITEMS: lambda n: f"Work-queue items in a form this import does not read, not imported: {n.count:,}.",
     K.QUEUE_STATUS: lambda n: f"Work-queue status(es) {_names(n)} are unknown here; those items were kept as pending rows.",
     K.QUEUE_FIELDS: lambda n: f"Work-queue fields not imported: {_list(n)}.",
+    K.QUEUE_HISTORY: lambda n: f"States of the {n.count:,} oldest work-queue items not recorded in the lab notebook (their rows are in the table).",
     K.QUEUE_OUTPUTS: lambda n: f"Work-queue results for {_names(n)} were not imported: they are not result columns.",
     K.OUTCOME_CONSTRAINTS: lambda n: f"{plural(n.count, 'outcome constraint')} not imported: {_list(n)}.",
     K.OBJECTIVES: lambda n: f"Objectives not imported: {_list(n)}.",

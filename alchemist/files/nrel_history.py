@@ -122,8 +122,12 @@ def import_history(tree: dict, session: Session, placements: Sequence[Placement]
         # The state of ALchemist's remote-control channel (who asked for what, what a rig reported) when saved.
         trail.record(AuditKind.IMPORTED, {"entry_type": "control", **payload(control)}, {}, note="Remote-control state",
                      origin=ORIGIN, original_time=_time(control.get("reported_at") or control.get("requested_at")))
-    queue_entries = [_queue_entry(session, p.item, p.row) for p in placements]
-    _link_rows(session, placements, queue_entries, row_ids, numbers, suggested_by_id, batches)
+    # The newest items' states, within the bound; every item's row is in the table whatever the bound.
+    recorded_items = list(placements)[-MAX_IMPORTED:]
+    if len(placements) > len(recorded_items):
+        notes.add(NotMappedKind.QUEUE_HISTORY, count=len(placements) - len(recorded_items))
+    queue_entries = [_queue_entry(session, p.item, p.row) for p in recorded_items]
+    _link_rows(session, recorded_items, queue_entries, row_ids, numbers, suggested_by_id, batches)
 
 
 def _queue_entry(session: Session, item: QueueItem, row: int) -> int:

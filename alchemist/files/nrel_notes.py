@@ -36,6 +36,7 @@ class NotMappedKind(StrEnum):
     QUEUE_ITEMS = "queue_items"  # queue items that are not records or give no inputs (count)
     QUEUE_STATUS = "queue_status"  # statuses this import does not know (names); kept as pending rows
     QUEUE_FIELDS = "queue_fields"  # fields of queue items with no place here (names)
+    QUEUE_HISTORY = "queue_history"  # items whose state was not recorded in the audit trail (count; their rows are kept)
     QUEUE_OUTPUTS = "queue_outputs"  # results in the queue for columns that are not result columns
     OUTCOME_CONSTRAINTS = "outcome_constraints"  # limits on results that do not map (names)
     OBJECTIVES = "objectives"  # objectives (directions) that do not map
