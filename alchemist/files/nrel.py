@@ -15,6 +15,7 @@ tokens) and bounded like any session file before the tree is mapped.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Sequence
 
@@ -273,7 +274,9 @@ def _rest(tree: dict, session: Session, notes: ImportNotes) -> None:
         notes.add(NotMappedKind.OBJECTIVE_LABELS, list(labels))
     audit = tree.get("audit_log")
     experiments = tree.get("experiments")
-    if isinstance(audit, dict) and audit.get("experiment_data") not in (None, [], experiments.get("data")):
+    copy = audit.get("experiment_data") if isinstance(audit, dict) else None
+    # Compared as text: NaN, ALchemist's empty cell, is unequal to itself.
+    if copy not in (None, []) and json.dumps(copy, sort_keys=True) != json.dumps(experiments.get("data"), sort_keys=True):
         notes.add(NotMappedKind.AUDIT_DATA_DIFFERS, count=1)
     unknown = sorted(set(tree) - _KNOWN_KEYS)
     if unknown:
