@@ -321,6 +321,7 @@ def test_both_objectives_the_outcome_constraint_and_the_input_constraint_are_map
     for fmt in ("json", "pkl"):
         again = store.load_file(store.export(session, fmt), f"x.{fmt}")
         assert again.objectives == session.objectives and again.constraints == session.constraints
+        assert again.exclusion_log == session.exclusion_log and len(again.exclusion_log) == 1
         assert again.experiments.frame.equals(frame) and again.statuses() == session.statuses()
         assert again.audit.to_state() == session.audit.to_state() and again.details == session.details
 
