@@ -26,11 +26,11 @@ if not len(trail):
 entries = list(reversed(trail.entries))  # newest first
 by_number = {e.number: e for e in entries}
 notes_by_entry = trail.notes_by_entry()
-rows = {
+rows = {  # what happened first: at 900 px the columns after it scroll
     "#": [e.number for e in entries],
-    "Time (UTC)": [timestamp_to_state(e.time)[:16].replace("T", " ") for e in entries],
-    "Kind": [audit_words.KIND_LABELS[e.kind] for e in entries],
     "What": [audit_words.entry_summary(e) for e in entries],
+    "Kind": [audit_words.KIND_LABELS[e.kind] for e in entries],
+    "Time (UTC)": [timestamp_to_state(e.time)[:16].replace("T", " ") for e in entries],
 }
 notes = [" · ".join(n.note for n in notes_by_entry.get(e.number, [])) for e in entries]
 if any(notes):
@@ -46,7 +46,7 @@ st.dataframe(
         "#": st.column_config.NumberColumn("#", width=40),
         "Time (UTC)": st.column_config.TextColumn("Time (UTC)", width=130),
         "Kind": st.column_config.TextColumn("Kind", width=120),
-        "What": st.column_config.TextColumn("What", width=480),
+        "What": st.column_config.TextColumn("What", width=440),
         "Notes": st.column_config.TextColumn("Notes", width=240),
     },
 )

@@ -156,7 +156,8 @@ def on_edit(session: Session, old: pd.DataFrame) -> AuditEntry | None:
     listed = [_result_item(item) for item in entered]
     return session.audit.record(
         AuditKind.RESULT,
-        {"target": session.target, "count": len(entered)},
+        # The table's digest after the edit: a copy of the table (a CSV download) can be matched to it.
+        {"target": session.target, "count": len(entered), "table": table_digest(new)},
         {"results": listed[:MAX_ROWS_LISTED], "digest": digest(listed)},
     )
 

@@ -11,6 +11,7 @@ import pytest
 
 from alchemist.audit import MAX_ENTRIES, AuditError, AuditKind, AuditTrail, BreakReason
 from alchemist.audit.chain import MAX_ENTRY_BYTES, canonical, digest, seal
+from alchemist.audit.hooks import table_digest
 from alchemist.design import initial_design
 from alchemist.errors import SessionFileError
 from alchemist.files.strict_json import decode_session_json, encode_session_json
@@ -48,6 +49,7 @@ def test_a_planned_experiment_links_to_its_suggestion_and_the_result_shows_sugge
     assert [link.row for link in links] == [22, 23, 24] and [link.point for link in links] == [0, 1, 2]
     assert all(link.entry == suggestions.number for link in links)
     assert [link.suggested for link in links] == suggestions.outputs["points"]
+    assert result.inputs["table"] == table_digest(recorded.experiments.frame)
     (item,) = result.outputs["results"]
     assert item["row"] == 24 and item["value"] == 0.5 and item["previous"] is None
     assert item["suggestion"] == suggestions.number and item["point"] == 2
