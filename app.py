@@ -12,6 +12,7 @@ from alchemist.files.kinds import MAX_UPLOAD_BYTES
 from alchemist.history.revisions import History
 from ui import words
 from ui.history import show_history_error, undo_redo_buttons
+from ui.import_notes_words import note_lines
 from ui.templates import new_from_template
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
@@ -58,7 +59,7 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
     except AlchemistError as error:
         st.session_state["load_error"] = f"'{name}' could not be loaded: {error.message}"
         return
-    st.session_state["load_notes"] = notes
+    st.session_state["load_notes"] = note_lines(notes)  # records of an NREL import worded once, here
     source = " from an NREL ALchemist file" if origin == "alchemist" else ""
     start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).", history)
 

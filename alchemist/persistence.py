@@ -44,6 +44,7 @@ from alchemist.files.container import decode_session_file, encode_session_file
 from alchemist.files.kinds import FileInfo, inspect_session_file
 from alchemist.files.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT, migrate, unknown_state_notes
 from alchemist.files.nrel import import_alchemist_session
+from alchemist.files.nrel_notes import NotMapped
 from alchemist.files.signing import KeyRing
 from alchemist.files.strict_json import decode_session_json, encode_session_json
 from alchemist.history.patch import diff_states
@@ -149,7 +150,7 @@ class LoadedFile:
 
     session: Session
     origin: str  # "own", "unsigned", "foreign", "mismatch", "json" or "alchemist" (NREL ALchemist import)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | NotMapped] = field(default_factory=list)  # NotMapped: what an NREL import left out
     info: FileInfo | None = None
     history: History = field(default_factory=History)
 

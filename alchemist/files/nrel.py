@@ -1,50 +1,53 @@
 """Import a JSON session file written by NREL's ALchemist (0.3 / 0.4, session format 1.x).
 
-What maps comes across: the session name, the variables with units and descriptions, every
-experiment with its result, noise, iteration and reason (as the row's note), staged
-experiments as pending rows, and the kernel choice. Everything else is listed for the user in
-words (`not_mapped`), never dropped silently: rows that do not fit stay in the table, marked.
+What maps comes across: the session's name, description, author and tags; the variables with
+units and descriptions; every experiment with its results, noise, iteration and reason (as the
+row's note); every item of the work queue as a row in its state (alchemist.files.nrel_queue);
+the kernel choice and the seed (alchemist.files.nrel_model). What does not map is returned as
+typed records (alchemist.files.nrel_notes), never dropped silently: rows that do not fit stay
+in the table, marked.
 
-The bytes are parsed strictly (alchemist.files.strict_json, with the NaN tokens ALchemist's
-writer uses) and bounded like any session file before this module maps the tree.
+ALchemist's own loader goes by which keys are present, and so does this import: writers that
+stamp "1.1.0" differ (an older one writes no `target_columns`, no provenance and bare `NaN`
+tokens in cells). The bytes are parsed strictly (alchemist.files.strict_json, with the NaN
+tokens) and bounded like any session file before the tree is mapped.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import re
-from typing import Any
+from typing import Any, Sequence
 
 import pandas as pd
 
 from alchemist import limits
 from alchemist.errors import AlchemistError, LimitError, SessionFileError, VariableError
-from alchemist.experiments import ITERATION, NOISE, NOTE_ALIASES
+from alchemist.experiments import ITERATION, NOISE, NOTE, NOTE_ALIASES
 from alchemist.files.bounds import check_plain, checked_bytes
+from alchemist.files.nrel_history import import_history
+from alchemist.files.nrel_model import map_model
+from alchemist.files.nrel_notes import ImportNotes, NotMapped, NotMappedKind
+from alchemist.files.nrel_queue import PROVENANCE_COLUMN, Placement, place_queue, read_queue
+from alchemist.files.nrel_rules import exclude_failed, map_constraints, map_objectives
+from alchemist.files.nrel_values import cell
 from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES, parse_json_bytes
 from alchemist.files.variable_files import ENTRY_FIELDS, variable_from_entry
-from alchemist.model import ModelSettings
 from alchemist.session import DEFAULT_NAME, Session, clean_session_name
-from alchemist.variables import check_unique_names
+from alchemist.session_details import check_author, check_description, check_tags
+from alchemist.variables import Variable, check_unique_names
 
 SUPPORTED_MAJOR = 1
-# Columns the experiment table takes besides variables and the result (matched case-insensitively there too).
-_TABLE_COLUMNS = {NOISE.lower(), ITERATION.lower(), *NOTE_ALIASES}
+# Columns ALchemist keeps beside the variables and results (its loader's "bookkeeping" columns).
+_SIDE = {"noise": NOISE, "iteration": ITERATION, **{alias: NOTE for alias in NOTE_ALIASES}}
+_BOOKKEEPING = {"Noise", "Iteration", "Reason", PROVENANCE_COLUMN}
 _KNOWN_KEYS = {
     "version", "metadata", "audit_log", "search_space", "experiments", "staged_experiments",
     "outcome_constraints", "objective_metadata", "control", "last_suggestions", "provenance",
     "config", "model_config",
 }
-_KERNELS = {"rbf": "rbf", "rationalquadratic": "rq"}
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _count(value: Any) -> int:
-    return len(value) if isinstance(value, (list, dict)) else (0 if value in (None, "", False) else 1)
+_METADATA_MAPPED = {"name", "description", "author", "tags"}
+_METADATA_TIMES = ("created_at", "last_modified")
 
 
 def parse_alchemist_session(data: Any) -> dict:
@@ -57,8 +60,8 @@ def parse_alchemist_session(data: Any) -> dict:
     return tree
 
 
-def import_alchemist_session(data: bytes) -> tuple[Session, list[str]]:
-    """(a new session, what could not be mapped in words); raises SessionFileError naming the part at fault."""
+def import_alchemist_session(data: bytes) -> tuple[Session, list[NotMapped]]:
+    """(a new session, what could not be mapped); raises SessionFileError naming the part at fault."""
     tree = parse_alchemist_session(data)
     try:
         return _import(tree)
@@ -70,164 +73,148 @@ def import_alchemist_session(data: bytes) -> tuple[Session, list[str]]:
         raise SessionFileError("The ALchemist session could not be imported: a part of it has an unexpected form.") from None
 
 
-def _import(tree: dict) -> tuple[Session, list[str]]:
-    notes: list[str] = []
+def _import(tree: dict) -> tuple[Session, list[NotMapped]]:
+    notes = ImportNotes()
     if "search_space" not in tree or "experiments" not in tree:
         raise SessionFileError("This JSON file is not an ALchemist session: it has no search_space or no experiments.")
     _check_version(tree.get("version"), notes)
+    session = _session(tree.get("metadata"), notes)
+    variables = _variables(tree.get("search_space"), notes)
+    names = [v.name for v in variables]
 
-    # -- metadata --------------------------------------------------------------------------
-    metadata = tree.get("metadata") if isinstance(tree.get("metadata"), dict) else {}
-    if "metadata" in tree and not isinstance(tree.get("metadata"), dict):
-        notes.append("The metadata part is not an object and was not read.")
+    experiments = tree.get("experiments")
+    if not isinstance(experiments, dict) or not isinstance(experiments.get("data", []), list):
+        raise SessionFileError("The experiments part of the ALchemist session is not in the expected form.")
+    records = experiments.get("data", [])
+    _check_count(len(records), "experiments")
+    targets = _targets(experiments.get("target_columns"), records, names)
+    _check_items(records, "experiments")
+    rows, others = _records(records, notes, {*names, *targets})
+    staged = tree.get("staged_experiments")
+    items = []
+    if staged not in (None, [], {}):
+        _check_count(len(staged) if isinstance(staged, list) else 1, "work-queue items")
+        _check_items(staged if isinstance(staged, list) else [staged], "work-queue items", nested=True)
+        items = read_queue(staged, targets, notes)
+    added, placements = place_queue(items, rows, names)
+
+    for variable in variables:
+        session.add_variable(variable)
+    map_objectives(tree, session, targets, notes)  # before the rows: the further result columns come in with them
+    table = rows + added
+    if table:
+        _add_rows(session, table, names, targets, others, notes)
+    n_total = experiments.get("n_total")
+    if type(n_total) is int and n_total != len(records):
+        notes.add(NotMappedKind.COUNT_MISMATCH, count=n_total)
+    space = tree.get("search_space")
+    map_constraints(space.get("constraints") if isinstance(space, dict) else None, session, notes)
+    exclude_failed(session, placements)
+
+    _rest(tree, session, notes)
+    _suggestions(tree.get("last_suggestions"), placements, session, notes)
+    import_history(tree, session, placements, [row.get(PROVENANCE_COLUMN) for row in rows], notes)
+    return session, notes.records()
+
+
+def _check_version(version: Any, notes: ImportNotes) -> None:
+    if version is None:
+        notes.add(NotMappedKind.NO_VERSION, count=1)
+        return
+    match = re.fullmatch(r"(\d{1,4})(?:\.\d{1,4}){0,2}", str(version).strip()) if isinstance(version, (str, int)) else None
+    if not match:
+        raise SessionFileError(f"The ALchemist session's version {str(version)[:20]!r} is not a version number.")
+    if int(match.group(1)) != SUPPORTED_MAJOR:
+        raise SessionFileError(
+            f"The ALchemist session has format version {str(version)[:20]}; this import reads version "
+            f"{SUPPORTED_MAJOR}.x. Save it from an ALchemist that writes {SUPPORTED_MAJOR}.x, or ask for an update."
+        )
+
+
+def _session(metadata: Any, notes: ImportNotes) -> Session:
+    """A new session named as in ALchemist's metadata, with its description, author and tags."""
+    if metadata is not None and not isinstance(metadata, dict):
+        notes.add(NotMappedKind.METADATA_FIELDS, ["metadata"])
+    metadata = metadata if isinstance(metadata, dict) else {}
     name = metadata.get("name")
     try:
         session = Session.new(clean_session_name(name) if name is not None else DEFAULT_NAME)
     except VariableError as error:
         session = Session.new()
-        notes.append(f"Session name {_short(name)!r} could not be used ({error.message}); the session is called '{DEFAULT_NAME}'.")
-    for key in ("description", "author"):
-        if isinstance(metadata.get(key), str) and metadata[key].strip():
-            notes.append(f"Metadata '{key}' was not imported: {_short(metadata[key])!r}.")
-    if metadata.get("tags"):
-        notes.append(f"Metadata 'tags' were not imported: {_short(metadata['tags'])}.")
-    if metadata.get("created_at") or metadata.get("last_modified"):
-        notes.append(
-            f"ALchemist's timestamps (created {_short(metadata.get('created_at'), 32)}) carry no time zone and were not "
-            "imported; the new session's times are the time of this import (UTC)."
-        )
-    extra_metadata = sorted(set(metadata) - {"session_id", "name", "created_at", "last_modified", "description", "author", "tags"})
-    if extra_metadata:
-        notes.append("Metadata fields not imported: " + ", ".join(_short(k, 30) for k in extra_metadata) + ".")
+        notes.add(NotMappedKind.SESSION_NAME, [str(name)], detail=error.message)
+    kept = {}
+    for key, check, empty in (("description", check_description, ""), ("author", check_author, ""), ("tags", check_tags, [])):
+        try:
+            kept[key] = check(metadata.get(key) if metadata.get(key) is not None else empty)
+        except VariableError:
+            notes.add(NotMappedKind.METADATA_FIELDS, [key])
+    session.describe(kept.get("description", ""), kept.get("author", ""), kept.get("tags", ()))
+    extra = sorted(set(metadata) - _METADATA_MAPPED - set(_METADATA_TIMES) - {"session_id"})
+    if extra:
+        notes.add(NotMappedKind.METADATA_FIELDS, extra)
+    return session
 
-    # -- variables -------------------------------------------------------------------------
-    space = tree.get("search_space")
+
+def _variables(space: Any, notes: ImportNotes) -> list[Variable]:
     if not isinstance(space, dict) or not isinstance(space.get("variables"), list) or not space["variables"]:
         raise SessionFileError("The search_space of the ALchemist session lists no variables.")
-    variables = []
+    variables: list[Variable] = []
     for position, entry in enumerate(space["variables"], start=1):
         try:
             variable = variable_from_entry(entry)
             check_unique_names([*variables, variable])
         except VariableError as error:
             label = entry.get("name") if isinstance(entry, dict) else None
-            notes.append(f"Variable {position} ({_short(label, 40)!r}) of the search space was not imported: {error.message}")
+            notes.add(NotMappedKind.VARIABLE, [f"{position} ('{label}')"], detail=error.message)
             continue
         variables.append(variable)
         if isinstance(entry, dict):
             extra = sorted(set(entry) - ENTRY_FIELDS)
             if extra:
-                notes.append(f"Variable '{variable.name}': field(s) {', '.join(_short(k, 30) for k in extra)} not imported.")
+                notes.add(NotMappedKind.VARIABLE_FIELDS, [f"{variable.name}: {k}" for k in extra])
     if not variables:
         raise SessionFileError("None of the variables in the ALchemist session's search_space could be imported.")
-    for key in ("derived_variables", "constraints"):
-        if _count(space.get(key)):
-            notes.append(f"{_count(space[key])} {key.replace('_', ' ')} of the search space not imported (this app has none).")
+    derived = space.get("derived_variables")
+    if derived:
+        found = derived if isinstance(derived, list) else [derived]
+        notes.add(NotMappedKind.DERIVED_VARIABLES, [d.get("name", "?") for d in found if isinstance(d, dict)], count=len(found))
     extra = sorted(set(space) - {"variables", "derived_variables", "constraints"})
     if extra:
-        notes.append("Search-space fields not imported: " + ", ".join(_short(k, 30) for k in extra) + ".")
+        notes.add(NotMappedKind.SEARCH_SPACE_FIELDS, extra)
+    return variables
 
-    # -- experiments -----------------------------------------------------------------------
-    experiments = tree.get("experiments")
-    if not isinstance(experiments, dict) or not isinstance(experiments.get("data", []), list):
-        raise SessionFileError("The experiments part of the ALchemist session is not in the expected form.")
-    records = experiments.get("data", [])
-    if len(records) > limits.current().max_experiments:
+
+def _targets(declared: Any, records: list, names: Sequence[str]) -> list[str]:
+    """The result columns: as declared, or (an older writer declares none) as ALchemist's loader infers them."""
+    if declared is not None:
+        if not isinstance(declared, list) or not declared or not all(isinstance(t, str) and t for t in declared):
+            raise SessionFileError("The experiments' target_columns in the ALchemist session are not a list of names.")
+        return list(dict.fromkeys(declared))
+    columns: dict[str, None] = {}
+    for record in records[:1000]:  # the columns are the same in every record ALchemist writes
+        if isinstance(record, dict):
+            columns.update(dict.fromkeys(str(k) for k in record))
+    inferred = [c for c in columns if c not in names and c not in _BOOKKEEPING and c.lower() not in _SIDE]
+    return inferred or ["Output"]
+
+
+def _check_count(count: int, what: str) -> None:
+    if count > limits.current().max_experiments:
         raise LimitError(
-            f"The ALchemist session has {len(records):,} experiments; at most {limits.current().max_experiments:,} can be "
+            f"The ALchemist session has {count:,} {what}; at most {limits.current().max_experiments:,} can be "
             "imported (limit max_experiments).",
             "max_experiments",
         )
-    targets = experiments.get("target_columns") or ["Output"]
-    if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets):
-        raise SessionFileError("The experiments' target_columns in the ALchemist session are not a list of names.")
-    target = targets[0]
-    if len(targets) > 1:
-        notes.append(
-            f"This app models one result: '{target}' was imported; the result column(s) "
-            + ", ".join(f"'{_short(t, 40)}'" for t in targets[1:]) + " were not (their values are not in the table)."
-        )
-    for variable in variables:
-        session.add_variable(variable)
-    _check_items(records, "experiments")
-    known = [v.name for v in variables]
-    rows, others = _records(records, "experiment", notes, {*known, target})
-    if rows:
-        frame = pd.DataFrame(rows)
-        if target not in frame.columns:
-            frame[target] = None
-            notes.append(f"No experiment has a value for the result '{target}'; all are pending.")
-        missing = [v.name for v in variables if v.name not in frame.columns]
-        for name in missing:
-            frame[name] = None
-            notes.append(f"No experiment has a value for '{name}'; the cells are empty and marked.")
-        report = session.add_experiments(frame, target=target)
-        ignored = [c for c in [*report.ignored_columns, *others] if c not in targets[1:]]
-        if ignored:
-            notes.append("Experiment column(s) not imported: " + _names(ignored) + ".")
-        if report.invalid_rows:
-            notes.append(f"{report.invalid_rows} experiment(s) do not fit the variables; they were kept and are marked in the Status column.")
-    n_total = experiments.get("n_total")
-    if isinstance(n_total, int) and n_total != len(records):
-        notes.append(f"The file says it has {n_total} experiments but holds {len(records)}; all {len(records)} held were imported.")
-
-    staged = tree.get("staged_experiments")
-    if staged:
-        staged = staged if isinstance(staged, list) else [staged]
-        _check_items(staged, "staged experiments")
-        staged_rows, extra = _records(staged, "staged experiment", notes, set(known))
-        if staged_rows:
-            frame = pd.DataFrame(staged_rows)
-            if all(name in frame.columns for name in known):
-                session.add_pending(frame[known], "staged in ALchemist")
-                notes.append(f"{len(frame)} staged experiment(s) were imported as pending rows (no result yet).")
-                if extra:
-                    notes.append("Staged-experiment column(s) not imported: " + _names(extra) + ".")
-            else:
-                notes.append(f"{len(frame)} staged experiment(s) were not imported: they do not give every variable.")
-
-    # -- model and the rest ----------------------------------------------------------------
-    _model(tree.get("model_config"), tree.get("config"), session, notes)
-    audit = tree.get("audit_log")
-    if isinstance(audit, dict) and _count(audit.get("entries")):
-        notes.append(f"{_count(audit['entries'])} audit-log entries were not imported.")
-    if isinstance(audit, dict) and audit.get("experiment_data") not in (None, records):
-        notes.append("The audit log's copy of the experiment data differs from the experiments; the experiments were imported.")
-    for key, words in (
-        ("outcome_constraints", "outcome constraint(s)"),
-        ("objective_metadata", "objective setting(s)"),
-        ("last_suggestions", "last suggestion(s)"),
-        ("provenance", "provenance record(s)"),
-    ):
-        if _count(tree.get(key)):
-            notes.append(f"{_count(tree[key])} {words} not imported.")
-    control = tree.get("control")
-    if isinstance(control, dict) and any(control.get(k) for k in ("requested_at", "requested_by", "reported_at", "reported_by", "detail")):
-        notes.append("The remote-control state of the ALchemist session was not imported.")
-    unknown = sorted(set(tree) - _KNOWN_KEYS)
-    if unknown:
-        notes.append("Parts of the file this import does not know, not imported: " + ", ".join(_short(k, 30) for k in unknown) + ".")
-    return session, notes
 
 
-def _check_version(version: Any, notes: list[str]) -> None:
-    if version is None:
-        notes.append("The file states no ALchemist session version; it was read as version 1.x.")
-        return
-    match = re.fullmatch(r"(\d{1,4})(?:\.\d{1,4}){0,2}", str(version).strip()) if isinstance(version, (str, int)) else None
-    if not match:
-        raise SessionFileError(f"The ALchemist session's version {_short(version, 20)!r} is not a version number.")
-    if int(match.group(1)) != SUPPORTED_MAJOR:
-        raise SessionFileError(
-            f"The ALchemist session has format version {_short(version, 20)}; this import reads version "
-            f"{SUPPORTED_MAJOR}.x. Save it from an ALchemist that writes {SUPPORTED_MAJOR}.x, or ask for an update."
-        )
-
-
-def _check_items(records: list, what: str) -> None:
+def _check_items(records: list, what: str, nested: bool = False) -> None:
     """LimitError if the records hold more values (records x keys) than max_file_items, before any frame is built."""
     allowed = limits.current().max_file_items
-    items = sum(len(record) if isinstance(record, dict) else 1 for record in records)
+    items = 0
+    for record in records:
+        items += len(record) if isinstance(record, dict) else 1
+        if nested and isinstance(record, dict):
+            items += sum(len(v) for v in record.values() if isinstance(v, (dict, list)))
     if items > allowed:
         raise LimitError(
             f"The ALchemist session's {what} hold {items:,} values (records x keys); at most {allowed:,} can be imported "
@@ -236,74 +223,72 @@ def _check_items(records: list, what: str) -> None:
         )
 
 
-def _records(records: list, what: str, notes: list[str], known: set[str]) -> tuple[list[dict], list[str]]:
-    """(the records' cells of the `known` columns, the other column names in order of first appearance).
+def _records(records: list, notes: ImportNotes, known: set[str]) -> tuple[list[dict], list[str]]:
+    """(each record's cells of the known columns, under our names; the other column names in order of first appearance).
 
     Only known columns go into a row: a frame of the union of every record's keys would have one
     column per stray key (20,000 records with a key each are 400 million cells).
     """
     rows: list[dict] = []
     others: dict[str, None] = {}
-    for position, record in enumerate(records, start=1):
+    for record in records:
         if not isinstance(record, dict):
-            notes.append(f"{what.capitalize()} {position} is not a record ({type(record).__name__}) and could not be imported.")
+            notes.add(NotMappedKind.NOT_A_RECORD, count=1)
             continue
-        row = {}
+        row: dict[str, Any] = {}
         for key, value in record.items():
-            if key in known or str(key).lower() in _TABLE_COLUMNS:
-                row[key] = _cell(value)
+            side = _SIDE.get(str(key).lower())
+            if key in known or key == PROVENANCE_COLUMN:
+                row[key] = cell(value)
+            elif side is not None and side not in row:
+                row[side] = cell(value)
             else:
                 others[str(key)] = None
         rows.append(row)
     return rows, list(others)
 
 
-def _names(names: list[str], shown: int = 10) -> str:
-    """Up to `shown` quoted names, then how many more: a note stays readable whatever a file holds."""
-    text = ", ".join(f"'{_short(name, 40)}'" for name in names[:shown])
-    return text + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
+def _add_rows(session: Session, table: list[dict], names: list[str], targets: list[str], others: list[str],
+              notes: ImportNotes) -> None:
+    frame = pd.DataFrame(table)
+    target = targets[0]
+    empty = [n for n in [*names, target] if n not in frame.columns]
+    for name in empty:
+        frame[name] = None
+    if empty:
+        notes.add(NotMappedKind.EMPTY_COLUMNS, empty)
+    columns = [*names, *[t for t in targets if t in frame.columns], *[c for c in (NOISE, ITERATION, NOTE) if c in frame.columns]]
+    report = session.add_experiments(frame[columns], target=target)
+    ignored = [c for c in [*report.ignored_columns, *others] if c not in targets]
+    if ignored:
+        notes.add(NotMappedKind.EXPERIMENT_COLUMNS, ignored)
+    if report.invalid_rows:
+        notes.add(NotMappedKind.ROWS_INVALID, count=report.invalid_rows)
 
 
-def _cell(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)  # a list or an object in a cell: kept as text, so it is seen and marked
+def _rest(tree: dict, session: Session, notes: ImportNotes) -> None:
+    """The parts besides variables, experiments, queue, rules and history: model, labels, copies, unknown parts."""
+    session.model_settings = map_model(tree.get("model_config"), tree.get("config"), session.model_settings, notes)
+    labels = tree.get("objective_metadata")
+    if isinstance(labels, dict) and labels:
+        notes.add(NotMappedKind.OBJECTIVE_LABELS, list(labels))
+    audit = tree.get("audit_log")
+    experiments = tree.get("experiments")
+    copy = audit.get("experiment_data") if isinstance(audit, dict) else None
+    # Compared as text: NaN, ALchemist's empty cell, is unequal to itself.
+    if copy not in (None, []) and json.dumps(copy, sort_keys=True) != json.dumps(experiments.get("data"), sort_keys=True):
+        notes.add(NotMappedKind.AUDIT_DATA_DIFFERS, count=1)
+    unknown = sorted(set(tree) - _KNOWN_KEYS)
+    if unknown:
+        notes.add(NotMappedKind.UNKNOWN_PARTS, unknown)
 
 
-def _model(model_config: Any, config: Any, session: Session, notes: list[str]) -> None:
-    seed = config.get("random_state") if isinstance(config, dict) else None
-    settings = session.model_settings
-    if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32:
-        settings = ModelSettings(kernel=settings.kernel, n_restarts=settings.n_restarts, seed=seed, warp_outputs=settings.warp_outputs)
-    if isinstance(config, dict):
-        rest = {k: v for k, v in config.items() if k != "random_state"}
-        if rest:
-            notes.append("ALchemist settings not imported: " + ", ".join(f"{_short(k, 30)}={_short(v, 20)}" for k, v in rest.items()) + ".")
-    if isinstance(model_config, dict) and model_config:
-        kernel_name = str(model_config.get("kernel", "")).strip()
-        nu = _matern_nu(model_config)
-        key = None
-        if kernel_name.lower() == "matern":
-            key = {1.5: "matern32", 2.5: "matern52"}.get(nu)
-        else:
-            key = _KERNELS.get(kernel_name.lower())
-        if key:
-            settings = ModelSettings(kernel=key, n_restarts=settings.n_restarts, seed=settings.seed, warp_outputs=settings.warp_outputs)
-        else:
-            notes.append(f"ALchemist's kernel {_short(kernel_name, 30)!r}{f' (nu={nu})' if nu else ''} has no match here; the default kernel is used.")
-        backend = _short(model_config.get("backend", "?"), 20)
-        notes.append(
-            f"The trained model ({backend}, {_short(kernel_name, 20) or 'kernel not given'}) was not imported: its fitted "
-            "hyperparameters and metrics are ALchemist's own. Train a model here on the Model page."
-        )
-    session.model_settings = settings
-
-
-def _matern_nu(model_config: dict) -> float | None:
-    for part in ("hyperparameters", "kernel_params"):
-        params = model_config.get(part)
-        if isinstance(params, dict):
-            nu = params.get("k2__nu", params.get("nu"))
-            if isinstance(nu, (int, float)) and not isinstance(nu, bool) and math.isfinite(nu):
-                return float(nu)
-    return None
+def _suggestions(last: Any, placements: list[Placement], session: Session, notes: ImportNotes) -> None:
+    """ALchemist keeps its last batch of suggestions apart from the queue; those not in the queue are named."""
+    if not isinstance(last, list) or not last:
+        return
+    names = [v.name for v in session.variables]
+    queued = {tuple(repr(p.item.inputs.get(n)) for n in names) for p in placements}
+    missing = sum(1 for s in last if not isinstance(s, dict) or tuple(repr(cell(s.get(n))) for n in names) not in queued)
+    if missing:
+        notes.add(NotMappedKind.LAST_SUGGESTIONS, count=missing)
