@@ -34,6 +34,7 @@ def test_an_editor_cell_edit_commits_its_columns_and_stores_what_a_whole_save_st
     whole = SessionStore(tmp_path / "b", ttl=timedelta(days=1)).get(session.id).to_state()
     for tree in (fast, whole):
         tree.pop("modified")
+        tree.pop("audit")  # each store's session recorded the edit at its own time
     assert fast == whole
 
 
