@@ -43,6 +43,7 @@ class ImportReport:
     target: str
     ignored_columns: tuple[str, ...]
     invalid_rows: int
+    rows_replaced: int = 0  # rows the import took the place of (replace mode); 0 when it added
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,28 @@ def _note_cell(raw: Any) -> str:
     return "" if is_missing(raw) else str(raw)
 
 
-def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> pd.Series:
-    """The column `name` of `frame`, each cell coerced by `cell`; all missing when absent."""
+def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> tuple[pd.Series, dict[int, str]]:
+    """The column `name` of `frame`, each cell coerced by `cell`; all missing when absent.
+
+    A numeric column stays float64: a cell that is not a number is NaN there, and its text as typed
+    is returned beside it ({row: text}), so the table can show and flag it without turning the whole
+    column into text.
+    """
     if name not in frame:
-        return _column([cell(None)] * len(frame))
+        return _column([cell(None)] * len(frame)), {}
     raw = frame[name]
     if numeric and raw.dtype == np.float64:
         # Already floats: coercion would give back the very same values, cell by cell.
-        return pd.Series(raw.to_numpy(copy=True), dtype="float64")
-    return _column(cell(v) for v in raw)
+        return pd.Series(raw.to_numpy(copy=True), dtype="float64"), {}
+    values = [cell(v) for v in raw]
+    if not numeric:
+        return _column(values), {}
+    typed: dict[int, str] = {}
+    for i, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value):
+            typed[i] = str(value)
+            values[i] = math.nan
+    return pd.Series(values, dtype="float64"), typed
 
 
 def _variable_suspects(variable: Variable, series: pd.Series) -> np.ndarray:
@@ -144,6 +158,9 @@ class ExperimentTable:
 
     def __init__(self, variables: Sequence[Variable], target: str = DEFAULT_TARGET, frame: pd.DataFrame | None = None):
         self.target = target
+        # Text typed into numeric cells that is not a number: {column: {row: text}}. The frame holds
+        # NaN there, so numeric columns stay numeric; cells() puts the text back for display and files.
+        self.typed: dict[str, dict[int, str]] = {}
         self.frame = self._normalise(frame if frame is not None else pd.DataFrame(), variables)
 
     # -- shape -----------------------------------------------------------------------------
@@ -151,21 +168,47 @@ class ExperimentTable:
         return [v.name for v in variables] + [self.target, NOISE, ITERATION, NOTE]
 
     def _normalise(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> pd.DataFrame:
-        """Coerce every cell to its column's form; unparseable cells stay as text to be reported."""
+        """Coerce every cell to its column's form; text that is not a number goes to self.typed, to be reported."""
         n = len(frame)
         check_table_size(n, len(variables))
         columns: dict[str, pd.Series] = {}
+        typed: dict[str, dict[int, str]] = {}
         for variable in variables:
-            columns[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
+            columns[variable.name], typed[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
         for name, cell in ((self.target, coerce_number), (NOISE, coerce_number), (ITERATION, _iteration_cell)):
-            columns[name] = _coerced(frame, name, cell, True)
+            columns[name], typed[name] = _coerced(frame, name, cell, True)
         raw_notes = frame[NOTE] if NOTE in frame else [None] * n
         columns[NOTE] = pd.Series([_note_cell(v) for v in raw_notes], dtype="object")
+        self.typed = {name: rows for name, rows in typed.items() if rows}
         return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
-    def conform(self, variables: Sequence[Variable], renamed: dict[str, str] | None = None) -> None:
-        """Follow a change of the variables: rename, add or drop columns, re-coerce cells."""
-        frame = self.frame.rename(columns=renamed or {})
+    def cells(self) -> pd.DataFrame:
+        """The table as the user gave it: numbers, and the typed text of cells that are not numbers."""
+        if not self.typed:
+            return self.frame.copy()
+        cells = self.frame.copy()
+        for name, rows in self.typed.items():
+            column = cells[name].astype(object)
+            for row, text in rows.items():
+                column.iat[row] = text
+            cells[name] = column
+        return cells
+
+    def copy(self) -> "ExperimentTable":
+        """An independent copy, to try a change on before it is applied."""
+        table = ExperimentTable.__new__(ExperimentTable)
+        table.target = self.target
+        table.frame = self.frame.copy()
+        table.typed = {name: dict(rows) for name, rows in self.typed.items()}
+        return table
+
+    def conform(self, variables: Sequence[Variable], renamed: dict[str, str] | None = None,
+                fill: dict[str, Any] | None = None) -> None:
+        """Follow a change of the variables: rename, add (empty, or filled with `fill[name]`) or drop columns, re-coerce cells."""
+        frame = self.cells().rename(columns=renamed or {})
+        for name, value in (fill or {}).items():
+            if name not in frame:
+                frame[name] = pd.Series([value] * len(frame), index=frame.index, dtype="object")
         self.frame = self._normalise(frame, variables)
 
     def replace(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
@@ -173,11 +216,10 @@ class ExperimentTable:
 
     def append(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
         check_table_size(len(self.frame) + len(frame), len(variables))  # before any copy is made
-        new = self._normalise(frame.reset_index(drop=True), variables)
         if len(self.frame) == 0:
-            self.frame = new
+            self.frame = self._normalise(frame.reset_index(drop=True), variables)
         else:
-            combined = pd.concat([self.frame.astype(object), new.astype(object)], ignore_index=True)
+            combined = pd.concat([self.cells().astype(object), frame.reset_index(drop=True).astype(object)], ignore_index=True)
             self.frame = self._normalise(combined, variables)
 
     def __len__(self) -> int:
@@ -199,6 +241,14 @@ class ExperimentTable:
         # per-cell check as always: a large table is checked in milliseconds.
         for series, check, suspects in checks:
             values = series.to_numpy()
+            typed = self.typed.get(str(series.name))
+            if typed:
+                # The typed text is what is wrong with the cell, not the NaN that stands in for it.
+                values = values.astype(object)
+                suspects = suspects.copy()
+                for row, text in typed.items():
+                    values[row] = text
+                    suspects[row] = True
             for i in np.flatnonzero(suspects):
                 problem = check(values[i])
                 if problem is not None:
@@ -318,6 +368,7 @@ class ExperimentTable:
                 continue
             used.add(column)
         ignored = tuple(str(c) for c in frame.columns if c not in used)
+        replaced = len(self.frame) if replace else 0
         if replace or len(self.frame) == 0:
             if len(self.frame) == 0 and self.target == DEFAULT_TARGET:
                 # A fresh table takes the result column's own name, e.g. 'Yield'.
@@ -332,11 +383,13 @@ class ExperimentTable:
             target=self.target,
             ignored_columns=ignored,
             invalid_rows=sum(1 for p in problems if p),
+            rows_replaced=replaced,
         )
 
     # -- state -----------------------------------------------------------------------------
     def to_state(self) -> dict:
-        return {"target": self.target, "table": frame_to_state(self.frame)}
+        # Typed text goes into the file in its cell: older files hold it the same way, and loading splits it off again.
+        return {"target": self.target, "table": frame_to_state(self.cells())}
 
     @classmethod
     def from_state(cls, state: dict, variables: Sequence[Variable]) -> "ExperimentTable":

@@ -27,11 +27,13 @@ import pandas as pd
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
+from alchemist.files.mapping import remembered_from_state
 from alchemist.files.migrations import STATE_VERSION
 from alchemist.model import GPModel, ModelSettings
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.problems import RowCheck, RowStatus
 from alchemist.settings import ModelState, ModelStatus, SuggestionSettings
+from alchemist.variable_fill import NeedsFillValue, fill_value, needs_fill
 from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
 
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -75,6 +77,8 @@ class Session:
     suggestion_settings: SuggestionSettings = field(default_factory=SuggestionSettings)
     suggestions: pd.DataFrame | None = None
     validation: CVResult | None = None
+    # File column -> place in the table, as confirmed at the last imports (alchemist.files.mapping).
+    import_mapping: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def new(cls, name: str = DEFAULT_NAME) -> "Session":
@@ -107,11 +111,16 @@ class Session:
                 return variable
         raise VariableError(f"There is no variable named '{name}'.")
 
-    def add_variable(self, variable: Variable) -> None:
+    def add_variable(self, variable: Variable, fill: Any = None, not_recorded: bool = False) -> None:
+        """Add a variable. With experiments present, `fill` is the value they were run at, or
+        `not_recorded` leaves it empty (the rows then need attention); without either, NeedsFillValue."""
         check_unique_names([*self.variables, variable])
         if variable.name == self.experiments.target:
             raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
-        self.experiments.conform([*self.variables, variable])  # may refuse (a limit) before anything changed
+        if needs_fill(len(self.experiments), fill, not_recorded):
+            raise NeedsFillValue(variable.name, len(self.experiments))
+        filled = None if is_missing(fill) else {variable.name: fill_value(variable, fill)}
+        self.experiments.conform([*self.variables, variable], fill=filled)  # may refuse (a limit) before anything changed
         self.variables.append(variable)
         self.touch()
 
@@ -123,7 +132,7 @@ class Session:
         if variable.name == self.experiments.target:
             raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
         renamed = {old_name: variable.name} if old_name != variable.name else {}
-        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        trial = self.experiments.copy()
         before = set(trial.invalid_rows(self.variables))
         trial.conform(updated, renamed)
         broken = sorted(set(trial.invalid_rows(updated)) - before)
@@ -140,7 +149,7 @@ class Session:
     def delete_variable(self, name: str, confirm: bool = False) -> None:
         """Remove a variable and its column. Without confirm, refuses when the column holds values."""
         variable = self.variable(name)
-        filled = [i for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
+        filled = [i for i, v in enumerate(self.experiments.cells()[name].tolist()) if not is_missing(v)]
         if filled and not confirm:
             raise ChangeNeedsConfirmation(
                 f"Deleting '{name}' removes its values from {len(filled)} experiment(s): row(s) {_row_list(filled)}.",
@@ -157,8 +166,9 @@ class Session:
         if self.experiments.target in {v.name for v in variables}:
             raise VariableError(f"'{self.experiments.target}' is the name of the result column; choose another name.")
         dropped = [v.name for v in self.variables if v.name not in {w.name for w in variables}]
-        lost = [i for name in dropped for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
-        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        cells = self.experiments.cells()
+        lost = [i for name in dropped for i, v in enumerate(cells[name].tolist()) if not is_missing(v)]
+        trial = self.experiments.copy()
         before = set(trial.invalid_rows(self.variables))
         trial.conform(variables)
         broken = sorted((set(trial.invalid_rows(variables)) - before) | set(lost))
@@ -183,7 +193,7 @@ class Session:
             if guess is None:
                 raise ExperimentError("Choose which column of the file holds the result.")
             target = guess
-        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        trial = self.experiments.copy()
         report = trial.import_frame(frame, self.variables, target, replace=replace)
         self.experiments = trial
         self.touch()
@@ -327,6 +337,7 @@ class Session:
             "suggestion_settings": self.suggestion_settings.to_state(),
             "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
             "validation": _validation_to_state(self.validation),
+            "import_mapping": dict(self.import_mapping),
         }
 
     @classmethod
@@ -369,6 +380,7 @@ class Session:
             suggestion_settings=SuggestionSettings.from_state(state.get("suggestion_settings", {})),
             suggestions=frame_from_state(suggestions, "suggestions") if suggestions is not None else None,
             validation=_validation_from_state(state.get("validation")),
+            import_mapping=remembered_from_state(state.get("import_mapping")),
         )
 
 

@@ -89,10 +89,14 @@ def test_invalid_cells_are_kept_and_reported_with_row_and_reason():
     assert checks[3].problems == tuple(table.problems(VARIABLES)[3])
     assert table.invalid_rows(VARIABLES) == [1, 2, 3, 4, 5]
     assert table.training_rows(VARIABLES).tolist() == [0]
-    # The raw values stay as the user typed them, for the user to fix.
-    assert table.frame["Temperature"].tolist()[2] == "warm"
-    assert table.frame["Catalyst"].tolist()[3] == "Medium SAR"
-    assert table.frame["Yield"].tolist()[4] == "abc"
+    # The raw values stay as the user typed them, for the user to fix; numeric columns stay numeric.
+    cells = table.cells()
+    assert cells["Temperature"].tolist()[2] == "warm"
+    assert cells["Catalyst"].tolist()[3] == "Medium SAR"
+    assert cells["Yield"].tolist()[4] == "abc"
+    assert table.frame["Temperature"].dtype == np.float64 and table.frame["Yield"].dtype == np.float64
+    assert math.isnan(table.frame["Temperature"][2]) and table.frame["Temperature"][0] == 400.0
+    assert table.typed == {"Temperature": {2: "warm"}, "Yield": {4: "abc"}}
     assert table.frame[NOTE].tolist() == [
         "first run", "too hot", "", "two problems", "bad result", "no cycles", "waiting for GC",
     ]
@@ -378,10 +382,10 @@ def test_row_and_cell_limits_refuse_a_change_before_it_is_applied(small_limits) 
         session.edit_experiments(pd.concat([before] * 2, ignore_index=True))
     assert error.value.limit == "max_experiments"
     # 40 rows x (variables + 4 side columns): the seventh variable would pass 400 cells.
-    session.add_variable(ContinuousVariable("P", low=0, high=10))
+    session.add_variable(ContinuousVariable("P", low=0, high=10), fill=5)
     with pytest.raises(LimitError) as error:
         for name in "ABCDEFGH":
-            session.add_variable(ContinuousVariable(name, low=0, high=10))
+            session.add_variable(ContinuousVariable(name, low=0, high=10), fill=1)
     assert error.value.limit == "max_table_cells"
     assert len(session.experiments.frame) == 40
     assert list(session.experiments.frame.columns)[: len(session.variables)] == [v.name for v in session.variables]
