@@ -7,11 +7,12 @@ and imports exactly the rows it showed: the preview's frame is what goes into th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import pandas as pd
 
 from alchemist.experiments import ExperimentTable, ImportReport
+from alchemist.files.levels import recode
 from alchemist.files.mapping import ColumnMatch, apply_mapping, numeric_columns, remember
 from alchemist.files.numbers import DecimalMark, detect_decimal_marks, read_numbers
 from alchemist.problems import RowCheck, RowStatus
@@ -45,9 +46,14 @@ def decimal_marks(frame: pd.DataFrame, matches: Sequence[ColumnMatch], variables
 
 
 def preview_import(session: Session, frame: pd.DataFrame, matches: Sequence[ColumnMatch],
-                   marks: dict[str, DecimalMark], replace: bool) -> ImportPreview:
-    """What importing `frame` mapped by `matches` would do; raises ExperimentError (or LimitError) when it cannot."""
-    mapped, result = apply_mapping(read_numbers(frame, marks), matches, session.variables)
+                   marks: dict[str, DecimalMark], replace: bool,
+                   recoding: Mapping[str, Mapping[str, str]] | None = None) -> ImportPreview:
+    """What importing `frame` mapped by `matches` would do; raises ExperimentError (or LimitError) when it cannot.
+
+    `marks` are the decimal marks of numeric file columns; `recoding` the level chosen for values
+    of a categorical column that are not levels (alchemist.files.levels).
+    """
+    mapped, result = apply_mapping(recode(read_numbers(frame, marks), recoding or {}), matches, session.variables)
     trial = ExperimentTable(session.variables, result, mapped.reset_index(drop=True))
     return ImportPreview(
         frame=mapped.reset_index(drop=True),

@@ -24,8 +24,7 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
     import_experiments(session, round_)
 
 message = st.session_state.pop("experiments_message", None)
-if message:
-    ui.announce(message)
+if message:  # announced by the import already; shown here too, beside the table it changed
     st.success(words.plain(message))
 
 # -- the table --------------------------------------------------------------------------------

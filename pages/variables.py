@@ -159,8 +159,11 @@ if pending_new:
             fill = st.text_input(f"{new_variable.label} of the existing experiments", key="fill_value",
                                  placeholder=new_variable.describe())
         fill_col, missing_col, cancel_col, _ = st.columns([1.2, 1.2, 1, 3])
-        if fill_col.button("Fill in and add", type="primary", key="fill_new_variable", disabled=not fill):
-            add_with_fill(new_variable, fill, existing_rows)
+        if fill_col.button("Fill in and add", type="primary", key="fill_new_variable"):
+            if fill:
+                add_with_fill(new_variable, fill, existing_rows)
+            else:
+                st.error("Give the value first, or choose Not recorded.")
         if missing_col.button("Not recorded", key="new_variable_not_recorded"):
             add_with_fill(new_variable, None, existing_rows)
         if cancel_col.button("Cancel", key="cancel_new_variable"):

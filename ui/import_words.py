@@ -62,6 +62,15 @@ def mapping_notes(check: MappingCheck, variables: Sequence[Variable]) -> tuple[l
     return stops, gaps
 
 
+def recode_heading(column: str, variable: str, count: int) -> str:
+    return (f"{count} value(s) of '{column}' are not levels of '{variable}'. Choose the level each one means; "
+            "a value kept as is is imported and flagged.")
+
+
+def level_choice(level: str | None) -> str:
+    return "Keep as is (needs attention)" if level is None else level
+
+
 def marks_text(marks: dict[str, DecimalMark]) -> str:
     """Which decimal mark was detected, in a few words."""
     commas = [column for column, mark in marks.items() if mark is DecimalMark.COMMA]

@@ -14,6 +14,7 @@ import streamlit as st
 
 import ui
 from alchemist.errors import AlchemistError
+from alchemist.files.levels import suggest_level, unknown_values
 from alchemist.files.mapping import Destination, check_mapping, choose, destination_key, propose_mapping
 from alchemist.files.numbers import DecimalMark
 from alchemist.files.sheets import sheet_names
@@ -72,6 +73,29 @@ def _mapping(session: Session, frame: pd.DataFrame, round_: int, digest: str):
     return matches
 
 
+def _recoding(frame: pd.DataFrame, matches, session: Session, round_: int, digest: str) -> dict[str, dict[str, str]]:
+    """For values of a categorical column that are not levels: the level each one means, as the user chose."""
+    recoding: dict[str, dict[str, str]] = {}
+    for column, values in unknown_values(frame, matches, session.variables).items():
+        variable = session.variable(next(m.variable for m in matches if m.column == column))
+        st.markdown(words.plain(import_words.recode_heading(column, variable.name, len(values))))
+        grid = st.columns(4)
+        chosen: dict[str, str] = {}
+        options: list[str | None] = [None, *variable.levels]
+        for position, value in enumerate(values):
+            level = grid[position % 4].selectbox(
+                f"{column} = {value}",
+                options,
+                index=options.index(suggest_level(value, variable.levels)),
+                format_func=import_words.level_choice,
+                key=f"experiments_level{round_}_{digest}_{list(frame.columns).index(column)}_{position}",
+            )
+            if level is not None:
+                chosen[value] = level
+        recoding[column] = chosen
+    return recoding
+
+
 def _decimal_marks(frame: pd.DataFrame, matches, session: Session, round_: int, digest: str) -> dict:
     detected = decimal_marks(frame, matches, session.variables)
     texts = [c for c in detected if not pd.api.types.is_numeric_dtype(frame[c])]
@@ -88,13 +112,13 @@ def _decimal_marks(frame: pd.DataFrame, matches, session: Session, round_: int, 
     return detected if chosen is None else decimal_marks(frame, matches, session.variables, chosen)
 
 
-def _preview(session: Session, frame: pd.DataFrame, matches, marks, replace: bool, digest: str) -> ImportPreview:
+def _preview(session: Session, frame: pd.DataFrame, matches, marks, recoding, replace: bool, digest: str) -> ImportPreview:
     """The preview, computed once per file, mapping, marks and session state (not on every rerun)."""
     key = (session.id, session.modified.isoformat(), digest, tuple(m.key for m in matches),
-           tuple(sorted((c, m.value) for c, m in marks.items())), replace)
+           tuple(sorted((c, m.value) for c, m in marks.items())), repr(sorted(recoding.items())), replace)
     kept = st.session_state.get(_PREVIEW_KEY)
     if kept is None or kept[0] != key:
-        kept = (key, preview_import(session, frame, matches, marks, replace))
+        kept = (key, preview_import(session, frame, matches, marks, replace, recoding))
         st.session_state[_PREVIEW_KEY] = kept
     return kept[1]
 
@@ -130,6 +154,8 @@ def import_experiments(session: Session, round_: int) -> None:
     except AlchemistError as error:  # unreadable, or beyond a limit of what a table may hold
         st.error(words.plain(f"'{upload.name}' could not be read: {error.message}"))
         return
+    if sheet is not None:  # widgets below belong to this sheet: another sheet starts them afresh
+        digest += hashlib.sha256(sheet.encode()).hexdigest()[:8]
     skipped = incoming.attrs.get("empty_rows_skipped", 0)
     st.caption(words.plain(
         f"{len(incoming)} row(s), columns: {', '.join(map(str, incoming.columns))}"
@@ -142,6 +168,7 @@ def import_experiments(session: Session, round_: int) -> None:
         st.error(words.plain(note))
     for note in gaps:
         st.warning(words.plain(note))
+    recoding = _recoding(incoming, matches, session, round_, digest)
     marks = _decimal_marks(incoming, matches, session, round_, digest)
     replace = False
     if len(session.experiments):
@@ -154,7 +181,7 @@ def import_experiments(session: Session, round_: int) -> None:
     if stops:
         return
     try:
-        preview = _preview(session, incoming, matches, marks, replace, digest)
+        preview = _preview(session, incoming, matches, marks, recoding, replace, digest)
     except AlchemistError as error:
         st.error(words.plain(error.message))
         return
@@ -173,5 +200,6 @@ def import_experiments(session: Session, round_: int) -> None:
         message = import_words.import_account(report, skipped)
         if ignored:
             message += " Columns not used: " + ", ".join(ignored) + "."
+        ui.announce(message)  # before the rerun: the header, drawn first, then shows it
         st.session_state[MESSAGE_KEY] = message
         st.rerun()

@@ -10,6 +10,7 @@ import pytest
 
 from alchemist.examples import catalyst_example
 from alchemist.errors import ExperimentError, SessionFileError
+from alchemist.files.levels import suggest_level, unknown_values
 from alchemist.files.mapping import (
     Destination, MatchReason, check_mapping, choose, normalise_name, propose_mapping, remembered_from_state,
 )
@@ -171,3 +172,26 @@ def test_a_confirmed_mapping_is_remembered_and_survives_the_session_file():
     for bad in ([1], {"a": 1}, {"a": "elsewhere"}, {"x" * 400: "result"}):
         with pytest.raises(SessionFileError):
             remembered_from_state(bad)
+
+
+def test_values_that_are_not_levels_can_be_recoded_and_our_example_file_then_imports_clean(catalyst_dir):
+    session = catalyst_example()
+    frame = read_table((catalyst_dir / "ALL_catalyst_experiments_ICP_SAR.csv").read_bytes(), "ALL.csv")
+    matches = propose_mapping(frame, session.variables, session.target)
+    assert unknown_values(frame, matches, session.variables) == {"SAR": ["80", "280"]}
+    assert suggest_level("80", ("High SAR", "Low SAR")) is None
+    assert suggest_level("low sar", ("High SAR", "Low SAR")) == "Low SAR"
+    assert suggest_level("Hihg SAR", ("High SAR", "Low SAR")) == "High SAR"
+    recoding = {"SAR": {"80": "Low SAR", "280": "High SAR"}}
+    preview = preview_import(session, frame, matches, {}, replace=False, recoding=recoding)
+    assert preview.count(RowStatus.OK) == 26
+    assert preview.frame["Catalyst"].tolist()[:3] == ["Low SAR", "High SAR", "Low SAR"]
+    # A value left alone is imported as it is, flagged.
+    partial = preview_import(session, frame, matches, {}, replace=False, recoding={"SAR": {"80": "Low SAR"}})
+    assert partial.count(RowStatus.INVALID) == frame["SAR"].tolist().count(280)
+
+
+def test_a_column_of_many_unknown_values_is_not_offered_for_recoding():
+    variables = [CategoricalVariable("Solvent", levels=("water", "ethanol"))]
+    frame = pd.DataFrame({"Solvent": [f"s{i}" for i in range(30)], "Output": np.arange(30.0)})
+    assert unknown_values(frame, propose_mapping(frame, variables), variables) == {}
