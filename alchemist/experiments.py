@@ -79,9 +79,11 @@ def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> tuple[
     if numeric and raw.dtype == np.float64:
         # Already floats: coercion would give back the very same values, cell by cell.
         return pd.Series(raw.to_numpy(copy=True), dtype="float64"), {}
-    values = [cell(v) for v in raw]
     if not numeric:
-        return _column(values), {}
+        return _column([cell(v) for v in raw]), {}
+    # Plain Python numbers (an object column from a file whose numbers were read by hand) are taken
+    # as they are; only the other cells (text, numpy scalars, None) go through `cell` one by one.
+    values = [float(v) if type(v) is float or type(v) is int else cell(v) for v in raw.tolist()]
     typed: dict[int, str] = {}
     for i, value in enumerate(values):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value):

@@ -65,6 +65,30 @@ def _evidence(values: Sequence[Any]) -> tuple[int, int]:
     return comma, point
 
 
+_SIMPLE = {
+    # Text with the mark and digits only (no thousands separator, no exponent): the common case,
+    # turned into a number in bulk; every other text goes through parse_number.
+    DecimalMark.POINT: re.compile(r"[+-]?(\d+\.?\d*|\.\d+)"),
+    DecimalMark.COMMA: re.compile(r"[+-]?(\d+|\d*,\d+)"),
+}
+
+
+def _read_column(values: list[Any], mark: DecimalMark) -> list[Any]:
+    simple = _SIMPLE[mark]
+    read: list[Any] = []
+    for value in values:
+        if not isinstance(value, str):
+            read.append(value)
+            continue
+        text = value.strip()
+        if simple.fullmatch(text):
+            read.append(float(text.replace(",", ".")) if mark is DecimalMark.COMMA else float(text))
+        else:
+            number = parse_number(value, mark)
+            read.append(value if number is None else number)
+    return read
+
+
 def detect_decimal_marks(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, DecimalMark]:
     """The decimal mark of each column, from its text cells; a column without evidence follows the file's majority.
 
@@ -104,12 +128,5 @@ def read_numbers(frame: pd.DataFrame, marks: dict[str, DecimalMark]) -> pd.DataF
         series = result[column]
         if pd.api.types.is_numeric_dtype(series):
             continue
-        converted = []
-        for value in series.tolist():
-            if isinstance(value, str):
-                number = parse_number(value, mark)
-                converted.append(value if number is None else number)
-            else:
-                converted.append(value)
-        result[column] = pd.Series(converted, index=series.index, dtype="object")
+        result[column] = pd.Series(_read_column(series.tolist(), mark), index=series.index, dtype="object")
     return result

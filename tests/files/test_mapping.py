@@ -195,3 +195,15 @@ def test_a_column_of_many_unknown_values_is_not_offered_for_recoding():
     variables = [CategoricalVariable("Solvent", levels=("water", "ethanol"))]
     frame = pd.DataFrame({"Solvent": [f"s{i}" for i in range(30)], "Output": np.arange(30.0)})
     assert unknown_values(frame, propose_mapping(frame, variables), variables) == {}
+
+
+def test_the_bulk_reading_of_numbers_agrees_with_the_careful_one_on_random_text():
+    import random
+
+    from alchemist.files.numbers import _read_column
+
+    rng = random.Random(9)
+    texts = ["".join(rng.choice("0123456789,.-+ e\u00a0") for _ in range(rng.randint(0, 8))) for _ in range(3000)]
+    for mark in DecimalMark:
+        expected = [t if parse_number(t, mark) is None else parse_number(t, mark) for t in texts]
+        assert _read_column(texts, mark) == expected
