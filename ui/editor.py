@@ -17,9 +17,9 @@ from alchemist.variables import Variable, format_number, is_missing
 
 
 def number_text(value: Any) -> Any:
-    """A numeric cell as the editor shows it: a number as its shortest exact text, a gap as None, typed text as typed."""
+    """A numeric cell as the editor shows it: a number as its shortest exact text, a gap as "", typed text as typed."""
     if isinstance(value, bool) or is_missing(value):
-        return None
+        return ""  # None would read "None" in a text column
     if isinstance(value, (int, float)):
         return format_number(float(value))
     return value

@@ -45,10 +45,11 @@ def place_text(key: str, variables: Sequence[Variable]) -> str:
     """A place in the table for the column picker: a variable's label, "Result (measured)", "Leave out", ..."""
     destination, name = parse_key(key)
     if destination is Destination.VARIABLE:
+        # Variables may not take the names of the other places (Note, Noise, Iteration are reserved).
         for variable in variables:
             if variable.name == name:
-                return f"Variable: {variable.label}"
-        return f"Variable: {name}"
+                return variable.label
+        return str(name)
     return _PLACES[destination]
 
 

@@ -23,7 +23,7 @@ from alchemist.import_preview import ImportPreview, decimal_marks, import_previe
 from alchemist.problems import RowStatus
 from alchemist.session import Session
 from ui import import_words, words
-from ui.editor import display_cells
+from ui.editor import display_cells, numeric_columns
 from ui.uploads import forget, parse_once
 
 UPLOAD_KIND = "experiments"
@@ -54,9 +54,9 @@ def _mapping(session: Session, frame: pd.DataFrame, round_: int, digest: str):
     ]
     st.markdown("**Where each column of the file goes**")
     matches = list(proposed)
-    grid = st.columns(3)
+    grid = st.columns(2)  # two pickers a row: a variable's name stays readable at 900 px
     for position, match in enumerate(proposed):
-        cell = grid[position % 3]
+        cell = grid[position % 2]
         sample = ", ".join(str(v) for v in frame[match.column].dropna().head(3).tolist())
         chosen = cell.selectbox(
             match.column,
@@ -127,10 +127,14 @@ def _show_preview(preview: ImportPreview, session: Session) -> None:
     st.markdown(words.plain(import_words.preview_summary(preview)))
     attention = [i for i, c in enumerate(preview.checks) if c.status is RowStatus.INVALID]
     order = (attention + [i for i in range(len(preview.checks)) if i not in set(attention)])[:PREVIEW_ROWS]
-    shown = display_cells(preview.frame.iloc[order], session.variables)
+    shown = display_cells(preview.frame.iloc[order], session.variables, preview.result)
+    numbers = numeric_columns(preview.frame, session.variables, preview.result)
     shown.insert(0, "Status", [words.status_cell(preview.checks[i]) for i in order])
     shown.insert(0, "Row", [i + 1 for i in order])
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1), 360))
+    st.dataframe(
+        shown, hide_index=True, width="stretch", height=min(36 * (len(shown) + 1), 360),
+        column_config={column: st.column_config.TextColumn(column, alignment="right") for column in numbers},
+    )
     if len(preview.checks) > PREVIEW_ROWS:
         st.caption(f"Showing {PREVIEW_ROWS} of {len(preview.checks):,} rows, those that need attention first.")
 

@@ -67,7 +67,7 @@ def test_our_own_example_file_maps_onto_the_example_and_imports(page: Page, serv
     with rerun(page):
         upload(page, UPLOAD_LABEL, EXAMPLE_FILE)
     # Each column's place is proposed, with the reason: SAR is in the name of every Catalyst level.
-    expect(picker(page, "SAR")).to_have_value("Variable: Catalyst")
+    expect(picker(page, "SAR")).to_have_value("Catalyst")
     expect(picker(page, "Output")).to_have_value("Result (measured)")
     expect(picker(page, "Reason")).to_have_value("Note")
     expect(page.get_by_text("matches the variable's levels")).to_be_visible()
@@ -100,9 +100,9 @@ def test_a_decimal_comma_file_imports_and_a_typo_stays_as_typed_and_editable(
     open_upload(page, server)
     with rerun(page):
         upload(page, UPLOAD_LABEL, path)
-    expect(picker(page, "Temperature (°C)")).to_have_value("Variable: Temperature")
-    expect(picker(page, "Metal loading [wt%]")).to_have_value("Variable: Metal Loading")
-    expect(picker(page, "Zinc_Fraction")).to_have_value("Variable: Zinc Fraction")
+    expect(picker(page, "Temperature (°C)")).to_have_value("Temperature")
+    expect(picker(page, "Metal loading [wt%]")).to_have_value("Metal Loading")
+    expect(picker(page, "Zinc_Fraction")).to_have_value("Zinc Fraction")
     expect(page.get_by_text("As detected: Numbers read with a decimal comma (detected).")).to_be_visible()
     with rerun(page):
         page.get_by_text("Replace them with this file").click()
