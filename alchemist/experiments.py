@@ -49,6 +49,7 @@ class ImportReport:
     target: str
     ignored_columns: tuple[str, ...]
     invalid_rows: int
+    rows_replaced: int = 0  # rows the import took the place of (replace mode); 0 when it added
 
 
 @dataclass(frozen=True)
@@ -80,15 +81,30 @@ def _switch_cell(raw: Any) -> bool:
     return isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "1")
 
 
-def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> pd.Series:
-    """The column `name` of `frame`, each cell coerced by `cell`; all missing when absent."""
+def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> tuple[pd.Series, dict[int, str]]:
+    """The column `name` of `frame`, each cell coerced by `cell`; all missing when absent.
+
+    A numeric column stays float64: a cell that is not a number is NaN there, and its text as typed
+    is returned beside it ({row: text}), so the table can show and flag it without turning the whole
+    column into text.
+    """
     if name not in frame:
-        return _column([cell(None)] * len(frame))
+        return _column([cell(None)] * len(frame)), {}
     raw = frame[name]
     if numeric and raw.dtype == np.float64:
         # Already floats: coercion would give back the very same values, cell by cell.
-        return pd.Series(raw.to_numpy(copy=True), dtype="float64")
-    return _column(cell(v) for v in raw)
+        return pd.Series(raw.to_numpy(copy=True), dtype="float64"), {}
+    if not numeric:
+        return _column([cell(v) for v in raw]), {}
+    # Plain Python numbers (an object column from a file whose numbers were read by hand) are taken
+    # as they are; only the other cells (text, numpy scalars, None) go through `cell` one by one.
+    values = [float(v) if type(v) is float or type(v) is int else cell(v) for v in raw.tolist()]
+    typed: dict[int, str] = {}
+    for i, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value):
+            typed[i] = str(value)
+            values[i] = math.nan
+    return pd.Series(values, dtype="float64"), typed
 
 
 def _variable_suspects(variable: Variable, series: pd.Series) -> np.ndarray:
@@ -167,6 +183,9 @@ class ExperimentTable:
         frame = frame if frame is not None else pd.DataFrame()
         # The exclusion columns appear with the first exclusion and then stay (an audit trail).
         self.has_exclusions = EXCLUDED in frame.columns
+        # Text typed into numeric cells that is not a number: {column: {row: text}}. The frame holds
+        # NaN there, so numeric columns stay numeric; cells() puts the text back for display and files.
+        self.typed: dict[str, dict[int, str]] = {}
         self.frame = self._normalise(frame, variables)
 
     # -- shape -----------------------------------------------------------------------------
@@ -175,16 +194,17 @@ class ExperimentTable:
         return [v.name for v in variables] + [self.target, *self.results, NOISE, ITERATION, NOTE, *extra]
 
     def _normalise(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> pd.DataFrame:
-        """Coerce every cell to its column's form; unparseable cells stay as text to be reported."""
+        """Coerce every cell to its column's form; text that is not a number goes to self.typed, to be reported."""
         n = len(frame)
         self.has_exclusions = getattr(self, "has_exclusions", False) or EXCLUDED in frame.columns
         check_table_size(n, len(variables) + len(getattr(self, "results", ())) + 2 * self.has_exclusions)
         columns: dict[str, pd.Series] = {}
+        typed: dict[str, dict[int, str]] = {}
         for variable in variables:
-            columns[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
+            columns[variable.name], typed[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
         results = [(name, coerce_number) for name in (self.target, *getattr(self, "results", ()))]
         for name, cell in (*results, (NOISE, coerce_number), (ITERATION, _iteration_cell)):
-            columns[name] = _coerced(frame, name, cell, True)
+            columns[name], typed[name] = _coerced(frame, name, cell, True)
         raw_notes = frame[NOTE] if NOTE in frame else [None] * n
         columns[NOTE] = pd.Series([_note_cell(v) for v in raw_notes], dtype="object")
         if self.has_exclusions:
@@ -192,13 +212,36 @@ class ExperimentTable:
             columns[EXCLUDED] = pd.Series([_switch_cell(v) for v in raw], dtype=bool)
             raw = frame[EXCLUSION_REASON] if EXCLUSION_REASON in frame else [None] * n
             columns[EXCLUSION_REASON] = pd.Series([_note_cell(v)[:MAX_REASON] for v in raw], dtype="object")
+        self.typed = {name: rows for name, rows in typed.items() if rows}
         return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+    def cells(self) -> pd.DataFrame:
+        """The table as the user gave it: numbers, and the typed text of cells that are not numbers."""
+        if not self.typed:
+            return self.frame.copy()
+        cells = self.frame.copy()
+        for name, rows in self.typed.items():
+            column = cells[name].astype(object)
+            for row, text in rows.items():
+                column.iat[row] = text
+            cells[name] = column
+        return cells
+
+    def copy(self) -> "ExperimentTable":
+        """An independent copy, to try a change on before it is applied."""
+        table = ExperimentTable.__new__(ExperimentTable)
+        table.target = self.target
+        table.results = self.results
+        table.has_exclusions = self.has_exclusions
+        table.frame = self.frame.copy()
+        table.typed = {name: dict(rows) for name, rows in self.typed.items()}
+        return table
 
     def set_results(self, results: Sequence[str], variables: Sequence[Variable]) -> None:
         """The further result columns (besides the target); a new one starts empty, a dropped
         one loses its values (the caller confirms that)."""
         self.results = tuple(r for r in results if r != self.target)
-        self.frame = self._normalise(self.frame, variables)
+        self.frame = self._normalise(self.cells(), variables)
 
     def set_excluded(self, row: int, excluded: bool, reason: str, variables: Sequence[Variable]) -> None:
         """Switch a row's exclusion from the model; the row itself is never touched."""
@@ -206,7 +249,7 @@ class ExperimentTable:
             raise ExperimentError(f"There is no experiment in row {row}.")
         if not self.has_exclusions:
             self.has_exclusions = True
-            self.frame = self._normalise(self.frame, variables)
+            self.frame = self._normalise(self.cells(), variables)
         self.frame.loc[int(row), EXCLUDED] = bool(excluded)
         self.frame.loc[int(row), EXCLUSION_REASON] = str(reason)[:MAX_REASON]
 
@@ -215,9 +258,13 @@ class ExperimentTable:
             return np.zeros(len(self.frame), dtype=bool)
         return self.frame[EXCLUDED].to_numpy(dtype=bool)
 
-    def conform(self, variables: Sequence[Variable], renamed: dict[str, str] | None = None) -> None:
-        """Follow a change of the variables: rename, add or drop columns, re-coerce cells."""
-        frame = self.frame.rename(columns=renamed or {})
+    def conform(self, variables: Sequence[Variable], renamed: dict[str, str] | None = None,
+                fill: dict[str, Any] | None = None) -> None:
+        """Follow a change of the variables: rename, add (empty, or filled with `fill[name]`) or drop columns, re-coerce cells."""
+        frame = self.cells().rename(columns=renamed or {})
+        for name, value in (fill or {}).items():
+            if name not in frame:
+                frame[name] = pd.Series([value] * len(frame), index=frame.index, dtype="object")
         self.frame = self._normalise(frame, variables)
 
     def replace(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
@@ -225,11 +272,10 @@ class ExperimentTable:
 
     def append(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> None:
         check_table_size(len(self.frame) + len(frame), len(variables))  # before any copy is made
-        new = self._normalise(frame.reset_index(drop=True), variables)
         if len(self.frame) == 0:
-            self.frame = new
+            self.frame = self._normalise(frame.reset_index(drop=True), variables)
         else:
-            combined = pd.concat([self.frame.astype(object), new.astype(object)], ignore_index=True)
+            combined = pd.concat([self.cells().astype(object), frame.reset_index(drop=True).astype(object)], ignore_index=True)
             self.frame = self._normalise(combined, variables)
 
     def __len__(self) -> int:
@@ -253,6 +299,14 @@ class ExperimentTable:
         # per-cell check as always: a large table is checked in milliseconds.
         for series, check, suspects in checks:
             values = series.to_numpy()
+            typed = self.typed.get(str(series.name))
+            if typed:
+                # The typed text is what is wrong with the cell, not the NaN that stands in for it.
+                values = values.astype(object)
+                suspects = suspects.copy()
+                for row, text in typed.items():
+                    values[row] = text
+                    suspects[row] = True
             for i in np.flatnonzero(suspects):
                 problem = check(values[i])
                 if problem is not None:
@@ -390,6 +444,7 @@ class ExperimentTable:
                 continue
             used.add(column)
         ignored = tuple(str(c) for c in frame.columns if c not in used)
+        replaced = len(self.frame) if replace else 0
         if replace or len(self.frame) == 0:
             if len(self.frame) == 0 and self.target == DEFAULT_TARGET:
                 # A fresh table takes the result column's own name, e.g. 'Yield'.
@@ -404,11 +459,13 @@ class ExperimentTable:
             target=self.target,
             ignored_columns=ignored,
             invalid_rows=sum(1 for p in problems if p),
+            rows_replaced=replaced,
         )
 
     # -- state -----------------------------------------------------------------------------
     def to_state(self) -> dict:
-        state = {"target": self.target, "table": frame_to_state(self.frame)}
+        # Typed text goes into the file in its cell: older files hold it the same way, and loading splits it off again.
+        state = {"target": self.target, "table": frame_to_state(self.cells())}
         if self.results:  # absent when there is one result column: files stay as before
             state["results"] = list(self.results)
         return state

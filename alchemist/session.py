@@ -33,6 +33,7 @@ from alchemist import exclusions
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
+from alchemist.files.mapping import remembered_from_state
 from alchemist.files.migrations import STATE_VERSION
 from alchemist.model import GPModel, ModelSettings
 from alchemist.objectives import Objective, objectives_from_state
@@ -42,6 +43,7 @@ from alchemist.problems import RowCheck, RowStatus
 from alchemist.settings import ModelState, ModelStatus, SuggestionSettings
 from alchemist.session_details import SessionDetails, details as checked_details
 from alchemist.templates.template import Template, template_of
+from alchemist.variable_fill import NeedsFillValue, fill_value, needs_fill
 from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
 
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -93,6 +95,8 @@ class Session(CampaignRules):
     objectives: list[Objective] = field(default_factory=list)
     exclusion_log: list[exclusions.ExclusionEntry] = field(default_factory=list)
     objective_models: dict = field(default_factory=dict, repr=False, compare=False)
+    # File column -> place in the table, as confirmed at the last imports (alchemist.files.mapping).
+    import_mapping: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def new(cls, name: str = DEFAULT_NAME) -> "Session":
@@ -149,11 +153,16 @@ class Session(CampaignRules):
                 return variable
         raise VariableError(f"There is no variable named '{name}'.")
 
-    def add_variable(self, variable: Variable) -> None:
+    def add_variable(self, variable: Variable, fill: Any = None, not_recorded: bool = False) -> None:
+        """Add a variable. With experiments present, `fill` is the value they were run at, or
+        `not_recorded` leaves it empty (the rows then need attention); without either, NeedsFillValue."""
         check_unique_names([*self.variables, variable])
         if variable.name in (self.experiments.target, *self.experiments.results):
             raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
-        self.experiments.conform([*self.variables, variable])  # may refuse (a limit) before anything changed
+        if needs_fill(len(self.experiments), fill, not_recorded):
+            raise NeedsFillValue(variable.name, len(self.experiments))
+        filled = None if is_missing(fill) else {variable.name: fill_value(variable, fill)}
+        self.experiments.conform([*self.variables, variable], fill=filled)  # may refuse (a limit) before anything changed
         self.variables.append(variable)
         self.touch()
 
@@ -167,7 +176,7 @@ class Session(CampaignRules):
         renamed = {old_name: variable.name} if old_name != variable.name else {}
         constraints = session_rules.renamed(self.input_constraints, old_name, variable.name)
         session_rules.check_variable_change(updated, constraints)
-        trial = self._table_copy()
+        trial = self.experiments.copy()
         before = set(trial.invalid_rows(self.variables))
         trial.conform(updated, renamed)
         broken = sorted(set(trial.invalid_rows(updated)) - before)
@@ -186,7 +195,7 @@ class Session(CampaignRules):
         """Remove a variable and its column. Without confirm, refuses when the column holds values."""
         variable = self.variable(name)
         session_rules.check_variable_change([v for v in self.variables if v.name != name], self.input_constraints)
-        filled = [i for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
+        filled = [i for i, v in enumerate(self.experiments.cells()[name].tolist()) if not is_missing(v)]
         if filled and not confirm:
             raise ChangeNeedsConfirmation(
                 f"Deleting '{name}' removes its values from {len(filled)} experiment(s): row(s) {_row_list(filled)}.",
@@ -203,9 +212,10 @@ class Session(CampaignRules):
         if self.experiments.target in {v.name for v in variables}:
             raise VariableError(f"'{self.experiments.target}' is the name of the result column; choose another name.")
         dropped = [v.name for v in self.variables if v.name not in {w.name for w in variables}]
-        lost = [i for name in dropped for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
+        cells = self.experiments.cells()
+        lost = [i for name in dropped for i, v in enumerate(cells[name].tolist()) if not is_missing(v)]
         session_rules.check_variable_change(variables, self.input_constraints)
-        trial = self._table_copy()
+        trial = self.experiments.copy()
         before = set(trial.invalid_rows(self.variables))
         trial.conform(variables)
         broken = sorted((set(trial.invalid_rows(variables)) - before) | set(lost))
@@ -220,9 +230,6 @@ class Session(CampaignRules):
         self.touch()
 
     # -- experiments -----------------------------------------------------------------------
-    def _table_copy(self) -> ExperimentTable:
-        return ExperimentTable(self.variables, self.experiments.target, self.experiments.frame, self.experiments.results)
-
     def add_experiments(self, frame: pd.DataFrame, target: str | None = None, replace: bool = False) -> ImportReport:
         """Add rows from a table whose columns are named after the variables; `target` names the result column."""
         if not self.variables:
@@ -233,7 +240,7 @@ class Session(CampaignRules):
             if guess is None:
                 raise ExperimentError("Choose which column of the file holds the result.")
             target = guess
-        trial = self._table_copy()
+        trial = self.experiments.copy()
         report = trial.import_frame(frame, self.variables, target, replace=replace)
         self.follow_target(self.experiments.target, trial.target)
         self.experiments = trial
@@ -407,6 +414,7 @@ class Session(CampaignRules):
             "constraints": session_rules.constraints_to_state(self.input_constraints),
             "objectives": [o.to_state() for o in self.objectives],
             "exclusion_log": exclusions.log_to_state(self.exclusion_log),
+            "import_mapping": dict(self.import_mapping),
         }
 
     @classmethod
@@ -459,6 +467,7 @@ class Session(CampaignRules):
             input_constraints=constraints,
             objectives=objectives,
             exclusion_log=exclusions.log_from_state(state.get("exclusion_log")),
+            import_mapping=remembered_from_state(state.get("import_mapping")),
         )
 
 

@@ -6,13 +6,13 @@ import streamlit as st
 
 import ui
 from alchemist.errors import AlchemistError
-from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
+from alchemist.experiments import ITERATION, NOISE, NOTE
 from alchemist.problems import RowStatus
-from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
+from alchemist.files.tables import table_to_csv
 from ui import words
-from ui.editor import edit_if_current
+from ui.editor import display_cells, edit_if_current, is_draft
 from ui.history import edited_columns
-from ui.uploads import forget, parse_once
+from ui.importing import import_experiments
 
 session = ui.require_session()
 st.header("Experiments")
@@ -22,61 +22,17 @@ ui.require_variables(session, "every experiment is checked against them.")
 # -- upload -----------------------------------------------------------------------------------
 round_ = st.session_state.get("experiments_round", 0)
 with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.experiments) == 0):
-    upload = st.file_uploader(
-        "Table with one column per variable and a result column",
-        type=["csv", "xlsx"],
-        key=f"experiments_file{round_}",
-        help=f"At most {MAX_TABLE_FILE_BYTES // 1_000_000} MB. Columns named Noise, Iteration and Note (or Reason) are kept too.",
-    )
-    if upload is not None:
-        try:
-            incoming = parse_once("experiments", upload.name, upload.getvalue(), read_table)
-        except AlchemistError as error:  # unreadable, or beyond a limit of what a table may hold
-            st.error(words.plain(f"'{upload.name}' could not be read: {error.message}"))
-        else:
-            skipped = incoming.attrs.get("empty_rows_skipped", 0)
-            st.caption(words.plain(
-                f"{len(incoming)} row(s), columns: {', '.join(map(str, incoming.columns))}"
-                + (f". {skipped} completely empty row(s) in the file are skipped." if skipped else "")
-            ))
-            candidates = [c for c in incoming.columns if c not in {v.name for v in session.variables}]
-            guess = ExperimentTable.guess_target(incoming, session.variables)
-            target = st.selectbox(
-                "Result column",
-                candidates,
-                index=candidates.index(guess) if guess in candidates else None,
-                placeholder="Choose the column that holds the measured result",
-                key=f"experiments_target{round_}",
-            )
-            replace = False
-            if len(session.experiments):
-                replace = st.radio(
-                    "Existing experiments",
-                    ["Keep them and add these rows", "Replace them with this file"],
-                    horizontal=True,
-                    key=f"experiments_mode{round_}",
-                ).startswith("Replace")
-            if st.button("Import experiments", type="primary", disabled=target is None, key="import_experiments"):
-                try:
-                    report = session.add_experiments(incoming, target=target, replace=replace)
-                except AlchemistError as error:
-                    st.error(words.plain(error.message))
-                else:
-                    ui.commit(session)
-                    st.session_state["experiments_round"] = round_ + 1
-                    forget("experiments")
-                    st.session_state["experiments_message"] = words.import_summary(report)
-                    st.rerun()
+    import_experiments(session, round_)
 
 message = st.session_state.pop("experiments_message", None)
-if message:
-    ui.announce(message)
+if message:  # announced by the import already; shown here too, beside the table it changed
     st.success(words.plain(message))
 
 # -- the table --------------------------------------------------------------------------------
 frame = session.experiments.frame
 checks = session.check_rows()
-shown = frame.copy()
+# Numeric columns are edited as text: a typo stays as typed, flagged in Status (see ui.editor.display_cells).
+shown = display_cells(session.experiments.cells(), session.variables, session.target)
 shown.insert(0, "Status", [words.status_cell(check) for check in checks])
 
 problems = [(i, check) for i, check in enumerate(checks) if check.status is RowStatus.INVALID]
@@ -87,17 +43,21 @@ if problems:
         if len(problems) > 50:
             st.caption(f"… and {len(problems) - 50} more; see the Status column.")
 
+
+def number_column(label: str, help_text: str | None = None) -> st.column_config.Column:
+    return st.column_config.TextColumn(label, help=help_text, alignment="right")
+
+
 column_config = {
     "Status": st.column_config.TextColumn("Status", disabled=True, width="medium"),
-    session.target: st.column_config.NumberColumn(f"{session.target} (result)", format="%g"),
-    NOISE: st.column_config.NumberColumn(NOISE, help="Noise variance of the result, if known", format="%g", min_value=0.0),
-    ITERATION: st.column_config.NumberColumn(ITERATION, format="%d", min_value=0, step=1),
+    session.target: number_column(f"{session.target} (result)"),
+    NOISE: number_column(NOISE, "Noise variance of the result, if known (zero or more)"),
+    ITERATION: number_column(ITERATION, "A whole number: the round the experiment belongs to"),
     NOTE: st.column_config.TextColumn(NOTE, width="medium"),
 }
 for variable in session.variables:
     # A column's help is shown as Markdown: the user's description and units must read as typed.
     help_text = words.plain(f"{variable.describe()}" + (f" · {variable.description}" if variable.description else ""))
-    numeric_column = frame[variable.name].dtype == "float64"
     if variable.kind == "categorical":
         valid = all(v is None or v in variable.levels for v in frame[variable.name])
         column_config[variable.name] = (
@@ -105,13 +65,8 @@ for variable in session.variables:
             if valid
             else st.column_config.TextColumn(variable.label, help=help_text)
         )
-    elif numeric_column:
-        column_config[variable.name] = st.column_config.NumberColumn(variable.label, help=help_text, format="%g")
     else:
-        # Text in a numeric column is shown as text so the user can see and fix it.
-        column_config[variable.name] = st.column_config.TextColumn(variable.label, help=help_text)
-if frame[session.target].dtype != "float64":
-    column_config[session.target] = st.column_config.TextColumn(f"{session.target} (result)")
+        column_config[variable.name] = number_column(variable.label, help_text)
 
 editor_key = f"experiments_editor{st.session_state.get('editor_version', 0)}"
 
@@ -122,6 +77,8 @@ def commit_edits() -> None:
     # Row positions refer to the table as drawn: when another tab changed the session since,
     # the edit is refused rather than applied to other rows or saved over the other tab's work.
     changes = st.session_state.get(editor_key) or {}
+    if is_draft(changes):
+        return  # "+ Add row" with nothing typed yet: the editor keeps the draft row until it holds a value
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
     try:
         applied = edit_if_current(session, ui.current_session(), shown.drop(columns=["Status"]), changes)
@@ -150,11 +107,13 @@ st.data_editor(
     height=min(36 * (len(frame) + 2), 640),  # room for every row of a small campaign, then scroll
     on_change=commit_edits,
 )
-st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once.")
+st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once; "
+           "a new row is kept once it holds a value. A value that does not fit stays as typed, with the reason in Status.")
 
+cells = session.experiments.cells()  # with what was typed: the file can be fixed and imported again
 st.download_button(
     "Download table (CSV)",
-    data=lambda: table_to_csv(frame),
+    data=lambda: table_to_csv(cells),
     file_name=f"experiments_{session.short_id}.csv",
     mime="text/csv",
     on_click="ignore",

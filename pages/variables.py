@@ -8,14 +8,18 @@ import streamlit as st
 import ui
 from alchemist.errors import AlchemistError
 from alchemist.session import ChangeNeedsConfirmation
+from alchemist.variable_fill import FillValueError, NeedsFillValue
 from alchemist.files.variable_files import read_variables, variables_to_csv, variables_to_json
 from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
-from ui import words
+from ui import import_words, words
 from ui.uploads import parse_once
 
 session = ui.require_session()
 st.header("Variables")
 st.caption("The quantities you set in each experiment. Experiments are checked against these limits.")
+
+
+PENDING_NEW_KEY = "pending_new_variable"  # (the variable, the number of rows) while their value is asked
 
 
 def parse_levels(text: str) -> list[str]:
@@ -96,6 +100,9 @@ def attempt(kind: str, args: tuple, success: str, confirm_label: str) -> None:
     except ChangeNeedsConfirmation as needs:
         st.session_state["pending_variable_change"] = (kind, args, needs.message, success, confirm_label)
         st.rerun()
+    except NeedsFillValue as needs:  # a new variable, and experiments without a value for it: ask
+        st.session_state[PENDING_NEW_KEY] = (args[0], needs.rows)
+        st.rerun()
     except AlchemistError as error:
         st.error(words.plain(error.message))
         return
@@ -119,6 +126,48 @@ if pending:
                 st.rerun()
         if cancel_col.button("Cancel", key="cancel_variable_change"):
             st.session_state.pop("pending_variable_change")
+            st.toast("Nothing was changed.", icon="↩️")
+            st.rerun()
+
+# -- a new variable: the value of the experiments already in the table -----------------------
+def add_with_fill(variable: Variable, fill: object, rows: int) -> None:
+    """Add the waiting variable with `fill` for the existing rows (None: not recorded), or say why the value does not fit."""
+    try:
+        session.add_variable(variable, fill=fill, not_recorded=fill is None)
+    except FillValueError as error:
+        st.error(words.plain(words.problem_text(error.problem)))
+        return
+    except AlchemistError as error:
+        st.error(words.plain(error.message))
+        return
+    st.session_state.pop(PENDING_NEW_KEY, None)
+    ui.commit(session)
+    st.session_state["variables_form_round"] = st.session_state.get("variables_form_round", 0) + 1
+    ui.announce(import_words.fill_done(variable.name, rows, fill))
+    st.rerun()
+
+
+pending_new = st.session_state.get(PENDING_NEW_KEY)
+if pending_new:
+    new_variable, existing_rows = pending_new
+    with st.container(border=True):
+        st.markdown(import_words.fill_question(words.plain(new_variable.name), existing_rows))
+        if new_variable.kind == "categorical":
+            fill = st.selectbox(f"{new_variable.label} of the existing experiments", new_variable.levels, index=None,
+                                key="fill_value", placeholder="Choose a level")
+        else:
+            fill = st.text_input(f"{new_variable.label} of the existing experiments", key="fill_value",
+                                 placeholder=new_variable.describe())
+        fill_col, missing_col, cancel_col, _ = st.columns([1.2, 1.2, 1, 3])
+        if fill_col.button("Fill in and add", type="primary", key="fill_new_variable"):
+            if fill:
+                add_with_fill(new_variable, fill, existing_rows)
+            else:
+                st.error("Give the value first, or choose Not recorded.")
+        if missing_col.button("Not recorded", key="new_variable_not_recorded"):
+            add_with_fill(new_variable, None, existing_rows)
+        if cancel_col.button("Cancel", key="cancel_new_variable"):
+            st.session_state.pop(PENDING_NEW_KEY)
             st.toast("Nothing was changed.", icon="↩️")
             st.rerun()
 

@@ -96,7 +96,7 @@ def session_facts(session: Session) -> dict:
         "modified": session.modified.isoformat(),
         "variables": [v.to_state() for v in session.variables],
         "target": session.target,
-        "experiments": _frame(session.experiments.frame),
+        "experiments": _frame(session.experiments.cells()),  # with the text typed into numeric cells
         # Worded as on screen: the golden facts keep each problem's column, kind and value.
         "statuses": [status_text(check) for check in session.check_rows()],
         "model_settings": session.model_settings.to_state(),

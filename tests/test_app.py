@@ -183,7 +183,9 @@ def test_upload_experiments_and_see_problem_rows(cache: Path) -> None:
         b"400,C,0.6,,CD\nabc,B,0.7,,CD\n,,,,\n420,B,,pending,CD\n"
     )
     at.file_uploader(key="experiments_file0").set_value(("runs.csv", csv, "text/csv")).run()
-    assert at.selectbox(key="experiments_target0").value == "Yield"
+    mapping = {box.label: box.value for box in at.selectbox if box.key.startswith("experiments_map0_")}
+    assert mapping == {"Temperature": "variable:Temperature", "Catalyst": "variable:Catalyst", "Yield": "result",
+                       "Comment": "note", "Operator": "ignored"}
     assert "1 completely empty row(s) in the file are skipped" in texts(at.caption)
     button(at, "Import experiments").click().run()
     assert not at.exception
@@ -315,9 +317,11 @@ def test_a_second_tab_never_overwrites_the_first_tabs_change(cache: Path) -> Non
     assert second.session_state["session"].name == "Renamed in tab one"
     assert second.text_input(key="session_name").value == "Renamed in tab one"
     add_variable(second, "add0", "continuous", "Pressure", unit="bar", low=1.0, high=10.0)
+    button(second, "Not recorded").click().run()  # the example's 22 experiments have no pressure
     stored = SessionStore(cache).get(session_id)  # both changes are kept
     assert stored.name == "Renamed in tab one"
     assert "Pressure" in [v.name for v in stored.variables]
+    assert stored.experiments.frame["Pressure"].isna().all(), "not recorded: left empty"
 
 
 def test_a_confirmed_change_after_another_tab_renamed_is_kept(cache: Path) -> None:
@@ -341,6 +345,8 @@ def test_renaming_in_a_tab_keeps_what_another_tab_did(cache: Path) -> None:
     session_id = first.session_state["session"].id
     second = start_app(session=session_id)
     add_variable(second, "add0", "continuous", "Pressure", unit="bar", low=1.0, high=10.0)
+    second.text_input(key="fill_value").set_value("5").run()
+    button(second, "Fill in and add").click().run()
     first.text_input(key="session_name").set_value("Renamed in tab one").run()
     stored = SessionStore(cache).get(session_id)
     assert stored.name == "Renamed in tab one"
@@ -642,3 +648,21 @@ def test_work_that_runs_out_of_memory_is_said_and_the_session_kept(cache: Path, 
     assert not at.exception, [e.message for e in at.exception]
     assert "more memory than the server can give one operation" in texts(at.error)
     assert at.session_state["session"].model is None and len(at.session_state["session"].experiments) == 22
+
+
+def test_adding_a_variable_to_a_campaign_with_experiments_asks_for_their_value(cache: Path) -> None:
+    """Issue 9, finding 3: adding a variable silently invalidated every experiment."""
+    at = open_example(start_app())
+    add_variable(at, "add0", "continuous", "Pressure", unit="bar", low=1.0, high=20.0)
+    assert [v.name for v in at.session_state["session"].variables][-1] == "Zinc Fraction", "nothing added yet"
+    assert any("22 experiment(s) in the table have no value for 'Pressure'" in m.value for m in at.markdown)
+    at.text_input(key="fill_value").set_value("25").run()
+    button(at, "Fill in and add").click().run()
+    assert "Pressure: 25 is outside 1 to 20" in texts(at.error)
+    assert len(at.session_state["session"].variables) == 4
+    at.text_input(key="fill_value").set_value("2.5").run()
+    button(at, "Fill in and add").click().run()
+    session = at.session_state["session"]
+    assert session.variables[-1].name == "Pressure" and session.experiments.frame["Pressure"].tolist() == [2.5] * 22
+    assert session.statuses().count(RowStatus.OK) == 22
+    assert "Last change: Added variable 'Pressure', with 2.5 for the 22 existing experiment(s)." in texts(at.caption)

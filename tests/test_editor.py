@@ -8,7 +8,7 @@ from alchemist.experiments import ExperimentTable
 from alchemist.problems import CellProblem, ProblemKind, RowStatus
 from alchemist.variables import CategoricalVariable, ContinuousVariable, IntegerVariable
 from alchemist.session import Session
-from ui.editor import apply_editor_changes, edit_if_current
+from ui.editor import apply_editor_changes, display_cells, edit_if_current, is_draft
 
 VARIABLES = [
     ContinuousVariable("Temperature", unit="°C", low=350, high=450),
@@ -82,3 +82,46 @@ def test_an_edit_applies_only_to_the_session_the_table_was_drawn_from():
 
     assert edit_if_current(drawn, drawn, shown, changes)
     assert drawn.experiments.frame["Yield"].tolist() == [1.0, 2.5]
+
+
+# -- cells keep what was typed; an empty new row is a draft ----------------------------------------
+def test_a_typo_in_a_number_cell_stays_as_typed_and_its_column_stays_numeric():
+    """Finding 4: `abc` typed into a number cell was erased; now it is kept, flagged and editable."""
+    session = Session.new()
+    for variable in VARIABLES:
+        session.add_variable(variable)
+    session.add_experiments(pd.DataFrame({"Temperature": [400.0, 410.0], "Catalyst": ["Low SAR", "High SAR"],
+                                          "Cycles": [1, 2], "Yield": [0.1, 0.2]}), target="Yield")
+    table = session.experiments
+    shown = display_cells(table.cells(), session.variables, session.target)
+    assert shown["Temperature"].tolist() == ["400", "410"] and shown["Yield"].tolist() == ["0.1", "0.2"]
+    assert edit_if_current(session, session, shown, {"edited_rows": {1: {"Temperature": "abc"}}})
+    assert session.experiments.frame["Temperature"].dtype == "float64"
+    assert session.experiments.typed == {"Temperature": {1: "abc"}}
+    assert session.check_rows()[1].problems == (CellProblem("Temperature", ProblemKind.NOT_A_NUMBER, "abc"),)
+    assert session.check_rows()[0].status is RowStatus.OK, "the valid row stays valid"
+    # Drawn again, the cell shows what was typed; fixing it makes the row usable again.
+    shown = display_cells(session.experiments.cells(), session.variables, session.target)
+    assert shown["Temperature"].tolist() == ["400", "abc"]
+    assert edit_if_current(session, session, shown, {"edited_rows": {1: {"Temperature": "420"}}})
+    assert session.experiments.typed == {} and session.experiments.frame["Temperature"].tolist() == [400.0, 420.0]
+    assert session.statuses() == [RowStatus.OK, RowStatus.OK]
+
+
+def test_numbers_shown_as_text_read_back_exactly():
+    values = [369.4200075, 0.1 + 0.2, 1e-20, 123456789012.5, 80.0]
+    table = ExperimentTable([ContinuousVariable("T", low=-1e13, high=1e13)], frame=pd.DataFrame({"T": values}))
+    shown = display_cells(table.cells(), [ContinuousVariable("T", low=-1e13, high=1e13)], "Output")
+    again = ExperimentTable([ContinuousVariable("T", low=-1e13, high=1e13)], frame=shown)
+    assert again.frame["T"].tolist() == values
+
+
+def test_an_added_row_is_a_draft_until_it_has_a_value():
+    """Finding 5: "+ Add row" stored an empty row at once, needing attention."""
+    assert is_draft({"edited_rows": {}, "added_rows": [{}], "deleted_rows": []})
+    assert is_draft({"added_rows": [{"Temperature": None, "Note": ""}]})
+    assert not is_draft({"added_rows": [{"Temperature": "400"}]})
+    assert not is_draft({"edited_rows": {0: {"Yield": 1}}, "added_rows": [{}]})
+    shown = pd.DataFrame({"Temperature": ["400"], "Yield": ["0.1"]})
+    result = apply_editor_changes(shown, {"edited_rows": {0: {"Yield": "0.2"}}, "added_rows": [{}, {"Bogus": 1}]})
+    assert len(result) == 1 and result["Yield"].tolist() == ["0.2"]

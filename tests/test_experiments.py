@@ -89,10 +89,14 @@ def test_invalid_cells_are_kept_and_reported_with_row_and_reason():
     assert checks[3].problems == tuple(table.problems(VARIABLES)[3])
     assert table.invalid_rows(VARIABLES) == [1, 2, 3, 4, 5]
     assert table.training_rows(VARIABLES).tolist() == [0]
-    # The raw values stay as the user typed them, for the user to fix.
-    assert table.frame["Temperature"].tolist()[2] == "warm"
-    assert table.frame["Catalyst"].tolist()[3] == "Medium SAR"
-    assert table.frame["Yield"].tolist()[4] == "abc"
+    # The raw values stay as the user typed them, for the user to fix; numeric columns stay numeric.
+    cells = table.cells()
+    assert cells["Temperature"].tolist()[2] == "warm"
+    assert cells["Catalyst"].tolist()[3] == "Medium SAR"
+    assert cells["Yield"].tolist()[4] == "abc"
+    assert table.frame["Temperature"].dtype == np.float64 and table.frame["Yield"].dtype == np.float64
+    assert math.isnan(table.frame["Temperature"][2]) and table.frame["Temperature"][0] == 400.0
+    assert table.typed == {"Temperature": {2: "warm"}, "Yield": {4: "abc"}}
     assert table.frame[NOTE].tolist() == [
         "first run", "too hot", "", "two problems", "bad result", "no cycles", "waiting for GC",
     ]
@@ -378,10 +382,10 @@ def test_row_and_cell_limits_refuse_a_change_before_it_is_applied(small_limits) 
         session.edit_experiments(pd.concat([before] * 2, ignore_index=True))
     assert error.value.limit == "max_experiments"
     # 40 rows x (variables + 4 side columns): the seventh variable would pass 400 cells.
-    session.add_variable(ContinuousVariable("P", low=0, high=10))
+    session.add_variable(ContinuousVariable("P", low=0, high=10), fill=5)
     with pytest.raises(LimitError) as error:
         for name in "ABCDEFGH":
-            session.add_variable(ContinuousVariable(name, low=0, high=10))
+            session.add_variable(ContinuousVariable(name, low=0, high=10), fill=1)
     assert error.value.limit == "max_table_cells"
     assert len(session.experiments.frame) == 40
     assert list(session.experiments.frame.columns)[: len(session.variables)] == [v.name for v in session.variables]
@@ -389,3 +393,27 @@ def test_row_and_cell_limits_refuse_a_change_before_it_is_applied(small_limits) 
     session.add_experiments(pd.DataFrame({**{v.name: [1.0] * 5 for v in session.variables}, "Output": [1.0] * 5}),
                             target="Output", replace=True)
     assert len(session.experiments) == 5
+
+
+# -- a new variable in a table with experiments -------------------------------------------------------
+def test_adding_a_variable_to_a_table_with_rows_asks_for_their_value_checked_by_the_variable():
+    from alchemist.session import Session
+    from alchemist.variable_fill import FillValueError, NeedsFillValue
+
+    session = Session.new()
+    session.add_variable(ContinuousVariable("T", low=0, high=10))  # no rows yet: nothing to ask
+    session.add_experiments(pd.DataFrame({"T": [1.0, 2.0], "y": [0.1, 0.2]}), target="y")
+    with pytest.raises(NeedsFillValue) as asked:
+        session.add_variable(ContinuousVariable("P", low=1, high=20))
+    assert asked.value.rows == 2 and [v.name for v in session.variables] == ["T"], "nothing changed"
+    with pytest.raises(FillValueError) as refused:
+        session.add_variable(ContinuousVariable("P", low=1, high=20), fill="25")
+    assert refused.value.problem == CellProblem("P", ProblemKind.OUT_OF_RANGE, 25.0, low=1.0, high=20.0)
+    with pytest.raises(FillValueError):
+        session.add_variable(ContinuousVariable("P", low=1, high=20), fill="five")
+    session.add_variable(ContinuousVariable("P", low=1, high=20), fill="2.5")
+    assert session.experiments.frame["P"].tolist() == [2.5, 2.5] and session.statuses() == [RowStatus.OK] * 2
+    session.add_variable(CategoricalVariable("S", levels=("a", "b")), fill="b")
+    assert session.experiments.frame["S"].tolist() == ["b", "b"]
+    session.add_variable(IntegerVariable("N", low=1, high=3), not_recorded=True)
+    assert [c.problems for c in session.check_rows()] == [(CellProblem("N", ProblemKind.MISSING),)] * 2

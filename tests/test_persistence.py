@@ -103,7 +103,7 @@ def test_save_and_get_round_trip_of_every_kind(store):
     assert [v.description for v in again.variables] == ["Set point", "Regenerations", "Zeolite", "Si/Al ratio"]
     pd.testing.assert_frame_equal(again.experiments.frame, session.experiments.frame)
     assert again.statuses() == session.statuses()
-    assert again.experiments.frame["Temperature"].tolist()[2] == "hot"
+    assert again.experiments.cells()["Temperature"].tolist()[2] == "hot"
     assert again.experiments.frame["Note"].tolist() == ["Initial Design", "", "EI — suggested", "line one\nline two"]
     assert again.experiments.frame["Yield"].tolist()[0] == 0.1 + 0.2
 

@@ -143,7 +143,7 @@ def test_incumbent_follows_the_goal_and_skips_invalid_and_pending_rows():
 # -- variable changes -------------------------------------------------------------------------------
 def test_add_variable_adds_an_empty_column_and_refuses_duplicates_and_the_target():
     session = small_session()
-    session.add_variable(IntegerVariable("Cycles", low=1, high=3))
+    session.add_variable(IntegerVariable("Cycles", low=1, high=3), not_recorded=True)
     assert session.experiments.frame["Cycles"].isna().all()
     assert all(CellProblem("Cycles", ProblemKind.MISSING) in c.problems for c in session.check_rows())
     with pytest.raises(VariableError, match="already a variable"):
@@ -216,7 +216,7 @@ def test_delete_variable_with_values_needs_confirmation():
 
 def test_delete_empty_variable_needs_no_confirmation():
     session = small_session()
-    session.add_variable(ContinuousVariable("Pressure", low=1, high=2))
+    session.add_variable(ContinuousVariable("Pressure", low=1, high=2), not_recorded=True)
     session.delete_variable("Pressure")
     assert [v.name for v in session.variables] == ["Temperature", "Catalyst"]
 
@@ -335,7 +335,8 @@ def test_state_round_trip_of_a_trained_session(trained_catalyst):
 def test_state_round_trip_with_units_descriptions_missing_values_and_notes():
     session = small_session()
     session.add_variable(
-        DiscreteVariable("SAR", unit="mol/mol", description="Si/Al ratio of the zeolite", values=(80, 280))
+        DiscreteVariable("SAR", unit="mol/mol", description="Si/Al ratio of the zeolite", values=(80, 280)),
+        not_recorded=True,
     )
     session.replace_variable(
         "Temperature",

@@ -19,12 +19,13 @@ T = TypeVar("T")
 _STATE_KEY = "parsed_uploads"
 
 
-def parse_once(kind: str, name: str, data: bytes, parse: Callable[[bytes, str], T]) -> T:
+def parse_once(kind: str, name: str, data: bytes, parse: Callable[[bytes, str], T], variant: str = "") -> T:
     """`parse(data, name)`, computed once for this file in this tab; raises the same AlchemistError again.
 
-    The name is part of the key because it decides how the bytes are read (CSV or workbook).
+    The name is part of the key because it decides how the bytes are read (CSV or workbook);
+    `variant` names anything else that does (the sheet of a workbook).
     """
-    digest = hashlib.sha256(data).hexdigest() + "/" + name
+    digest = hashlib.sha256(data).hexdigest() + "/" + name + "/" + variant
     parsed: dict[str, tuple[str, object, AlchemistError | None]] = st.session_state.setdefault(_STATE_KEY, {})
     kept = parsed.get(kind)
     if kept is None or kept[0] != digest:

@@ -11,6 +11,9 @@
     child           decoding a file we did not sign, in a separate process with memory, CPU and time limits
     sheets          an .xlsx workbook's sheet names and a sheet's size, counted before any cell is read
     tables          uploaded CSV and Excel tables of experiments
+    mapping         which file column goes where in the experiment table (proposed, checked, remembered)
+    numbers         numbers as labs write them: decimal point or comma, thousands separators
+    levels          values of a categorical column that are not levels, and their recoding
     variable_files  variable lists as JSON or CSV, ours and ALchemist's
     nrel            a session file of NREL's ALchemist 0.3/0.4, mapped to a new session
     templates       template files: a campaign's set-up (variables, settings) as JSON

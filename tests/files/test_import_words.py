@@ -1,0 +1,13 @@
+"""The import's account in words: what was added or replaced, and what needs attention."""
+
+from __future__ import annotations
+
+from alchemist.experiments import ImportReport
+from ui.import_words import import_account
+
+
+def test_import_account_says_added_or_replaced():
+    assert import_account(ImportReport(26, "Output", (), 0)) == "Added 26 experiment(s)."
+    assert import_account(ImportReport(4, "Output", (), 1, rows_replaced=22), 2) == (
+        "Replaced 22 row(s) with 4. 1 need attention; see the Status column. 2 empty row(s) of the file skipped."
+    )
