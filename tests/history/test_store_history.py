@@ -66,7 +66,7 @@ CHANGES = {
     RevisionKind.EDIT_CELLS: lambda s: edit_cell(s, 3, "Temperature", 401.5),
     RevisionKind.ADD_ROWS: add_rows,
     RevisionKind.DELETE_ROWS: delete_rows,
-    RevisionKind.ADD_VARIABLE: lambda s: s.add_variable(ContinuousVariable("Pressure", unit="bar", low=1, high=5)),
+    RevisionKind.ADD_VARIABLE: lambda s: s.add_variable(ContinuousVariable("Pressure", unit="bar", low=1, high=5), fill=2.0),
     RevisionKind.DELETE_VARIABLE: lambda s: s.delete_variable("Zinc Fraction", confirm=True),
     RevisionKind.CHANGE_VARIABLE: lambda s: s.replace_variable(
         "Temperature", ContinuousVariable("Temp", unit="°C", low=300, high=500), confirm=True),
