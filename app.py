@@ -204,7 +204,8 @@ if session is None:
 else:
     # Query params are cleared on page switch; set the id again on every run so a reload finds the session.
     st.query_params[ui.QUERY_KEY] = session.id
-    page = st.navigation(PAGES)
+    # At the top: .streamlit/config.toml hides the sidebar's page list (see the note there).
+    page = st.navigation(PAGES, position="top")
     header(session)
 with ui.navigated_page():
     page.run()
