@@ -199,6 +199,7 @@ def header(session: Session) -> None:
 
 ui.get_store()  # a bad key ring, time to live or limit stops the app here, before anyone works
 session = ui.current_session()
+ui.report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header
 if session is None:
     page = st.navigation([st.Page(welcome, title="Welcome", icon="⚗️")], position="hidden")
 else:

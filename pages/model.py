@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from alchemist import limits
 from alchemist.analysis.sensitivity import sensitivity
 from alchemist.diagnostics import DEFAULT_FOLDS, LOO_MAX_POINTS
 from alchemist.model import KERNELS, MAX_RESTARTS, ModelSettings
@@ -33,12 +34,11 @@ warp = warp_col.checkbox(
     "than the rest. It never changes which result is best.",
 )
 
+shown_settings = ModelSettings(kernel=kernel, n_restarts=int(restarts), seed=int(seed), warp_outputs=warp)
 if st.button("Train model", type="primary", disabled=len(y) < 2):
-    with st.spinner(f"Fitting a Gaussian process to {len(y)} experiments…"):
-        ok = ui.run_action(
-            lambda: session.train(ModelSettings(kernel=kernel, n_restarts=int(restarts), seed=int(seed), warp_outputs=warp)),
-            f"Model trained on {len(y)} experiments.",
-        )
+    # The fit reports its progress to the bar; Cancel (any click) stops it and keeps the model there was.
+    with ui.cancellable(f"Training the model on {len(y)} experiments…", "Training cancelled; the previous model is kept.") as bar:
+        ok = ui.run_action(lambda: session.train(shown_settings, progress=bar), f"Model trained on {len(y)} experiments.")
     if ok:
         st.rerun()
 if len(y) < 2:
@@ -49,10 +49,20 @@ if session.model is None:
     st.stop()
 
 status_text = words.model_status_text(status)
+trained_with = session.model.settings
 if status.state is ModelState.STALE:
     st.warning(f"{status_text}: the variables or experiments changed since it was trained. Train again to update it.")
 else:
-    st.success(f"{status_text} · kernel {KERNELS[session.model.settings.kernel]}")
+    st.success(status_text)
+st.caption(f"**Current model:** {words.model_settings_text(trained_with)}")
+changes = words.settings_changes(trained_with, shown_settings)
+if changes:
+    st.warning("The settings above differ from the ones the current model was trained with ("
+               + "; ".join(changes) + "). Train the model to use them.", icon="✏️")
+approximation = session.model.approximation
+for note in words.model_notes(session.model.fit_stopped_early, approximation.reduced_on_load,
+                              approximation.points_used, approximation.points_total, limits.current().fit_seconds):
+    st.info(note)
 
 st.subheader("Fitted hyperparameters")
 st.dataframe(words.hyperparameter_rows(session.model.hyperparameters(), session.target), hide_index=True, width="stretch")

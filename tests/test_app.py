@@ -632,7 +632,7 @@ def test_the_link_notice_can_be_dismissed_and_stays_away(cache: Path) -> None:
 def test_work_that_runs_out_of_memory_is_said_and_the_session_kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from alchemist.session import Session
 
-    def too_large(self, settings=None):
+    def too_large(self, settings=None, progress=None):
         raise MemoryError("Unable to allocate 18.6 GiB")
 
     monkeypatch.setattr(Session, "train", too_large)

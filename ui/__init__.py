@@ -18,6 +18,7 @@ from ui.state import (
     require_variables,
     run_action,
 )
+from ui.progress import cancellable, report_stopped_work
 from ui.store import get_store
 
 __all__ = [
@@ -25,12 +26,14 @@ __all__ = [
     "LAST_CHANGE_KEY",
     "QUERY_KEY",
     "announce",
+    "cancellable",
     "close_session",
     "commit",
     "current_session",
     "get_store",
     "navigated_page",
     "open_session",
+    "report_stopped_work",
     "require_session",
     "require_variables",
     "run_action",

@@ -10,7 +10,7 @@ import re
 from typing import Sequence
 
 from alchemist.experiments import ImportReport
-from alchemist.model import FittedHyperparameter, Parameter, Unit
+from alchemist.model import KERNELS, FitProgress, FittedHyperparameter, ModelSettings, Parameter, Unit
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
 from alchemist.session import ModelState, ModelStatus
 from alchemist.variables import format_number
@@ -94,6 +94,46 @@ def model_status_text(status: ModelStatus) -> str:
     if status.state is ModelState.TRAINED:
         return f"Trained on {status.n_train} experiments{subset}"
     return f"Out of date (trained on {status.n_train} experiments{subset})"
+
+
+def model_settings_text(settings: ModelSettings) -> str:
+    """The settings a model was trained with, e.g. "Matérn 5/2 kernel · 5 restarts · seed 0 · skewed results transformed"."""
+    restarts = f"{settings.n_restarts} restart{'' if settings.n_restarts == 1 else 's'}"
+    warp = "skewed results transformed" if settings.warp_outputs else "results not transformed"
+    return f"{KERNELS[settings.kernel]} kernel · {restarts} · seed {settings.seed} · {warp}"
+
+
+def settings_changes(trained: ModelSettings, shown: ModelSettings) -> list[str]:
+    """What the settings on screen change from those the model was trained with, one phrase each."""
+    changes = []
+    if trained.kernel != shown.kernel:
+        changes.append(f"kernel {KERNELS[trained.kernel]} → {KERNELS[shown.kernel]}")
+    if trained.n_restarts != shown.n_restarts:
+        changes.append(f"restarts {trained.n_restarts} → {shown.n_restarts}")
+    if trained.seed != shown.seed:
+        changes.append(f"seed {trained.seed} → {shown.seed}")
+    if trained.warp_outputs != shown.warp_outputs:
+        changes.append("transform of skewed results " + ("off → on" if shown.warp_outputs else "on → off"))
+    return changes
+
+
+def fit_progress(report: FitProgress) -> str:
+    """A running fit, e.g. "Tried 120 settings · 4 s (stops at 60 s at the latest)"."""
+    return (f"Tried {report.evaluations} sets of model parameters · {report.elapsed_seconds:.0f} s "
+            f"(stops at {report.budget_seconds:.0f} s at the latest, keeping the best found)")
+
+
+def model_notes(stopped_early: bool, reduced_on_load: bool, used: int, total: int, fit_seconds: float) -> list[str]:
+    """What a chemist should know about how the current model was made, one sentence each."""
+    notes = []
+    if stopped_early:
+        notes.append(f"Training reached its time limit ({fit_seconds:.0f} s) and kept the best model found by "
+                     "then. It may predict a little less well; fewer optimiser restarts make training quicker.")
+    if reduced_on_load:
+        notes.append(f"This model was saved on an installation that used more experiments than this one handles "
+                     f"exactly: it now uses a representative {used} of the {total} experiments, with the "
+                     "parameters it was saved with. Train again to refit it here.")
+    return notes
 
 
 def import_summary(report: ImportReport) -> str:
