@@ -13,6 +13,13 @@ from ui import words
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 
+# (session id, time of its last change) of the last copy this tab downloaded: Close asks unless it is current.
+DOWNLOADED_KEY = "downloaded_copy"
+# The id of a session whose Close waits for the user's answer (download first, or close anyway).
+CLOSING_KEY = "closing_session"
+# (id, name) of the session this tab closed last: the welcome page offers to reopen it.
+CLOSED_KEY = "closed_session"
+
 PAGES = [
     st.Page("pages/variables.py", title="Variables", icon="🎛️", default=True),
     st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
@@ -54,6 +61,7 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
         st.session_state["load_error"] = f"'{name}' could not be loaded: {error.message}"
         return
     st.session_state["load_notes"] = notes
+    st.session_state[DOWNLOADED_KEY] = (session.id, session.modified)  # the user holds the file just loaded
     source = " from an NREL ALchemist file" if origin == "alchemist" else ""
     start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).")
 
@@ -87,6 +95,8 @@ def welcome() -> None:
         st.toast("The session file could not be loaded. Nothing was changed.", icon="❌")
     if "foreign_file" in st.session_state:
         foreign_file_prompt()
+    if CLOSED_KEY in st.session_state:
+        closed_notice()
     new_col, load_col = st.columns(2, gap="large")
     with new_col:
         st.subheader("New Session")
@@ -113,6 +123,75 @@ def welcome() -> None:
         )
 
 
+def closed_notice() -> None:
+    """After Close: what became of the session, and the way back to it."""
+    session_id, name = st.session_state[CLOSED_KEY]
+    store = ui.get_store()
+    with st.container(border=True):
+        st.success(f"Closed **{words.plain(name)}**. It stays on this server for {words.duration(store.ttl)} "
+                   "after its last use: reopen it here, or with its link.", icon="📁")
+        reopen_col, dismiss_col, _ = st.columns([1.4, 1, 4])
+        if reopen_col.button("Reopen it", type="primary", key="reopen_closed"):
+            del st.session_state[CLOSED_KEY]
+            session = store.get(session_id)
+            if session is None:
+                st.session_state["load_error"] = "That session has expired or was deleted; load a saved file instead."
+            else:
+                ui.open_session(session)
+                ui.announce(f"Reopened '{session.name}'.")
+            st.rerun()
+        if dismiss_col.button("Dismiss", key="dismiss_closed"):
+            del st.session_state[CLOSED_KEY]
+            st.rerun()
+
+
+def has_current_copy(session: Session) -> bool:
+    """True if this tab downloaded the session since its last change, or there is nothing in it to lose."""
+    empty = not session.variables and not len(session.experiments)
+    return empty or st.session_state.get(DOWNLOADED_KEY) == (session.id, session.modified)
+
+
+def note_download(session_id: str, modified: object, what: str) -> None:
+    st.session_state[DOWNLOADED_KEY] = (session_id, modified)
+    ui.announce(f"Downloaded {what}.")
+
+
+def close_now(session: Session) -> None:
+    ui.close_session()
+    st.session_state.pop(CLOSING_KEY, None)
+    st.session_state[CLOSED_KEY] = (session.id, session.name)
+    st.toast(f"Closed '{words.plain(session.name)}'.", icon="📁")
+    st.rerun()
+
+
+def close_prompt(session: Session) -> None:
+    """Close asked for, with changes that were never downloaded: offer the download first."""
+    store = ui.get_store()
+    with st.container(border=True):
+        if has_current_copy(session):
+            st.success("A copy with every change is downloaded: you can close the session now.", icon="💾")
+        else:
+            st.warning(
+                f"**{words.plain(session.name)}** has changes you have not downloaded. After closing it stays on "
+                f"this server for {words.duration(store.ttl)}, but only a downloaded file is yours to keep.", icon="💾")
+        with st.container(horizontal=True):
+            if not has_current_copy(session):
+                st.download_button(
+                    "Download a copy", data=lambda: store.export(session),
+                    file_name=f"alchemist_session_{session.short_id}.pkl", mime="application/octet-stream",
+                    on_click=note_download, args=(session.id, session.modified, "a copy of the session"),
+                    key="close_download", icon="💾", type="primary",
+                )
+                close_label = "Close without downloading"
+            else:
+                close_label = "Close now"
+            if st.button(close_label, key="close_anyway"):
+                close_now(session)
+            if st.button("Keep working", key="close_cancel"):
+                st.session_state.pop(CLOSING_KEY, None)
+                st.rerun()
+
+
 def rename_session() -> None:
     # Renames the session as stored now, not the one this header was drawn for: another tab
     # may have changed it since, and saving the older object would undo that change.
@@ -125,7 +204,8 @@ def rename_session() -> None:
         st.session_state["session_name"] = session.name
         st.toast(words.plain(error.message), icon="⚠️")
         return
-    ui.commit(session)
+    if ui.commit(session):
+        ui.announce(f"Renamed the session to '{session.name}'.")
 
 
 def link_notice(session: Session) -> None:
@@ -161,7 +241,8 @@ def header(session: Session) -> None:
             data=lambda: store.export(session),
             file_name=f"alchemist_session_{session.short_id}.pkl",
             mime="application/octet-stream",
-            on_click="ignore",
+            on_click=note_download,
+            args=(session.id, session.modified, "the session file (.pkl)"),
             key="save_session",
             icon="💾",
             type="primary",
@@ -171,12 +252,15 @@ def header(session: Session) -> None:
             data=lambda: store.export(session, fmt="json"),
             file_name=f"alchemist_session_{session.short_id}.json",
             mime="application/json",
-            on_click="ignore",
+            on_click=note_download,
+            args=(session.id, session.modified, "the session as JSON"),
             key="save_session_json",
             help="A readable file with exactly the same content, for other installations and version control.",
         )
         if st.button("Close Session", key="close_session"):
-            ui.close_session()
+            if has_current_copy(session):
+                close_now(session)
+            st.session_state[CLOSING_KEY] = session.id
             st.rerun()
     st.markdown(
         f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
@@ -185,6 +269,8 @@ def header(session: Session) -> None:
     last_change = st.session_state.get(ui.LAST_CHANGE_KEY)
     if last_change:
         st.caption(f"✅ Last change: {words.plain(last_change)}")
+    if st.session_state.get(CLOSING_KEY) == session.id:
+        close_prompt(session)
     if st.session_state.get(ui.FROM_LINK_KEY) == session.id:
         link_notice(session)
     notes = st.session_state.get("load_notes")

@@ -355,11 +355,42 @@ def test_unknown_or_malformed_session_link_goes_to_welcome(cache: Path) -> None:
     assert "does not name a valid session" in " ".join(t.value for t in at.toast)
 
 
-def test_close_session_returns_to_welcome(cache: Path) -> None:
+def test_close_asks_for_a_download_then_says_what_it_did_and_offers_the_way_back(cache: Path) -> None:
     at = open_example(start_app())
+    session_id = at.session_state["session"].id
     button(at, "Close Session").click().run()
+    # Changes never downloaded: the session stays open and the user is asked.
+    assert at.session_state["session"].id == session_id
+    assert "has changes you have not downloaded" in texts(at.warning)
+    button(at, "Keep working").click().run()
+    assert "has changes you have not downloaded" not in texts(at.warning)
+    assert at.session_state["session"].id == session_id
+
+    button(at, "Close Session").click().run()
+    button(at, "Close without downloading").click().run()
+    assert not at.exception, [e.message for e in at.exception]
     assert "session" not in at.session_state
     assert "ALchemist" in at.title[0].value
+    assert "Closed **Catalyst screening (example)**. It stays on this server for 7 days" in texts(at.success)
+
+    button(at, "Reopen it").click().run()
+    assert at.session_state["session"].id == session_id
+    assert "Last change: Reopened 'Catalyst screening (example)'." in texts(at.caption)
+
+
+def test_an_empty_session_closes_without_asking(cache: Path) -> None:
+    at = start_app()
+    button(at, "New Session").click().run()
+    button(at, "Close Session").click().run()
+    assert "session" not in at.session_state
+    assert "Closed **Untitled session**" in texts(at.success)
+
+
+def test_renaming_says_what_it_did(cache: Path) -> None:
+    at = open_example(start_app())
+    next(t for t in at.text_input if t.label == "Session name").set_value("Zinc series").run()
+    assert at.session_state["session"].name == "Zinc series"
+    assert "Last change: Renamed the session to 'Zinc series'." in texts(at.caption)
 
 
 def test_model_page_cross_validation_and_parity(cache: Path) -> None:

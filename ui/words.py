@@ -7,6 +7,7 @@ wording change never touches the library and no code ever parses a sentence back
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Sequence
 
 from alchemist.experiments import ImportReport
@@ -240,6 +241,16 @@ def sensitivity_note(subsets: int) -> str:
             "(alone or with others); the dot, its share on its own. Whiskers show how much the figures move "
             f"with the sampling{extra}: a guide for the eye, not a confidence interval. With few experiments, "
             "read them as a ranking, not as exact shares.")
+
+
+def duration(span: timedelta) -> str:
+    """A time to live for reading: "7 days", "1 day", "12 hours"."""
+    hours = span.total_seconds() / 3600
+    if hours >= 24:
+        days = round(hours / 24)
+        return f"{days} day{'' if days == 1 else 's'}"
+    whole = max(1, round(hours))
+    return f"{whole} hour{'' if whole == 1 else 's'}"
 
 
 def measured(value: float) -> str:
