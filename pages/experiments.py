@@ -87,7 +87,7 @@ if problems:
             st.caption(f"… and {len(problems) - 50} more; see the Status column.")
 
 column_config = {
-    "Status": st.column_config.TextColumn("Status", disabled=True, width="medium"),
+    "Status": st.column_config.TextColumn("Status", disabled=True, width="large"),
     session.target: st.column_config.NumberColumn(f"{session.target} (result)", format="%g"),
     NOISE: st.column_config.NumberColumn(NOISE, help="Noise variance of the result, if known", format="%g", min_value=0.0),
     ITERATION: st.column_config.NumberColumn(ITERATION, format="%d", min_value=0, step=1),
@@ -105,7 +105,8 @@ for variable in session.variables:
             else st.column_config.TextColumn(variable.label, help=help_text)
         )
     elif numeric_column:
-        column_config[variable.name] = st.column_config.NumberColumn(variable.label, help=help_text, format="%g")
+        column_config[variable.name] = st.column_config.NumberColumn(
+            variable.label, help=help_text, format=words.number_format(variable))
     else:
         # Text in a numeric column is shown as text so the user can see and fix it.
         column_config[variable.name] = st.column_config.TextColumn(variable.label, help=help_text)
@@ -147,6 +148,7 @@ st.data_editor(
     hide_index=True,
     width="stretch",
     height=min(36 * (len(frame) + 2), 640),  # room for every row of a small campaign, then scroll
+    placeholder="",  # an empty cell stays empty (not a grey "None")
     on_change=commit_edits,
 )
 st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once.")

@@ -425,6 +425,7 @@ def test_suggest_then_add_as_pending(cache: Path) -> None:
     button(at, "Add as pending experiments").click().run()
     session = at.session_state["session"]
     assert len(session.experiments) == 25 and session.suggestions is None
+    assert "Last change: Added 3 pending experiments." in texts(at.caption)
     assert session.statuses().count(RowStatus.PENDING) == 3
     assert "**25** experiments" in header(at)
     stored = SessionStore(cache).get(session.id)
@@ -436,6 +437,49 @@ def test_suggest_then_add_as_pending(cache: Path) -> None:
     new = at.session_state["session"].suggestions
     for _, row in new.iterrows():
         assert not ((pending == row[pending.columns]).all(axis=1)).any()
+
+
+def test_landscape_follows_the_newest_suggestion_unless_pinned(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/suggestions.py").run()
+    sid = at.session_state["session"].id
+    button(at, "Suggest next experiments").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Last change: Suggested 1 experiment(s) to run next" in texts(at.caption)
+    # The map's axes are the first two numeric variables: Catalyst (categorical) and Zinc Fraction are held.
+    first = at.session_state["session"].suggestions.iloc[0]
+    assert at.selectbox(key=f"fix_{sid}_Catalyst").value == first["Catalyst"]
+    zinc = at.slider(key=f"fix_{sid}_Zinc Fraction")
+    assert zinc.value == pytest.approx(round(first["Zinc Fraction"], 3))
+    assert "held at the first suggested experiment" in texts(at.caption)
+
+    # A new round moves the slice to the new first suggestion.
+    at.radio(key=f"suggest_goal_{sid}").set_value("minimize")
+    button(at, "Suggest next experiments").click().run()
+    second = at.session_state["session"].suggestions.iloc[0]
+    assert at.selectbox(key=f"fix_{sid}_Catalyst").value == second["Catalyst"]
+    assert at.slider(key=f"fix_{sid}_Zinc Fraction").value == pytest.approx(round(second["Zinc Fraction"], 3))
+
+    # Pinned, the slice stays where the user put it.
+    at.toggle(key=f"land_pin_{sid}").set_value(True).run()
+    at.slider(key=f"fix_{sid}_Zinc Fraction").set_value(0.5).run()
+    at.radio(key=f"suggest_goal_{sid}").set_value("maximize")
+    button(at, "Suggest next experiments").click().run()
+    assert at.slider(key=f"fix_{sid}_Zinc Fraction").value == pytest.approx(0.5)
+    assert "(pinned)" in texts(at.caption)
+
+
+def test_landscape_hides_measured_points_on_request(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    at.switch_page("pages/suggestions.py").run()
+    sid = at.session_state["session"].id
+    assert at.toggle(key=f"land_points_{sid}").value is True  # 22 experiments: shown by default
+    assert "Measured points are drawn" in texts(at.caption)
+    at.toggle(key=f"land_points_{sid}").set_value(False).run()
+    assert not at.exception
+    assert "Measured points are drawn" not in texts(at.caption)
 
 
 def test_initial_design_for_an_empty_campaign(cache: Path) -> None:

@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from typing import Sequence
 
+from alchemist.display import display_decimals
 from alchemist.experiments import ImportReport
 from alchemist.model import KERNELS, FitProgress, FittedHyperparameter, ModelSettings, Parameter, Unit
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
@@ -251,6 +252,26 @@ def duration(span: timedelta) -> str:
         return f"{days} day{'' if days == 1 else 's'}"
     whole = max(1, round(hours))
     return f"{whole} hour{'' if whole == 1 else 's'}"
+
+
+def slice_caption(source, pinned: bool) -> str:
+    """Where the landscape's slice is (an alchemist.landscape.SliceSource), above its controls."""
+    from alchemist.landscape import SliceSource
+
+    if pinned:
+        return "The other variables are held at the values below (pinned)."
+    where = {
+        SliceSource.SUGGESTION: "the first suggested experiment",
+        SliceSource.BEST: "the best experiment so far",
+        SliceSource.MIDDLE: "the middle of their ranges",
+    }[SliceSource(source)]
+    return f"The other variables are held at {where}; move them to look elsewhere, or pin the slice."
+
+
+def number_format(variable) -> str:
+    """A printf format for the variable's values at its shown precision ("%.1f"; "%d" for integers)."""
+    decimals = display_decimals(variable)
+    return "%d" if variable.kind == "integer" else f"%.{decimals}f"
 
 
 def measured(value: float) -> str:
