@@ -8,11 +8,17 @@ import ui
 from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
+from alchemist.files.bounds import whole_megabytes
+from alchemist.files.container import MAX_SESSION_FILE_BYTES
 from alchemist.files.kinds import MAX_UPLOAD_BYTES
+from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES
 from ui import words
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 
+# One limit per kind of session file, stated the same wherever it is shown (and in README.md).
+SESSION_LIMITS = (f"A .pkl session file can be at most {words.size_limit(MAX_SESSION_FILE_BYTES)}, "
+                  f"a .json one {words.size_limit(MAX_JSON_SESSION_FILE_BYTES)}.")
 # (session id, time of its last change) of the last copy this tab downloaded: Close asks unless it is current.
 DOWNLOADED_KEY = "downloaded_copy"
 # The id of a session whose Close waits for the user's answer (download first, or close anyway).
@@ -39,10 +45,10 @@ def load_uploaded_session() -> None:
     if upload is None:
         return
     # st.file_uploader's type= checks only the name: the size and the content are checked here.
-    if upload.size > MAX_UPLOAD_BYTES:
+    limit = MAX_JSON_SESSION_FILE_BYTES if upload.name.lower().endswith(".json") else MAX_SESSION_FILE_BYTES
+    if upload.size > limit:
         st.session_state["load_error"] = (
-            f"'{upload.name}' is {upload.size / 1e6:.1f} MB; session files can be at most "
-            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB."
+            f"'{upload.name}' is {words.size(upload.size)}; {SESSION_LIMITS}"
         )
         return
     open_file(upload.name, upload.getvalue(), allow_foreign=False)
@@ -118,7 +124,8 @@ def welcome() -> None:
             type=["pkl", "json"],
             key="load_session_file",
             on_change=load_uploaded_session,
-            help=f"At most {MAX_UPLOAD_BYTES // 1_000_000} MB. The file is loaded under a new session id; "
+            max_upload_size=whole_megabytes(MAX_UPLOAD_BYTES),
+            help=f"{SESSION_LIMITS} The file is loaded under a new session id; "
             "files saved by another installation are read only after you confirm.",
         )
 

@@ -8,6 +8,7 @@ import ui
 from alchemist.errors import AlchemistError
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import RowStatus
+from alchemist.files.bounds import whole_megabytes
 from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 from ui import words
 from ui.editor import edit_if_current
@@ -25,7 +26,8 @@ with st.expander("📁 Upload experiments (CSV or Excel)", expanded=len(session.
         "Table with one column per variable and a result column",
         type=["csv", "xlsx"],
         key=f"experiments_file{round_}",
-        help=f"At most {MAX_TABLE_FILE_BYTES // 1_000_000} MB. Columns named Noise, Iteration and Note (or Reason) are kept too.",
+        max_upload_size=whole_megabytes(MAX_TABLE_FILE_BYTES),
+        help=f"At most {words.size_limit(MAX_TABLE_FILE_BYTES)}. Columns named Noise, Iteration and Note (or Reason) are kept too.",
     )
     if upload is not None:
         try:

@@ -717,3 +717,23 @@ def test_work_that_runs_out_of_memory_is_said_and_the_session_kept(cache: Path, 
     assert not at.exception, [e.message for e in at.exception]
     assert "more memory than the server can give one operation" in texts(at.error)
     assert at.session_state["session"].model is None and len(at.session_state["session"].experiments) == 22
+
+
+def test_upload_limits_are_stated_once_and_match_the_server_setting(cache: Path) -> None:
+    import tomllib
+
+    from alchemist.files.bounds import whole_megabytes
+    from alchemist.files.kinds import MAX_UPLOAD_BYTES
+    from alchemist.files.tables import MAX_TABLE_FILE_BYTES
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == whole_megabytes(MAX_UPLOAD_BYTES) == 100
+    at = start_app()
+    loader = at.file_uploader[0]
+    assert loader.proto.max_upload_size_mb == 100
+    assert "A .pkl session file can be at most 50 MB, a .json one 100 MB." in loader.help
+    open_example(at)
+    at.switch_page("pages/experiments.py").run()
+    table = next(u for u in at.file_uploader if u.label.startswith("Table with one column per variable"))
+    assert table.proto.max_upload_size_mb == whole_megabytes(MAX_TABLE_FILE_BYTES) == 20
+    assert table.help.startswith("At most 20 MB.")

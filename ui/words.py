@@ -12,6 +12,7 @@ from typing import Sequence
 
 from alchemist.display import display_decimals
 from alchemist.experiments import ImportReport
+from alchemist.files.bounds import megabytes, whole_megabytes
 from alchemist.model import KERNELS, FitProgress, FittedHyperparameter, ModelSettings, Parameter, Unit
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
 from alchemist.session import ModelState, ModelStatus
@@ -272,6 +273,16 @@ def number_format(variable) -> str:
     """A printf format for the variable's values at its shown precision ("%.1f"; "%d" for integers)."""
     decimals = display_decimals(variable)
     return "%d" if variable.kind == "integer" else f"%.{decimals}f"
+
+
+def size(n_bytes: int) -> str:
+    """A file's size, e.g. "20.3 MB" (1 MB = 2**20 bytes everywhere in the app, as in config.toml)."""
+    return megabytes(n_bytes)
+
+
+def size_limit(limit_bytes: int) -> str:
+    """A size limit, e.g. "20 MB"."""
+    return f"{whole_megabytes(limit_bytes)} MB"
 
 
 def measured(value: float) -> str:
