@@ -47,9 +47,10 @@ def load_uploaded_session() -> None:
     # st.file_uploader's type= checks only the name: the size and the content are checked here.
     limit = MAX_JSON_SESSION_FILE_BYTES if upload.name.lower().endswith(".json") else MAX_SESSION_FILE_BYTES
     if upload.size > limit:
-        st.session_state["load_error"] = (
-            f"'{upload.name}' is {words.size(upload.size)}; {SESSION_LIMITS}"
-        )
+        st.session_state["load_error"] = (f"'{upload.name}' is {words.size(upload.size)}; {SESSION_LIMITS}", None)
+        return
+    if upload.size == 0:
+        st.session_state["load_error"] = (f"'{upload.name}' is empty: it holds no session.", None)
         return
     open_file(upload.name, upload.getvalue(), allow_foreign=False)
 
@@ -61,10 +62,10 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
         loaded = store.read_file(data, name, allow_foreign=allow_foreign)
         session, notes, origin = loaded.session, loaded.notes, loaded.origin
     except ForeignFileError as foreign:
-        st.session_state["foreign_file"] = (name, data, foreign.message)
+        st.session_state["foreign_file"] = (name, data, words.foreign_file_text(foreign.reason))
         return
     except AlchemistError as error:
-        st.session_state["load_error"] = f"'{name}' could not be loaded: {error.message}"
+        st.session_state["load_error"] = words.load_failure(name, error)
         return
     st.session_state["load_notes"] = notes
     st.session_state[DOWNLOADED_KEY] = (session.id, session.modified)  # the user holds the file just loaded
@@ -97,7 +98,11 @@ def welcome() -> None:
     )
     error = st.session_state.pop("load_error", None)
     if error:
-        st.error(words.plain(error))
+        sentence, details = error
+        st.error(words.plain(sentence))
+        if details:
+            with st.expander("Details for whoever looks after this installation"):
+                st.caption(words.plain(details))
         st.toast("The session file could not be loaded. Nothing was changed.", icon="❌")
     if "foreign_file" in st.session_state:
         foreign_file_prompt()
@@ -142,7 +147,7 @@ def closed_notice() -> None:
             del st.session_state[CLOSED_KEY]
             session = store.get(session_id)
             if session is None:
-                st.session_state["load_error"] = "That session has expired or was deleted; load a saved file instead."
+                st.session_state["load_error"] = ("That session has expired or was deleted; load a saved file instead.", None)
             else:
                 ui.open_session(session)
                 ui.announce(f"Reopened '{session.name}'.")

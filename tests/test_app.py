@@ -290,7 +290,14 @@ def test_bad_session_file_gives_an_error_and_changes_nothing(cache: Path, conten
     if any(b.label == "Load anyway" for b in at.button):  # an unsigned file: the user insists
         button(at, "Load anyway").click().run()
     assert not at.exception
-    assert reason in texts(at.error)
+    shown = texts(at.error)
+    if reason == "empty":
+        assert "is empty: it holds no session" in shown
+    else:
+        # A chemist reads what it means; the reader's own words (file internals) wait under Details.
+        assert "it is not a session file ALchemist can open, or it is damaged" in shown
+        details = next(e for e in at.expander if e.label.startswith("Details"))
+        assert reason in texts(details.caption)
     assert any("could not be loaded" in t.value for t in at.toast)
     assert "session" not in at.session_state
     assert not at.query_params.get("session")
@@ -737,3 +744,15 @@ def test_upload_limits_are_stated_once_and_match_the_server_setting(cache: Path)
     table = next(u for u in at.file_uploader if u.label.startswith("Table with one column per variable"))
     assert table.proto.max_upload_size_mb == whole_megabytes(MAX_TABLE_FILE_BYTES) == 20
     assert table.help.startswith("At most 20 MB.")
+
+
+def test_file_problems_are_worded_without_file_internals(cache: Path, tmp_path: Path) -> None:
+    original = catalyst_example()
+    data = SessionStore(tmp_path / "elsewhere").export(original)  # another installation's key
+    at = upload_session_file(start_app(), "colleague.pkl", data)
+    warning = texts(at.warning)
+    assert "signed by another installation of ALchemist" in warning
+    assert "key id" not in warning and "local-" not in warning
+    at = upload_session_file(start_app(), "notes.pkl", b"PK\x03\x04 a zip file, not a session")
+    shown = texts(at.error)
+    assert "could not be loaded" in shown and "magic" not in shown

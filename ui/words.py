@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Sequence
 
 from alchemist.display import display_decimals
+from alchemist.errors import AlchemistError, ForeignFileError, LimitError
 from alchemist.experiments import ImportReport
 from alchemist.files.bounds import megabytes, whole_megabytes
 from alchemist.model import KERNELS, FitProgress, FittedHyperparameter, ModelSettings, Parameter, Unit
@@ -137,6 +138,32 @@ def model_notes(stopped_early: bool, reduced_on_load: bool, used: int, total: in
                      f"exactly: it now uses a representative {used} of the {total} experiments, with the "
                      "parameters it was saved with. Train again to refit it here.")
     return notes
+
+
+# -- session files: why one is not opened, in a chemist's words ----------------------------------
+_TRUST = " Open it only if you trust where it comes from: it is then read in a separate, protected process."
+
+
+def foreign_file_text(reason: str) -> str:
+    """Why the app asks before reading a file (an alchemist.errors.ForeignFileError reason); no key ids."""
+    if reason == "foreign":
+        return ("This session file was signed by another installation of ALchemist (another computer or "
+                "server), not by this one." + _TRUST)
+    if reason == "mismatch":
+        return "This session file was changed after it was saved here, or it is damaged." + _TRUST
+    return ("This session file is unsigned: nothing shows that it was saved by this installation (it may "
+            "come from an older version of ALchemist, or not be an ALchemist file at all)." + _TRUST)
+
+
+def load_failure(name: str, error: AlchemistError) -> tuple[str, str | None]:
+    """A file that could not be opened: the sentence for the user, and the reader's own words, if any,
+    as details for whoever looks after the installation (they name file internals)."""
+    if isinstance(error, LimitError):
+        return f"'{name}' could not be loaded: {error.message}", None
+    if isinstance(error, ForeignFileError):
+        return f"'{name}' could not be loaded. {foreign_file_text(error.reason)}", None
+    return (f"'{name}' could not be loaded: it is not a session file ALchemist can open, or it is damaged. "
+            "Nothing was changed.", error.message)
 
 
 def import_summary(report: ImportReport) -> str:
