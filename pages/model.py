@@ -91,8 +91,9 @@ st.subheader("How well does it predict? (cross-validation)")
 st.caption(f"Each experiment is predicted by a model fitted without it. Up to {LOO_MAX_POINTS} experiments: "
            f"leave-one-out; more: {DEFAULT_FOLDS}-fold.")
 if st.button("Cross-validate", disabled=status.state is ModelState.STALE or len(y) < 3):
-    with st.spinner(f"Refitting the model {len(y) if len(y) <= LOO_MAX_POINTS else DEFAULT_FOLDS} times…"):
-        if ui.run_action(session.validate):
+    # The current model lends its fitted parameters: no refit, only one prediction per fold.
+    with st.status(f"Predicting each of the {len(y)} experiments from the others…", expanded=False):
+        if ui.run_action(session.validate, "Cross-validated the model; the figures are below."):
             st.rerun()
 validation = session.validation
 if validation is not None:

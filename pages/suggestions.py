@@ -74,8 +74,11 @@ if len(y) < 2:
             "Start with an initial design above.")
 else:
     if st.button("Suggest next experiments", type="primary"):
-        with st.spinner("Training the model if needed and searching for the best next experiments…"):
+        with ui.cancellable("Suggesting the next experiments…", "Suggesting cancelled; nothing was changed.") as bar:
             def run_suggest() -> None:
+                if session.model_status().state is not ModelState.TRAINED:
+                    session.train(progress=bar)  # the long part, shown and open to Cancel
+                bar.say("Searching the space for the best next experiments…")
                 # None clears a budget stated before, which session.suggest's "None keeps it" cannot.
                 session.suggestion_settings = replace(session.suggestion_settings, budget=None if budget is None else int(budget))
                 session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed))

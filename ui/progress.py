@@ -32,6 +32,10 @@ class FitBar:
         self.bar = bar
         self.last = 0.0
 
+    def say(self, text: str) -> None:
+        """A step of the work that reports no progress of its own (the bar shows it as under way)."""
+        self.bar.progress(1.0, text=text)
+
     def __call__(self, report: FitProgress) -> None:
         now = monotonic()
         if now - self.last >= REDRAW_SECONDS:
