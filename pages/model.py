@@ -20,7 +20,7 @@ X, y, _ = session.training_data()
 st.caption(f"A Gaussian process trained on the {len(y)} valid experiment(s) that have a result.")
 
 settings = session.model_settings
-kernel_col, restarts_col, seed_col, warp_col = st.columns([2, 1.3, 1.3, 1.6], vertical_alignment="bottom")
+kernel_col, restarts_col, seed_col = st.columns([2, 1.3, 1.3], vertical_alignment="bottom")
 kernel = kernel_col.selectbox(
     "Kernel", list(KERNELS), index=list(KERNELS).index(settings.kernel), format_func=KERNELS.get, key=f"model_kernel_{session.id}"
 )
@@ -28,7 +28,7 @@ restarts = restarts_col.number_input(
     "Optimiser restarts", min_value=0, max_value=MAX_RESTARTS, value=settings.n_restarts, step=1, key=f"model_restarts_{session.id}"
 )
 seed = seed_col.number_input("Random seed", min_value=0, value=settings.seed, step=1, key=f"model_seed_{session.id}")
-warp = warp_col.checkbox(
+warp = st.checkbox(
     "Transform skewed results", value=settings.warp_outputs, key=f"model_warp_{session.id}",
     help="A power transform (Yeo-Johnson) of the results before fitting; helps when a few results are far larger "
     "than the rest. It never changes which result is best.",
@@ -65,7 +65,9 @@ for note in words.model_notes(session.model.fit_stopped_early, approximation.red
     st.info(note)
 
 st.subheader("Fitted hyperparameters")
-st.dataframe(words.hyperparameter_rows(session.model.hyperparameters(), session.target), hide_index=True, width="stretch")
+rows = words.hyperparameter_rows(session.model.hyperparameters(), session.target)
+# Tall enough for every row (a 6-variable model has a dozen): the table never hides its last one.
+st.dataframe(rows, hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
 st.caption("A length scale is how far a variable must change, in its own units, before the result changes "
            "noticeably: a large one means the variable matters little.")
 

@@ -46,8 +46,9 @@ with st.expander("🎲 Initial design: the first experiments, before a model can
 # -- settings ---------------------------------------------------------------------------------
 settings = session.suggestion_settings
 st.subheader("Next experiments")
-goal_col, acq_col, beta_col, n_col, seed_col = st.columns([1.2, 2.4, 1, 1, 1])
-budget_col, _ = st.columns([2, 3])
+# Two rows, so that every label keeps to one line and the acquisition's name shows whole at 900 px.
+goal_col, acq_col = st.columns([1, 2])
+beta_col, n_col, seed_col, budget_col = st.columns([1.3, 1, 1, 2])
 goal = goal_col.radio(
     "Goal", GOALS, index=GOALS.index(settings.goal), format_func=lambda g: g.capitalize() + " " + session.target,
     key=f"suggest_goal_{session.id}",

@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore
 from alchemist.session import Session
-from tests.browser.conftest import StreamlitServer, screenshot
-from tests.browser.support import open_app, open_example, rerun
+from tests.browser.conftest import ARTIFACTS, StreamlitServer, screenshot
+from tests.browser.support import go_to, open_app, open_example, rerun, wait_idle
 
 
 def last_change(page: Page, text: str):
@@ -108,3 +108,38 @@ def test_training_shows_progress_cancel_keeps_the_model_and_changed_settings_are
     expect(changed).to_contain_text("kernel Matérn 5/2 → RBF")
     stored = SessionStore(server.cache_dir).get(session.id)
     assert stored.model is not None and stored.model.settings.kernel == "matern52"
+
+
+WIDTHS = (900, 1400)
+
+
+def test_every_page_holds_its_layout_at_900_and_1400_px(page: Page, server: StreamlitServer) -> None:
+    open_app(page, server.url)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 1000})
+        screenshot(page, f"layout-welcome-{width}")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    open_example(page, server.url)
+    go_to(page, "Suggestions")
+    with rerun(page):
+        page.get_by_role("button", name="Suggest next experiments").click()
+    expect(last_change(page, "Suggested 1 experiment(s) to run next; see the table below.")).to_be_visible()
+    for title in ("Variables", "Experiments", "Model", "Suggestions"):
+        go_to(page, title)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 1000})
+            wait_idle(page)
+            screenshot(page, f"layout-{title.lower()}-{width}")
+            lower = {"Model": "How well does it predict? (cross-validation)", "Suggestions": "Model landscape"}.get(title)
+            if lower:  # the page scrolls inside Streamlit's own container: show its lower part too
+                page.get_by_role("heading", name=lower).scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / f"layout-{title.lower()}-lower-{width}.png"))
+            if title == "Suggestions":
+                # Labels stay on one line (no "Maxim ize"), and the acquisition box fits the page.
+                goal = page.get_by_text("Maximize Output", exact=True)
+                assert goal.bounding_box()["height"] < 30, goal.bounding_box()
+                beta = page.get_by_text("β (confidence bound)", exact=True)
+                assert beta.bounding_box()["height"] < 30, beta.bounding_box()
+                box = page.get_by_role("combobox", name="Acquisition").bounding_box()
+                assert box["x"] + box["width"] <= width, (box, width)
+        page.set_viewport_size({"width": 1400, "height": 1000})
