@@ -202,7 +202,10 @@ def hyperparameter_rows(records: Sequence[FittedHyperparameter], target: str) ->
             name = f"Length scale: {record.variable}" + (f" = {record.level}" if record.level else "")
         else:
             name = _PARAMETER_TEXT[record.parameter]
-        unit = record.variable_unit if record.unit is Unit.VARIABLE else unit_text[record.unit]
+        if record.unit is Unit.VARIABLE:
+            unit = record.variable_unit or f"same units as {record.variable}"  # a variable without a stated unit
+        else:
+            unit = unit_text[record.unit]
         rows.append({"Parameter": name, "Value": record.value, "Unit": unit})
     return rows
 
