@@ -13,6 +13,7 @@ from alchemist.files.container import MAX_SESSION_FILE_BYTES
 from alchemist.files.kinds import MAX_UPLOAD_BYTES
 from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES
 from ui import words
+from ui.recent import recent_list
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
 
@@ -133,6 +134,7 @@ def welcome() -> None:
             help=f"{SESSION_LIMITS} The file is loaded under a new session id; "
             "files saved by another installation are read only after you confirm.",
         )
+    recent_list()  # a local install only, when its operator turned it on (README)
 
 
 def closed_notice() -> None:

@@ -756,3 +756,36 @@ def test_file_problems_are_worded_without_file_internals(cache: Path, tmp_path: 
     at = upload_session_file(start_app(), "notes.pkl", b"PK\x03\x04 a zip file, not a session")
     shown = texts(at.error)
     assert "could not be loaded" in shown and "magic" not in shown
+
+
+def test_recent_sessions_are_listed_only_when_the_operator_turns_them_on(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SessionStore(cache)
+    older, newer = catalyst_example(), catalyst_example()
+    older.rename("Older screen")
+    newer.rename("Zeolite screen")
+    store.save(older)
+    store.save(newer)
+
+    at = start_app()  # off by default: a shared server must not show one visitor another's sessions
+    assert "Recent sessions" not in [s.value for s in at.subheader]
+
+    monkeypatch.setenv("ALCHEMIST_RECENT_SESSIONS", "1")
+    at = start_app()
+    assert "Recent sessions" in [s.value for s in at.subheader]
+    listed = [m.value for m in at.markdown if " · " in m.value and "changed" in m.value]
+    assert listed[0].startswith("**Zeolite screen**") and listed[1].startswith("**Older screen**")
+    button_ = next(b for b in at.button if b.key == f"recent_{older.id}")
+    button_.click().run()
+    assert at.session_state["session"].id == older.id
+    assert "Last change: Opened 'Older screen'." in texts(at.caption)
+
+
+@pytest.mark.parametrize(
+    "secrets, environ, on",
+    [({}, {}, False), ({"recent_sessions": True}, {}, True), ({"recent_sessions": True}, {"ALCHEMIST_RECENT_SESSIONS": "0"}, False),
+     ({}, {"ALCHEMIST_RECENT_SESSIONS": "yes"}, True), ({"recent_sessions": "maybe"}, {}, False)],
+)
+def test_recent_sessions_setting(secrets: dict, environ: dict, on: bool) -> None:
+    from ui.recent import recent_enabled
+
+    assert recent_enabled(secrets, environ) is on
