@@ -8,14 +8,28 @@ import ui
 from alchemist.errors import AlchemistError, ForeignFileError
 from alchemist.examples import catalyst_example
 from alchemist.session import Session
+from alchemist.files.bounds import whole_megabytes
+from alchemist.files.container import MAX_SESSION_FILE_BYTES
 from alchemist.files.kinds import MAX_UPLOAD_BYTES
+from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES
 from alchemist.history.revisions import History
 from ui import words
 from ui.history import show_history_error, undo_redo_buttons
 from ui.import_notes_words import note_lines
+from ui.recent import recent_list
 from ui.templates import new_from_template
 
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
+
+# One limit per kind of session file, stated the same wherever it is shown (and in README.md).
+SESSION_LIMITS = (f"A .pkl session file can be at most {words.size_limit(MAX_SESSION_FILE_BYTES)}, "
+                  f"a .json one {words.size_limit(MAX_JSON_SESSION_FILE_BYTES)}.")
+# (session id, time of its last change) of the last copy this tab downloaded: Close asks unless it is current.
+DOWNLOADED_KEY = "downloaded_copy"
+# The id of a session whose Close waits for the user's answer (download first, or close anyway).
+CLOSING_KEY = "closing_session"
+# (id, name) of the session this tab closed last: the welcome page offers to reopen it.
+CLOSED_KEY = "closed_session"
 
 PAGES = [
     st.Page("pages/variables.py", title="Variables", icon="🎛️", default=True),
@@ -38,11 +52,12 @@ def load_uploaded_session() -> None:
     if upload is None:
         return
     # st.file_uploader's type= checks only the name: the size and the content are checked here.
-    if upload.size > MAX_UPLOAD_BYTES:
-        st.session_state["load_error"] = (
-            f"'{upload.name}' is {upload.size / 1e6:.1f} MB; session files can be at most "
-            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB."
-        )
+    limit = MAX_JSON_SESSION_FILE_BYTES if upload.name.lower().endswith(".json") else MAX_SESSION_FILE_BYTES
+    if upload.size > limit:
+        st.session_state["load_error"] = (f"'{upload.name}' is {words.size(upload.size)}; {SESSION_LIMITS}", None)
+        return
+    if upload.size == 0:
+        st.session_state["load_error"] = (f"'{upload.name}' is empty: it holds no session.", None)
         return
     open_file(upload.name, upload.getvalue(), allow_foreign=False)
 
@@ -54,12 +69,13 @@ def open_file(name: str, data: bytes, allow_foreign: bool) -> None:
         loaded = store.read_file(data, name, allow_foreign=allow_foreign)
         session, notes, origin, history = loaded.session, loaded.notes, loaded.origin, loaded.history
     except ForeignFileError as foreign:
-        st.session_state["foreign_file"] = (name, data, foreign.message)
+        st.session_state["foreign_file"] = (name, data, words.foreign_file_text(foreign.reason))
         return
     except AlchemistError as error:
-        st.session_state["load_error"] = f"'{name}' could not be loaded: {error.message}"
+        st.session_state["load_error"] = words.load_failure(name, error)
         return
     st.session_state["load_notes"] = note_lines(notes)  # records of an NREL import worded once, here
+    st.session_state[DOWNLOADED_KEY] = (session.id, session.modified)  # the user holds the file just loaded
     source = " from an NREL ALchemist file" if origin == "alchemist" else ""
     start(session, f"Loaded '{session.name}'{source} as a new session ({session.short_id}).", history)
 
@@ -89,10 +105,16 @@ def welcome() -> None:
     )
     error = st.session_state.pop("load_error", None)
     if error:
-        st.error(words.plain(error))
+        sentence, details = error
+        st.error(words.plain(sentence))
+        if details:
+            with st.expander("Details for whoever looks after this installation"):
+                st.caption(words.plain(details))
         st.toast("The session file could not be loaded. Nothing was changed.", icon="❌")
     if "foreign_file" in st.session_state:
         foreign_file_prompt()
+    if CLOSED_KEY in st.session_state:
+        closed_notice()
     new_col, load_col = st.columns(2, gap="large")
     with new_col:
         st.subheader("New Session")
@@ -115,9 +137,80 @@ def welcome() -> None:
             type=["pkl", "json"],
             key="load_session_file",
             on_change=load_uploaded_session,
-            help=f"At most {MAX_UPLOAD_BYTES // 1_000_000} MB. The file is loaded under a new session id; "
+            max_upload_size=whole_megabytes(MAX_UPLOAD_BYTES),
+            help=f"{SESSION_LIMITS} The file is loaded under a new session id; "
             "files saved by another installation are read only after you confirm.",
         )
+    recent_list()  # a local install only, when its operator turned it on (README)
+
+
+def closed_notice() -> None:
+    """After Close: what became of the session, and the way back to it."""
+    session_id, name = st.session_state[CLOSED_KEY]
+    store = ui.get_store()
+    with st.container(border=True):
+        st.success(f"Closed **{words.plain(name)}**. It stays on this server for {words.duration(store.ttl)} "
+                   "after its last use: reopen it here, or with its link.", icon="📁")
+        reopen_col, dismiss_col, _ = st.columns([1.4, 1, 4])
+        if reopen_col.button("Reopen it", type="primary", key="reopen_closed"):
+            del st.session_state[CLOSED_KEY]
+            session = store.get(session_id)
+            if session is None:
+                st.session_state["load_error"] = ("That session has expired or was deleted; load a saved file instead.", None)
+            else:
+                ui.open_session(session)
+                ui.announce(f"Reopened '{session.name}'.")
+            st.rerun()
+        if dismiss_col.button("Dismiss", key="dismiss_closed"):
+            del st.session_state[CLOSED_KEY]
+            st.rerun()
+
+
+def has_current_copy(session: Session) -> bool:
+    """True if this tab downloaded the session since its last change, or there is nothing in it to lose."""
+    empty = not session.variables and not len(session.experiments)
+    return empty or st.session_state.get(DOWNLOADED_KEY) == (session.id, session.modified)
+
+
+def note_download(session_id: str, modified: object, what: str) -> None:
+    st.session_state[DOWNLOADED_KEY] = (session_id, modified)
+    ui.announce(f"Downloaded {what}.")
+
+
+def close_now(session: Session) -> None:
+    ui.close_session()
+    st.session_state.pop(CLOSING_KEY, None)
+    st.session_state[CLOSED_KEY] = (session.id, session.name)
+    st.toast(f"Closed '{words.plain(session.name)}'.", icon="📁")
+    st.rerun()
+
+
+def close_prompt(session: Session) -> None:
+    """Close asked for, with changes that were never downloaded: offer the download first."""
+    store = ui.get_store()
+    with st.container(border=True):
+        if has_current_copy(session):
+            st.success("A copy with every change is downloaded: you can close the session now.", icon="💾")
+        else:
+            st.warning(
+                f"**{words.plain(session.name)}** has changes you have not downloaded. After closing it stays on "
+                f"this server for {words.duration(store.ttl)}, but only a downloaded file is yours to keep.", icon="💾")
+        with st.container(horizontal=True):
+            if not has_current_copy(session):
+                st.download_button(
+                    "Download a copy", data=lambda: store.export(session),
+                    file_name=f"alchemist_session_{session.short_id}.pkl", mime="application/octet-stream",
+                    on_click=note_download, args=(session.id, session.modified, "a copy of the session"),
+                    key="close_download", icon="💾", type="primary",
+                )
+                close_label = "Close without downloading"
+            else:
+                close_label = "Close now"
+            if st.button(close_label, key="close_anyway"):
+                close_now(session)
+            if st.button("Keep working", key="close_cancel"):
+                st.session_state.pop(CLOSING_KEY, None)
+                st.rerun()
 
 
 def rename_session() -> None:
@@ -132,7 +225,8 @@ def rename_session() -> None:
         st.session_state["session_name"] = session.name
         st.toast(words.plain(error.message), icon="⚠️")
         return
-    ui.commit(session)
+    if ui.commit(session):
+        ui.announce(f"Renamed the session to '{session.name}'.")
 
 
 def link_notice(session: Session) -> None:
@@ -170,7 +264,8 @@ def header(session: Session) -> None:
             data=lambda: store.export(session, include_history=with_history),
             file_name=f"alchemist_session_{session.short_id}.pkl",
             mime="application/octet-stream",
-            on_click="ignore",
+            on_click=note_download,
+            args=(session.id, session.modified, "the session file (.pkl)"),
             key="save_session",
             icon="💾",
             type="primary",
@@ -180,12 +275,15 @@ def header(session: Session) -> None:
             data=lambda: store.export(session, fmt="json", include_history=with_history),
             file_name=f"alchemist_session_{session.short_id}.json",
             mime="application/json",
-            on_click="ignore",
+            on_click=note_download,
+            args=(session.id, session.modified, "the session as JSON"),
             key="save_session_json",
             help="A readable file with exactly the same content, for other installations and version control.",
         )
         if st.button("Close Session", key="close_session"):
-            ui.close_session()
+            if has_current_copy(session):
+                close_now(session)
+            st.session_state[CLOSING_KEY] = session.id
             st.rerun()
     st.markdown(
         f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
@@ -197,6 +295,8 @@ def header(session: Session) -> None:
         if last_change:
             st.caption(f"✅ Last change: {words.plain(last_change)}")
     show_history_error()
+    if st.session_state.get(CLOSING_KEY) == session.id:
+        close_prompt(session)
     if st.session_state.get(ui.FROM_LINK_KEY) == session.id:
         link_notice(session)
     notes = st.session_state.get("load_notes")
@@ -211,12 +311,14 @@ def header(session: Session) -> None:
 
 ui.get_store()  # a bad key ring, time to live or limit stops the app here, before anyone works
 session = ui.current_session()
+ui.report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header
 if session is None:
     page = st.navigation([st.Page(welcome, title="Welcome", icon="⚗️")], position="hidden")
 else:
     # Query params are cleared on page switch; set the id again on every run so a reload finds the session.
     st.query_params[ui.QUERY_KEY] = session.id
-    page = st.navigation(PAGES)
+    # At the top: .streamlit/config.toml hides the sidebar's page list (see the note there).
+    page = st.navigation(PAGES, position="top")
     header(session)
 with ui.navigated_page():
     page.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -14,6 +15,28 @@ from alchemist.variables import Variable
 
 MAX_RESOLUTION = 100
 FEASIBLE = "Feasible"  # grid column: the point meets every input constraint
+
+
+class SliceSource(enum.Enum):
+    """Where the landscape's slice goes through: the variables off the axes are held there."""
+
+    SUGGESTION = "suggestion"  # the first of the newest suggestions
+    BEST = "best"  # the best experiment so far
+    MIDDLE = "middle"  # the middle of each range (nothing measured or suggested yet)
+
+
+def slice_anchor(
+    suggestions: pd.DataFrame | None, best: Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, SliceSource]:
+    """The point the landscape's slice follows: the newest suggestion, else the best experiment.
+
+    The map should show where the action is: after a new suggestion round, the next experiment.
+    """
+    if suggestions is not None and len(suggestions):
+        return suggestions.iloc[0].to_dict(), SliceSource.SUGGESTION
+    if best is not None:
+        return dict(best), SliceSource.BEST
+    return None, SliceSource.MIDDLE
 
 
 def default_fixed_values(variables: Sequence[Variable], anchor: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
 from alchemist.files.mapping import remembered_from_state
 from alchemist.files.migrations import STATE_VERSION
-from alchemist.model import GPModel, ModelSettings
+from alchemist.model import GPModel, ModelSettings, ProgressCallback
 from alchemist.objectives import Objective, objectives_from_state
 from alchemist.objectives import campaign
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
@@ -286,15 +286,17 @@ class Session(CampaignRules):
         return self.experiments.training_data(self.variables)
 
     # -- model -----------------------------------------------------------------------------
-    def train(self, settings: ModelSettings | None = None) -> GPModel:
-        """Fit the GP on the valid experiments with a result; the model becomes part of the session."""
+    def train(self, settings: ModelSettings | None = None, progress: ProgressCallback | None = None) -> GPModel:
+        """Fit the GP on the valid experiments with a result; the model becomes part of the session.
+
+        `progress` goes to GPModel.fit; a fit that is cancelled or fails leaves the session as it was."""
         if not self.variables:
             raise ModelError("Define variables and add experiments before training a model.")
         settings = settings or self.model_settings
         X, y, noise = self.training_data()
         if len(y) < 2:
             raise ModelError(f"A model needs at least 2 valid experiments with a result; there are {len(y)}.")
-        model = GPModel(self.variables, settings).fit(X, y, noise)
+        model = GPModel(self.variables, settings).fit(X, y, noise, progress=progress)
         self.model_settings = settings
         self.model = model
         self.model_fingerprint = self.experiments.fingerprint(self.variables)

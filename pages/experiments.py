@@ -49,7 +49,7 @@ def number_column(label: str, help_text: str | None = None) -> st.column_config.
 
 
 column_config = {
-    "Status": st.column_config.TextColumn("Status", disabled=True, width="medium"),
+    "Status": st.column_config.TextColumn("Status", disabled=True, width="large"),
     session.target: number_column(f"{session.target} (result)"),
     NOISE: number_column(NOISE, "Noise variance of the result, if known (zero or more)"),
     ITERATION: number_column(ITERATION, "A whole number: the round the experiment belongs to"),
@@ -105,6 +105,7 @@ st.data_editor(
     hide_index=True,
     width="stretch",
     height=min(36 * (len(frame) + 2), 640),  # room for every row of a small campaign, then scroll
+    placeholder="",  # an empty cell stays empty (not a grey "None")
     on_change=commit_edits,
 )
 st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from alchemist import limits
 from alchemist.analysis.sensitivity import sensitivity
 from alchemist.diagnostics import DEFAULT_FOLDS, LOO_MAX_POINTS
 from alchemist.model import KERNELS, MAX_RESTARTS, ModelSettings
@@ -19,7 +20,7 @@ X, y, _ = session.training_data()
 st.caption(f"A Gaussian process trained on the {len(y)} valid experiment(s) that have a result.")
 
 settings = session.model_settings
-kernel_col, restarts_col, seed_col, warp_col = st.columns([2, 1.3, 1.3, 1.6], vertical_alignment="bottom")
+kernel_col, restarts_col, seed_col = st.columns([2, 1.3, 1.3], vertical_alignment="bottom")
 kernel = kernel_col.selectbox(
     "Kernel", list(KERNELS), index=list(KERNELS).index(settings.kernel), format_func=KERNELS.get, key=f"model_kernel_{session.id}"
 )
@@ -27,18 +28,17 @@ restarts = restarts_col.number_input(
     "Optimiser restarts", min_value=0, max_value=MAX_RESTARTS, value=settings.n_restarts, step=1, key=f"model_restarts_{session.id}"
 )
 seed = seed_col.number_input("Random seed", min_value=0, value=settings.seed, step=1, key=f"model_seed_{session.id}")
-warp = warp_col.checkbox(
+warp = st.checkbox(
     "Transform skewed results", value=settings.warp_outputs, key=f"model_warp_{session.id}",
     help="A power transform (Yeo-Johnson) of the results before fitting; helps when a few results are far larger "
     "than the rest. It never changes which result is best.",
 )
 
+shown_settings = ModelSettings(kernel=kernel, n_restarts=int(restarts), seed=int(seed), warp_outputs=warp)
 if st.button("Train model", type="primary", disabled=len(y) < 2):
-    with st.spinner(f"Fitting a Gaussian process to {len(y)} experiments…"):
-        ok = ui.run_action(
-            lambda: session.train(ModelSettings(kernel=kernel, n_restarts=int(restarts), seed=int(seed), warp_outputs=warp)),
-            f"Model trained on {len(y)} experiments.",
-        )
+    # The fit reports its progress to the bar; Cancel (any click) stops it and keeps the model there was.
+    with ui.cancellable(f"Training the model on {len(y)} experiments…", "Training cancelled; the previous model is kept.") as bar:
+        ok = ui.run_action(lambda: session.train(shown_settings, progress=bar), f"Model trained on {len(y)} experiments.")
     if ok:
         st.rerun()
 if len(y) < 2:
@@ -49,13 +49,25 @@ if session.model is None:
     st.stop()
 
 status_text = words.model_status_text(status)
+trained_with = session.model.settings
 if status.state is ModelState.STALE:
     st.warning(f"{status_text}: the variables or experiments changed since it was trained. Train again to update it.")
 else:
-    st.success(f"{status_text} · kernel {KERNELS[session.model.settings.kernel]}")
+    st.success(status_text)
+st.caption(f"**Current model:** {words.model_settings_text(trained_with)}")
+changes = words.settings_changes(trained_with, shown_settings)
+if changes:
+    st.warning("The settings above differ from the ones the current model was trained with ("
+               + "; ".join(changes) + "). Train the model to use them.", icon="✏️")
+approximation = session.model.approximation
+for note in words.model_notes(session.model.fit_stopped_early, approximation.reduced_on_load,
+                              approximation.points_used, approximation.points_total, limits.current().fit_seconds):
+    st.info(note)
 
 st.subheader("Fitted hyperparameters")
-st.dataframe(words.hyperparameter_rows(session.model.hyperparameters(), session.target), hide_index=True, width="stretch")
+rows = words.hyperparameter_rows(session.model.hyperparameters(), session.target)
+# Tall enough for every row (a 6-variable model has a dozen): the table never hides its last one.
+st.dataframe(rows, hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
 st.caption("A length scale is how far a variable must change, in its own units, before the result changes "
            "noticeably: a large one means the variable matters little.")
 
@@ -81,8 +93,9 @@ st.subheader("How well does it predict? (cross-validation)")
 st.caption(f"Each experiment is predicted by a model fitted without it. Up to {LOO_MAX_POINTS} experiments: "
            f"leave-one-out; more: {DEFAULT_FOLDS}-fold.")
 if st.button("Cross-validate", disabled=status.state is ModelState.STALE or len(y) < 3):
-    with st.spinner(f"Refitting the model {len(y) if len(y) <= LOO_MAX_POINTS else DEFAULT_FOLDS} times…"):
-        if ui.run_action(session.validate):
+    # The current model lends its fitted parameters: no refit, only one prediction per fold.
+    with st.status(f"Predicting each of the {len(y)} experiments from the others…", expanded=False):
+        if ui.run_action(session.validate, "Cross-validated the model; the figures are below."):
             st.rerun()
 validation = session.validation
 if validation is not None:

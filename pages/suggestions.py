@@ -12,10 +12,14 @@ from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA, scheduled
 from alchemist.analysis.stopping import Margin, model_best, settled_verdict, stopping_history
 from alchemist.design import DESIGNS, MAX_POINTS, initial_design
 from alchemist.errors import AlchemistError
-from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
+from alchemist.display import display_step, rounded
+from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid, slice_anchor
 from alchemist.optimize import MAX_BATCH, MAX_BUDGET
 from alchemist.session import ModelState
 from ui import charts, words
+
+# Above this many measured experiments the landscape starts without their dots (they would hide it).
+MANY_POINTS = 300
 
 session = ui.require_session()
 st.header("Suggestions")
@@ -42,8 +46,9 @@ with st.expander("🎲 Initial design: the first experiments, before a model can
 # -- settings ---------------------------------------------------------------------------------
 settings = session.suggestion_settings
 st.subheader("Next experiments")
-goal_col, acq_col, beta_col, n_col, seed_col = st.columns([1.2, 2.4, 1, 1, 1])
-budget_col, _ = st.columns([2, 3])
+# Two rows, so that every label keeps to one line and the acquisition's name shows whole at 900 px.
+goal_col, acq_col = st.columns([1, 2])
+beta_col, n_col, seed_col, budget_col = st.columns([1.3, 1, 1, 2])
 goal = goal_col.radio(
     "Goal", GOALS, index=GOALS.index(settings.goal), format_func=lambda g: g.capitalize() + " " + session.target,
     key=f"suggest_goal_{session.id}",
@@ -70,13 +75,16 @@ if len(y) < 2:
             "Start with an initial design above.")
 else:
     if st.button("Suggest next experiments", type="primary"):
-        with st.spinner("Training the model if needed and searching for the best next experiments…"):
+        with ui.cancellable("Suggesting the next experiments…", "Suggesting cancelled; nothing was changed.") as bar:
             def run_suggest() -> None:
+                if session.model_status().state is not ModelState.TRAINED:
+                    session.train(progress=bar)  # the long part, shown and open to Cancel
+                bar.say("Searching the space for the best next experiments…")
                 # None clears a budget stated before, which session.suggest's "None keeps it" cannot.
                 session.suggestion_settings = replace(session.suggestion_settings, budget=None if budget is None else int(budget))
                 session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed))
 
-            ok = ui.run_action(run_suggest)
+            ok = ui.run_action(run_suggest, f"Suggested {int(batch)} experiment(s) to run next; see the table below.")
         if ok:
             st.rerun()
 
@@ -96,6 +104,8 @@ if suggestions is not None and len(suggestions):
             "Predicted std": st.column_config.NumberColumn("± std", format="%.3g"),
             "Acquisition": st.column_config.NumberColumn("Acquisition value", format="%.4g"),
             "Reason": st.column_config.TextColumn("Why"),
+            **{v.label: st.column_config.NumberColumn(v.label, format=words.number_format(v))
+               for v in session.variables if v.kind != "categorical"},
         },
     )
     for note in words.reason_notes(reasons):
@@ -189,35 +199,58 @@ else:
     y_name = y_col.selectbox("Vertical axis", [n for n in names if n != x_name], index=0, format_func=labels.get, key="land_y")
     quantity = q_col.radio("Show", ["Predicted mean", "Predicted std", "Acquisition"], horizontal=True, key="land_q")
     others = [v for v in session.variables if v.name not in (x_name, y_name)]
-    # Slice through the first suggestion, or else the best experiment so far: where the action is.
     incumbent = session.incumbent(goal)
-    if suggestions is not None and len(suggestions):
-        anchor = suggestions.iloc[0].to_dict()
-    elif incumbent is not None:
-        anchor = incumbent.values
-    else:
-        anchor = None
+    anchor, source = slice_anchor(suggestions, None if incumbent is None else incumbent.values)
     fixed = default_fixed_values(session.variables, anchor)
+    pin_col, points_col = st.columns(2)
+    pinned = pin_col.toggle(
+        "Pin this slice", key=f"land_pin_{session.id}",
+        help="Keep the values below as they are. Unpinned, the map follows the newest suggestion, "
+        "or the best experiment when there is none.",
+    )
+    show_measured = points_col.toggle(
+        "Show measured experiments", value=len(X) <= MANY_POINTS, key=f"land_points_{session.id}",
+        help="The dots of the measured experiments; with many experiments they hide the map.",
+    )
+    # The controls keep what the user set; when the slice's anchor moves (a new suggestion round,
+    # a new best), they are set to it again, unless pinned.
+    anchor_mark = (source.value, tuple(sorted((k, str(fixed[k])) for k in fixed)))
+    follow = not pinned and st.session_state.get(f"land_anchor_{session.id}") != anchor_mark
+    st.session_state[f"land_anchor_{session.id}"] = anchor_mark
     if others:
-        st.caption("The other variables are held at:")
+        st.caption(words.slice_caption(source, pinned))
         columns = st.columns(min(len(others), 4))
         for i, variable in enumerate(others):
             box = columns[i % len(columns)]
+            key = f"fix_{session.id}_{variable.name}"
             if variable.kind == "categorical":
-                fixed[variable.name] = box.selectbox(
-                    variable.label, variable.levels, index=variable.levels.index(fixed[variable.name]),
-                    key=f"fix_{session.id}_{variable.name}",
-                )
+                options = list(variable.levels)
             elif variable.kind == "discrete":
+                options = list(variable.values)
+            else:
+                options = None
+            value = fixed[variable.name]
+            if variable.kind == "integer":
+                value = int(round(value))
+            elif options is None:
+                value = rounded(variable, value)
+            # A value kept from before the variable changed would not fit the control: take the anchor's.
+            kept_fits = key in st.session_state and variable.check(st.session_state[key]) is None
+            if follow or not kept_fits:
+                st.session_state[key] = value
+            if options is not None:
                 fixed[variable.name] = box.selectbox(
-                    variable.label, variable.values, index=variable.values.index(fixed[variable.name]),
-                    key=f"fix_{session.id}_{variable.name}",
+                    variable.label, options, key=key,
+                    format_func=str if variable.kind == "categorical" else (lambda v, f=words.number_format(variable): f % v),
+                )
+            elif variable.kind == "integer":
+                fixed[variable.name] = box.slider(
+                    variable.label, min_value=int(variable.low), max_value=int(variable.high), step=1, format="%d", key=key,
                 )
             else:
                 fixed[variable.name] = box.slider(
                     variable.label, min_value=float(variable.low), max_value=float(variable.high),
-                    value=float(fixed[variable.name]), step=1.0 if variable.kind == "integer" else None,
-                    key=f"fix_{session.id}_{variable.name}",
+                    step=display_step(variable), format=words.number_format(variable), key=key,
                 )
     best_result = incumbent.result if incumbent is not None else None
     try:
@@ -229,14 +262,16 @@ else:
     except AlchemistError as error:
         st.error(error.message)
     else:
-        points = [X[[x_name, y_name]].assign(Kind="Measured")]
+        points = [X[[x_name, y_name]].assign(Kind="Measured")] if show_measured else []
         if suggestions is not None and len(suggestions):
             points.append(suggestions[[x_name, y_name]].assign(Kind="Suggested"))
         shown_quantity = quantity if quantity in grid else "Predicted mean"
         st.altair_chart(
-            charts.landscape(grid, x_name, y_name, shown_quantity, labels[x_name], labels[y_name], pd.concat(points)),
+            charts.landscape(grid, x_name, y_name, shown_quantity, labels[x_name], labels[y_name],
+                             pd.concat(points) if points else None),
             width="stretch",
         )
         st.caption(
-            "Measured points are drawn wherever the other variables were; the map is a slice at the values above."
+            ("Measured points are drawn wherever the other variables were; " if show_measured else "")
+            + "the map is a slice at the values above."
         )

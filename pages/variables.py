@@ -9,7 +9,8 @@ import ui
 from alchemist.errors import AlchemistError
 from alchemist.session import ChangeNeedsConfirmation
 from alchemist.variable_fill import FillValueError, NeedsFillValue
-from alchemist.files.variable_files import read_variables, variables_to_csv, variables_to_json
+from alchemist.files.bounds import whole_megabytes
+from alchemist.files.variable_files import MAX_VARIABLES_FILE_BYTES, read_variables, variables_to_csv, variables_to_json
 from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
 from ui import import_words, words
 from ui.uploads import parse_once
@@ -212,7 +213,9 @@ with edit_tab:
 
 with files_tab:
     st.markdown("**Import** a variable list: ALchemist's search-space JSON, or a JSON or CSV exported here.")
-    upload = st.file_uploader("Variables file", type=["json", "csv"], key=f"variables_file{round_}")
+    upload = st.file_uploader(
+        "Variables file", type=["json", "csv"], key=f"variables_file{round_}",
+        max_upload_size=whole_megabytes(MAX_VARIABLES_FILE_BYTES), help=f"At most {words.size_limit(MAX_VARIABLES_FILE_BYTES)}.")
     if upload is not None:
         try:
             imported = parse_once("variables", upload.name, upload.getvalue(), read_variables)

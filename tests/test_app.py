@@ -292,7 +292,14 @@ def test_bad_session_file_gives_an_error_and_changes_nothing(cache: Path, conten
     if any(b.label == "Load anyway" for b in at.button):  # an unsigned file: the user insists
         button(at, "Load anyway").click().run()
     assert not at.exception
-    assert reason in texts(at.error)
+    shown = texts(at.error)
+    if reason == "empty":
+        assert "is empty: it holds no session" in shown
+    else:
+        # A chemist reads what it means; the reader's own words (file internals) wait under Details.
+        assert "it is not a session file ALchemist can open, or it is damaged" in shown
+        details = next(e for e in at.expander if e.label.startswith("Details"))
+        assert reason in texts(details.caption)
     assert any("could not be loaded" in t.value for t in at.toast)
     assert "session" not in at.session_state
     assert not at.query_params.get("session")
@@ -361,11 +368,42 @@ def test_unknown_or_malformed_session_link_goes_to_welcome(cache: Path) -> None:
     assert "does not name a valid session" in " ".join(t.value for t in at.toast)
 
 
-def test_close_session_returns_to_welcome(cache: Path) -> None:
+def test_close_asks_for_a_download_then_says_what_it_did_and_offers_the_way_back(cache: Path) -> None:
     at = open_example(start_app())
+    session_id = at.session_state["session"].id
     button(at, "Close Session").click().run()
+    # Changes never downloaded: the session stays open and the user is asked.
+    assert at.session_state["session"].id == session_id
+    assert "has changes you have not downloaded" in texts(at.warning)
+    button(at, "Keep working").click().run()
+    assert "has changes you have not downloaded" not in texts(at.warning)
+    assert at.session_state["session"].id == session_id
+
+    button(at, "Close Session").click().run()
+    button(at, "Close without downloading").click().run()
+    assert not at.exception, [e.message for e in at.exception]
     assert "session" not in at.session_state
     assert "ALchemist" in at.title[0].value
+    assert "Closed **Catalyst screening (example)**. It stays on this server for 7 days" in texts(at.success)
+
+    button(at, "Reopen it").click().run()
+    assert at.session_state["session"].id == session_id
+    assert "Last change: Reopened 'Catalyst screening (example)'." in texts(at.caption)
+
+
+def test_an_empty_session_closes_without_asking(cache: Path) -> None:
+    at = start_app()
+    button(at, "New Session").click().run()
+    button(at, "Close Session").click().run()
+    assert "session" not in at.session_state
+    assert "Closed **Untitled session**" in texts(at.success)
+
+
+def test_renaming_says_what_it_did(cache: Path) -> None:
+    at = open_example(start_app())
+    next(t for t in at.text_input if t.label == "Session name").set_value("Zinc series").run()
+    assert at.session_state["session"].name == "Zinc series"
+    assert "Last change: Renamed the session to 'Zinc series'." in texts(at.caption)
 
 
 def test_model_page_cross_validation_and_parity(cache: Path) -> None:
@@ -400,6 +438,7 @@ def test_suggest_then_add_as_pending(cache: Path) -> None:
     button(at, "Add as pending experiments").click().run()
     session = at.session_state["session"]
     assert len(session.experiments) == 25 and session.suggestions is None
+    assert "Last change: Added 3 pending experiments." in texts(at.caption)
     assert session.statuses().count(RowStatus.PENDING) == 3
     assert "**25** experiments" in header(at)
     stored = SessionStore(cache).get(session.id)
@@ -411,6 +450,49 @@ def test_suggest_then_add_as_pending(cache: Path) -> None:
     new = at.session_state["session"].suggestions
     for _, row in new.iterrows():
         assert not ((pending == row[pending.columns]).all(axis=1)).any()
+
+
+def test_landscape_follows_the_newest_suggestion_unless_pinned(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/suggestions.py").run()
+    sid = at.session_state["session"].id
+    button(at, "Suggest next experiments").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Last change: Suggested 1 experiment(s) to run next" in texts(at.caption)
+    # The map's axes are the first two numeric variables: Catalyst (categorical) and Zinc Fraction are held.
+    first = at.session_state["session"].suggestions.iloc[0]
+    assert at.selectbox(key=f"fix_{sid}_Catalyst").value == first["Catalyst"]
+    zinc = at.slider(key=f"fix_{sid}_Zinc Fraction")
+    assert zinc.value == pytest.approx(round(first["Zinc Fraction"], 3))
+    assert "held at the first suggested experiment" in texts(at.caption)
+
+    # A new round moves the slice to the new first suggestion.
+    at.radio(key=f"suggest_goal_{sid}").set_value("minimize")
+    button(at, "Suggest next experiments").click().run()
+    second = at.session_state["session"].suggestions.iloc[0]
+    assert at.selectbox(key=f"fix_{sid}_Catalyst").value == second["Catalyst"]
+    assert at.slider(key=f"fix_{sid}_Zinc Fraction").value == pytest.approx(round(second["Zinc Fraction"], 3))
+
+    # Pinned, the slice stays where the user put it.
+    at.toggle(key=f"land_pin_{sid}").set_value(True).run()
+    at.slider(key=f"fix_{sid}_Zinc Fraction").set_value(0.5).run()
+    at.radio(key=f"suggest_goal_{sid}").set_value("maximize")
+    button(at, "Suggest next experiments").click().run()
+    assert at.slider(key=f"fix_{sid}_Zinc Fraction").value == pytest.approx(0.5)
+    assert "(pinned)" in texts(at.caption)
+
+
+def test_landscape_hides_measured_points_on_request(cache: Path) -> None:
+    at = open_example(start_app())
+    at.switch_page("pages/model.py").run()
+    button(at, "Train model").click().run()
+    at.switch_page("pages/suggestions.py").run()
+    sid = at.session_state["session"].id
+    assert at.toggle(key=f"land_points_{sid}").value is True  # 22 experiments: shown by default
+    assert "Measured points are drawn" in texts(at.caption)
+    at.toggle(key=f"land_points_{sid}").set_value(False).run()
+    assert not at.exception
+    assert "Measured points are drawn" not in texts(at.caption)
 
 
 def test_initial_design_for_an_empty_campaign(cache: Path) -> None:
@@ -638,7 +720,7 @@ def test_the_link_notice_can_be_dismissed_and_stays_away(cache: Path) -> None:
 def test_work_that_runs_out_of_memory_is_said_and_the_session_kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from alchemist.session import Session
 
-    def too_large(self, settings=None):
+    def too_large(self, settings=None, progress=None):
         raise MemoryError("Unable to allocate 18.6 GiB")
 
     monkeypatch.setattr(Session, "train", too_large)
@@ -666,3 +748,66 @@ def test_adding_a_variable_to_a_campaign_with_experiments_asks_for_their_value(c
     assert session.variables[-1].name == "Pressure" and session.experiments.frame["Pressure"].tolist() == [2.5] * 22
     assert session.statuses().count(RowStatus.OK) == 22
     assert "Last change: Added variable 'Pressure', with 2.5 for the 22 existing experiment(s)." in texts(at.caption)
+def test_upload_limits_are_stated_once_and_match_the_server_setting(cache: Path) -> None:
+    import tomllib
+
+    from alchemist.files.bounds import whole_megabytes
+    from alchemist.files.kinds import MAX_UPLOAD_BYTES
+    from alchemist.files.tables import MAX_TABLE_FILE_BYTES
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == whole_megabytes(MAX_UPLOAD_BYTES) == 100
+    at = start_app()
+    loader = at.file_uploader[0]
+    assert loader.proto.max_upload_size_mb == 100
+    assert "A .pkl session file can be at most 50 MB, a .json one 100 MB." in loader.help
+    open_example(at)
+    at.switch_page("pages/experiments.py").run()
+    table = next(u for u in at.file_uploader if u.label.startswith("Table with one column per variable"))
+    assert table.proto.max_upload_size_mb == whole_megabytes(MAX_TABLE_FILE_BYTES) == 20
+    assert table.help.startswith("At most 20 MB.")
+
+
+def test_file_problems_are_worded_without_file_internals(cache: Path, tmp_path: Path) -> None:
+    original = catalyst_example()
+    data = SessionStore(tmp_path / "elsewhere").export(original)  # another installation's key
+    at = upload_session_file(start_app(), "colleague.pkl", data)
+    warning = texts(at.warning)
+    assert "signed by another installation of ALchemist" in warning
+    assert "key id" not in warning and "local-" not in warning
+    at = upload_session_file(start_app(), "notes.pkl", b"PK\x03\x04 a zip file, not a session")
+    shown = texts(at.error)
+    assert "could not be loaded" in shown and "magic" not in shown
+
+
+def test_recent_sessions_are_listed_only_when_the_operator_turns_them_on(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SessionStore(cache)
+    older, newer = catalyst_example(), catalyst_example()
+    older.rename("Older screen")
+    newer.rename("Zeolite screen")
+    store.save(older)
+    store.save(newer)
+
+    at = start_app()  # off by default: a shared server must not show one visitor another's sessions
+    assert "Recent sessions" not in [s.value for s in at.subheader]
+
+    monkeypatch.setenv("ALCHEMIST_RECENT_SESSIONS", "1")
+    at = start_app()
+    assert "Recent sessions" in [s.value for s in at.subheader]
+    listed = [m.value for m in at.markdown if " · " in m.value and "changed" in m.value]
+    assert listed[0].startswith("**Zeolite screen**") and listed[1].startswith("**Older screen**")
+    button_ = next(b for b in at.button if b.key == f"recent_{older.id}")
+    button_.click().run()
+    assert at.session_state["session"].id == older.id
+    assert "Last change: Opened 'Older screen'." in texts(at.caption)
+
+
+@pytest.mark.parametrize(
+    "secrets, environ, on",
+    [({}, {}, False), ({"recent_sessions": True}, {}, True), ({"recent_sessions": True}, {"ALCHEMIST_RECENT_SESSIONS": "0"}, False),
+     ({}, {"ALCHEMIST_RECENT_SESSIONS": "yes"}, True), ({"recent_sessions": "maybe"}, {}, False)],
+)
+def test_recent_sessions_setting(secrets: dict, environ: dict, on: bool) -> None:
+    from ui.recent import recent_enabled
+
+    assert recent_enabled(secrets, environ) is on

@@ -63,3 +63,13 @@ def test_best_so_far_for_both_goals_skips_gaps() -> None:
     assert down["Experiment"].tolist() == [1, 2, 3, 4]
     with pytest.raises(ModelError):
         best_so_far([1.0], "sideways")
+
+
+def test_slice_follows_the_newest_suggestion_else_the_best_experiment() -> None:
+    from alchemist.landscape import SliceSource, slice_anchor
+
+    suggestions = pd.DataFrame({"T": [410.0, 320.0], "Catalyst": ["High SAR", "Low SAR"]})
+    assert slice_anchor(suggestions, {"T": 350.0, "Catalyst": "Low SAR"}) == (
+        {"T": 410.0, "Catalyst": "High SAR"}, SliceSource.SUGGESTION)
+    assert slice_anchor(None, {"T": 350.0}) == ({"T": 350.0}, SliceSource.BEST)
+    assert slice_anchor(suggestions.iloc[0:0], None) == (None, SliceSource.MIDDLE)

@@ -113,3 +113,48 @@ def test_plain_makes_links_images_and_streamlit_syntax_inert() -> None:
     assert plain("two\nlines") == "two lines"
     too_large = CellProblem("Yield", ProblemKind.TOO_LARGE, 1e155, low=-MAX_MAGNITUDE, high=MAX_MAGNITUDE)
     assert problem_text(too_large) == "Yield: 1e+155 is too large (at most 1e+12 in size); check for a typo"
+
+
+# -- the dashboard's own words -----------------------------------------------------------------
+def test_trained_settings_and_what_changed_since() -> None:
+    from alchemist.model import ModelSettings
+
+    trained = ModelSettings(kernel="matern52", n_restarts=5, seed=0, warp_outputs=True)
+    assert words.model_settings_text(trained) == "Matérn 5/2 kernel · 5 restarts · seed 0 · skewed results transformed"
+    assert words.settings_changes(trained, trained) == []
+    shown = ModelSettings(kernel="rbf", n_restarts=1, seed=3, warp_outputs=False)
+    assert words.settings_changes(trained, shown) == [
+        "kernel Matérn 5/2 → RBF", "restarts 5 → 1", "seed 0 → 3", "transform of skewed results on → off",
+    ]
+
+
+def test_fit_progress_and_model_notes() -> None:
+    from alchemist.model import FitProgress
+
+    text = words.fit_progress(FitProgress(120, 4.2, 60.0, -3.0))
+    assert text == "Tried 120 sets of model parameters · 4 s (stops at 60 s at the latest, keeping the best found)"
+    assert words.model_notes(False, False, 10, 10, 60.0) == []
+    stopped, reduced = words.model_notes(True, True, 3000, 50000, 60.0)
+    assert "time limit (60 s)" in stopped
+    assert "representative 3000 of the 50000 experiments" in reduced
+
+
+@pytest.mark.parametrize("days, text", [(7, "7 days"), (1, "1 day"), (0.5, "12 hours"), (1 / 24, "1 hour")])
+def test_duration(days: float, text: str) -> None:
+    from datetime import timedelta
+
+    assert words.duration(timedelta(days=days)) == text
+
+
+def test_number_formats_follow_the_variable() -> None:
+    assert words.number_format(ContinuousVariable("T", low=300.0, high=500.0)) == "%.1f"
+    assert words.number_format(IntegerVariable("n", low=1, high=200)) == "%d"
+    assert words.number_format(ContinuousVariable("T", low=300.0, high=500.0)) % 404.0684519878572 == "404.1"
+
+
+def test_slice_caption() -> None:
+    from alchemist.landscape import SliceSource
+
+    assert "first suggested experiment" in words.slice_caption(SliceSource.SUGGESTION, False)
+    assert "best experiment so far" in words.slice_caption(SliceSource.BEST, False)
+    assert "(pinned)" in words.slice_caption(SliceSource.BEST, True)

@@ -14,6 +14,7 @@ import streamlit as st
 
 import ui
 from alchemist.errors import AlchemistError
+from alchemist.files.bounds import whole_megabytes
 from alchemist.files.levels import suggest_level, unknown_values
 from alchemist.files.mapping import Destination, check_mapping, choose, destination_key, propose_mapping
 from alchemist.files.numbers import DecimalMark
@@ -145,7 +146,8 @@ def import_experiments(session: Session, round_: int) -> None:
         "Table with one column per variable and a result column",
         type=["csv", "xlsx"],
         key=f"experiments_file{round_}",
-        help=f"At most {MAX_TABLE_FILE_BYTES // 1_000_000} MB. Columns are matched to the variables by name; "
+        max_upload_size=whole_megabytes(MAX_TABLE_FILE_BYTES),
+        help=f"At most {words.size_limit(MAX_TABLE_FILE_BYTES)}. Columns are matched to the variables by name; "
              "you can change every match before anything is imported.",
     )
     if upload is None:

@@ -7,10 +7,14 @@ wording change never touches the library and no code ever parses a sentence back
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Sequence
 
+from alchemist.display import display_decimals
+from alchemist.errors import AlchemistError, ForeignFileError, LimitError
 from alchemist.experiments import ImportReport
-from alchemist.model import FittedHyperparameter, Parameter, Unit
+from alchemist.files.bounds import megabytes, whole_megabytes
+from alchemist.model import KERNELS, FitProgress, FittedHyperparameter, ModelSettings, Parameter, Unit
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
 from alchemist.session import ModelState, ModelStatus
 from alchemist.variables import format_number
@@ -100,6 +104,72 @@ def model_status_text(status: ModelStatus) -> str:
     return f"Out of date (trained on {status.n_train} experiments{subset})"
 
 
+def model_settings_text(settings: ModelSettings) -> str:
+    """The settings a model was trained with, e.g. "Matérn 5/2 kernel · 5 restarts · seed 0 · skewed results transformed"."""
+    restarts = f"{settings.n_restarts} restart{'' if settings.n_restarts == 1 else 's'}"
+    warp = "skewed results transformed" if settings.warp_outputs else "results not transformed"
+    return f"{KERNELS[settings.kernel]} kernel · {restarts} · seed {settings.seed} · {warp}"
+
+
+def settings_changes(trained: ModelSettings, shown: ModelSettings) -> list[str]:
+    """What the settings on screen change from those the model was trained with, one phrase each."""
+    changes = []
+    if trained.kernel != shown.kernel:
+        changes.append(f"kernel {KERNELS[trained.kernel]} → {KERNELS[shown.kernel]}")
+    if trained.n_restarts != shown.n_restarts:
+        changes.append(f"restarts {trained.n_restarts} → {shown.n_restarts}")
+    if trained.seed != shown.seed:
+        changes.append(f"seed {trained.seed} → {shown.seed}")
+    if trained.warp_outputs != shown.warp_outputs:
+        changes.append("transform of skewed results " + ("off → on" if shown.warp_outputs else "on → off"))
+    return changes
+
+
+def fit_progress(report: FitProgress) -> str:
+    """A running fit, e.g. "Tried 120 settings · 4 s (stops at 60 s at the latest)"."""
+    return (f"Tried {report.evaluations} sets of model parameters · {report.elapsed_seconds:.0f} s "
+            f"(stops at {report.budget_seconds:.0f} s at the latest, keeping the best found)")
+
+
+def model_notes(stopped_early: bool, reduced_on_load: bool, used: int, total: int, fit_seconds: float) -> list[str]:
+    """What a chemist should know about how the current model was made, one sentence each."""
+    notes = []
+    if stopped_early:
+        notes.append(f"Training reached its time limit ({fit_seconds:.0f} s) and kept the best model found by "
+                     "then. It may predict a little less well; fewer optimiser restarts make training quicker.")
+    if reduced_on_load:
+        notes.append(f"This model was saved on an installation that used more experiments than this one handles "
+                     f"exactly: it now uses a representative {used} of the {total} experiments, with the "
+                     "parameters it was saved with. Train again to refit it here.")
+    return notes
+
+
+# -- session files: why one is not opened, in a chemist's words ----------------------------------
+_TRUST = " Open it only if you trust where it comes from: it is then read in a separate, protected process."
+
+
+def foreign_file_text(reason: str) -> str:
+    """Why the app asks before reading a file (an alchemist.errors.ForeignFileError reason); no key ids."""
+    if reason == "foreign":
+        return ("This session file was signed by another installation of ALchemist (another computer or "
+                "server), not by this one." + _TRUST)
+    if reason == "mismatch":
+        return "This session file was changed after it was saved here, or it is damaged." + _TRUST
+    return ("This session file is unsigned: nothing shows that it was saved by this installation (it may "
+            "come from an older version of ALchemist, or not be an ALchemist file at all)." + _TRUST)
+
+
+def load_failure(name: str, error: AlchemistError) -> tuple[str, str | None]:
+    """A file that could not be opened: the sentence for the user, and the reader's own words, if any,
+    as details for whoever looks after the installation (they name file internals)."""
+    if isinstance(error, LimitError):
+        return f"'{name}' could not be loaded: {error.message}", None
+    if isinstance(error, ForeignFileError):
+        return f"'{name}' could not be loaded. {foreign_file_text(error.reason)}", None
+    return (f"'{name}' could not be loaded: it is not a session file ALchemist can open, or it is damaged. "
+            "Nothing was changed.", error.message)
+
+
 def import_summary(report: ImportReport) -> str:
     parts = [f"Added {report.rows_added} experiment(s) with target '{report.target}'."]
     if report.invalid_rows:
@@ -136,7 +206,10 @@ def hyperparameter_rows(records: Sequence[FittedHyperparameter], target: str) ->
             name = f"Length scale: {record.variable}" + (f" = {record.level}" if record.level else "")
         else:
             name = _PARAMETER_TEXT[record.parameter]
-        unit = record.variable_unit if record.unit is Unit.VARIABLE else unit_text[record.unit]
+        if record.unit is Unit.VARIABLE:
+            unit = record.variable_unit or f"same units as {record.variable}"  # a variable without a stated unit
+        else:
+            unit = unit_text[record.unit]
         rows.append({"Parameter": name, "Value": record.value, "Unit": unit})
     return rows
 
@@ -204,6 +277,46 @@ def sensitivity_note(subsets: int) -> str:
             "(alone or with others); the dot, its share on its own. Whiskers show how much the figures move "
             f"with the sampling{extra}: a guide for the eye, not a confidence interval. With few experiments, "
             "read them as a ranking, not as exact shares.")
+
+
+def duration(span: timedelta) -> str:
+    """A time to live for reading: "7 days", "1 day", "12 hours"."""
+    hours = span.total_seconds() / 3600
+    if hours >= 24:
+        days = round(hours / 24)
+        return f"{days} day{'' if days == 1 else 's'}"
+    whole = max(1, round(hours))
+    return f"{whole} hour{'' if whole == 1 else 's'}"
+
+
+def slice_caption(source, pinned: bool) -> str:
+    """Where the landscape's slice is (an alchemist.landscape.SliceSource), above its controls."""
+    from alchemist.landscape import SliceSource
+
+    if pinned:
+        return "The other variables are held at the values below (pinned)."
+    where = {
+        SliceSource.SUGGESTION: "the first suggested experiment",
+        SliceSource.BEST: "the best experiment so far",
+        SliceSource.MIDDLE: "the middle of their ranges",
+    }[SliceSource(source)]
+    return f"The other variables are held at {where}; move them to look elsewhere, or pin the slice."
+
+
+def number_format(variable) -> str:
+    """A printf format for the variable's values at its shown precision ("%.1f"; "%d" for integers)."""
+    decimals = display_decimals(variable)
+    return "%d" if variable.kind == "integer" else f"%.{decimals}f"
+
+
+def size(n_bytes: int) -> str:
+    """A file's size, e.g. "20.3 MB" (1 MB = 2**20 bytes everywhere in the app, as in config.toml)."""
+    return megabytes(n_bytes)
+
+
+def size_limit(limit_bytes: int) -> str:
+    """A size limit, e.g. "20 MB"."""
+    return f"{whole_megabytes(limit_bytes)} MB"
 
 
 def measured(value: float) -> str:

@@ -20,8 +20,19 @@ MAX_INT_BITS = 1024  # an integer beyond any a session holds (and beyond float r
 MAX_INT_DIGITS = len(str(2**MAX_INT_BITS))  # the same limit for a number written as text: 309 digits
 
 
+# One MB as this app states every size: 2**20 bytes, as Streamlit counts server.maxUploadSize, so the
+# limit the uploader shows, the limit in config.toml and the limit our readers enforce read the same.
+MB = 1024 * 1024
+
+
 def megabytes(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+    """A size for reading, e.g. "20.3 MB"."""
+    return f"{n / MB:.1f} MB"
+
+
+def whole_megabytes(limit: int) -> int:
+    """A limit in whole MB (the limits are whole MB), e.g. for st.file_uploader's max_upload_size."""
+    return max(1, round(limit / MB))
 
 
 def checked_bytes(data: Any, limit: int, what: str = "file") -> bytes:
@@ -32,7 +43,7 @@ def checked_bytes(data: Any, limit: int, what: str = "file") -> bytes:
     if len(data) == 0:
         raise SessionFileError(f"The {what} is empty.")
     if len(data) > limit:
-        raise SessionFileError(f"The {what} is {megabytes(len(data))}; session files can be at most {limit / 1e6:.0f} MB.")
+        raise SessionFileError(f"The {what} is {megabytes(len(data))}; session files can be at most {whole_megabytes(limit)} MB.")
     return data
 
 

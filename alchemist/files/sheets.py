@@ -17,6 +17,7 @@ import zipfile
 from io import BytesIO
 from xml.etree import ElementTree
 
+from alchemist.files.bounds import MB
 from alchemist import limits
 from alchemist.errors import FileFormatError, LimitError
 
@@ -46,7 +47,7 @@ def _open(data: bytes) -> zipfile.ZipFile:
     unpacked = sum(info.file_size for info in book.infolist())
     if unpacked > budget:
         raise LimitError(
-            f"The workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the {budget / 1e6:,.0f} MB its cell limit "
+            f"The workbook unpacks to {unpacked / MB:,.0f} MB, more than the {budget / MB:,.0f} MB its cell limit "
             f"(max_table_cells = {limits.current().max_table_cells:,}) allows. Save the sheet you need as CSV, or split it.",
             "max_table_cells",
         )

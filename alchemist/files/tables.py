@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from alchemist import limits
 from alchemist.errors import FileFormatError, LimitError
+from alchemist.files.bounds import megabytes, whole_megabytes
 
 if TYPE_CHECKING:  # pandas is imported when a table is read
     import pandas as pd
@@ -25,7 +26,7 @@ def check_upload_size(data: bytes, limit: int, what: str) -> None:
     if len(data) == 0:
         raise FileFormatError(f"The {what} is empty.")
     if len(data) > limit:
-        raise FileFormatError(f"The {what} is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB.")
+        raise FileFormatError(f"The {what} is {megabytes(len(data))}; the limit is {whole_megabytes(limit)} MB.")
 
 
 def _utf16_order(data: bytes) -> str | None:

@@ -19,7 +19,7 @@ def test_suggest_add_pending_and_fill_in_the_result(page: Page, server: Streamli
     go_to(page, "Model")
     with rerun(page):
         page.get_by_role("button", name="Train model").click()
-    expect(page.get_by_text("Trained on 22 experiments · kernel")).to_be_visible()
+    expect(page.get_by_text("Current model: Matérn 5/2 kernel", exact=False)).to_be_visible()
     with rerun(page):
         page.get_by_role("button", name="Cross-validate").click()
     expect(page.get_by_text("Inside 95% interval")).to_be_visible()
