@@ -175,17 +175,28 @@ class GPModel:
     # -- fitting --------------------------------------------------------------------------
     def fit(
         self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressCallback | None = None, warm_start: "GPModel | None" = None,
     ) -> "GPModel":
         """Fit hyperparameters (MAP) and condition on the data; returns self.
 
         `progress` receives a FitProgress after each likelihood evaluation and may return False
         to cancel: FitCancelled is raised and the model keeps its previous state (trained or not).
+        `warm_start`, the campaign's previous model, lends its hyperparameters as the first start
+        of the search (see alchemist.model.likelihood.fit_theta) when it has the same variables,
+        kernel and output warping; otherwise it is ignored.
         """
         with blas_single_thread():
-            return self._fit(X, y, noise, progress)
+            return self._fit(X, y, noise, progress, self._warm_theta(warm_start))
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None, progress) -> "GPModel":
+    def _warm_theta(self, previous: "GPModel | None") -> np.ndarray | None:
+        if previous is None or previous.theta is None or previous.variables != self.variables:
+            return None
+        same = previous.settings.kernel == self.settings.kernel and previous.settings.warp_outputs == self.settings.warp_outputs
+        return previous.theta.copy() if same else None
+
+    def _fit(
+        self, X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None, progress, warm_theta: np.ndarray | None = None,
+    ) -> "GPModel":
         U = self.encoder.encode(X)
         y = as_outputs(y, len(U))
         n = len(y)
@@ -228,7 +239,7 @@ class GPModel:
         )
         stopped_early = False
         try:
-            theta = fit_theta(objective, restarts, rng)
+            theta = fit_theta(objective, restarts, rng, warm_theta)
         except OutOfTime:
             stopped_early = True
             theta = objective.best_theta
