@@ -106,6 +106,15 @@ class Posterior:
         parts = [self._predict_chunk(Uq[i:i + step], include_noise) for i in range(0, len(Uq), step)]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
+    def predict_mean(self, Uq: np.ndarray) -> np.ndarray:
+        """The mean alone, in chunks like `predict`: O(rows x n) where the std costs O(rows x n^2)
+        (for the incumbent at 2,000 measured points, 8e9 operations)."""
+        Uq = np.atleast_2d(Uq)
+        step = query_chunk_rows(len(self.U))
+        return np.concatenate(
+            [self.covariance.cross(self.theta, Uq[i:i + step], self.U) @ self.weights for i in range(0, len(Uq), step)]
+        ) if len(Uq) else np.empty(0)
+
     def _predict_chunk(self, Uq: np.ndarray, include_noise: bool) -> tuple[np.ndarray, np.ndarray]:
         Kq = self.covariance.cross(self.theta, Uq, self.U)
         mean = Kq @ self.weights
