@@ -37,10 +37,6 @@ AUTO = "auto"
 # is worth more than what exploring could still reveal (Branin, 10 seeds: median regret 0.00102
 # with EI to the end, lower with the last 10% exploiting; benchmarks/optimization.py).
 EXPLOIT_SHARE = 0.1
-# The same when the model has learned large noise (see alchemist.optimize.replicates_informative):
-# then a single reading says little, and the result a user keeps is only as good as the readings
-# taken where the model expects the optimum; so the refining phase starts earlier.
-NOISY_EXPLOIT_SHARE = 0.3
 # Without a stated budget, the automatic policy refines the best predicted conditions once the
 # largest expected improvement anywhere is below this, in the model's units (standard
 # deviations of the results seen): too little left to be worth exploring for. Branin, 5 seeds,
@@ -82,18 +78,16 @@ def check_beta(beta: object) -> float:
     return float(beta)
 
 
-def scheduled_acquisition(name: str, n_done: int, budget: int | None, noisy: bool = False) -> tuple[str, Reason]:
+def scheduled_acquisition(name: str, n_done: int, budget: int | None) -> tuple[str, Reason]:
     """The acquisition to use for the next experiment, and why.
 
     `n_done` counts the experiments measured or already planned (pending, earlier members of a
-    batch); `budget` is the total the user means to run, if stated; `noisy`, whether the model
-    has learned large noise. Only AUTO is scheduled.
+    batch); `budget` is the total the user means to run, if stated. Only AUTO is scheduled.
     """
     check_acquisition(name)
     if name != AUTO:
         return name, Reason.CHOSEN
-    share = NOISY_EXPLOIT_SHARE if noisy else EXPLOIT_SHARE
-    if budget is not None and budget - n_done <= max(1, round(share * budget)):
+    if budget is not None and budget - n_done <= max(1, round(EXPLOIT_SHARE * budget)):
         return "exploit", Reason.REFINE
     return "ei", Reason.EXPLORE
 
