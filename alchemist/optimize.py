@@ -172,7 +172,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     policies: list[str] = []
     reasons: list[Reason] = []
     for _ in range(n):
-        policy, reason = scheduled_acquisition(acquisition, n_done + len(chosen), budget, replicate_ok)
+        policy, reason = scheduled_acquisition(acquisition, n_done + len(chosen), budget)
         if widening > 1.0 and policy not in ("exploit", "explore"):
             reason = Reason.WIDENED
         blocked = np.vstack(taken[:1])
