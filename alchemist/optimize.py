@@ -89,6 +89,8 @@ MAX_WIDENING = 4.0
 # so that late refinement close to the best experiment stays possible.
 BATCH_SEPARATION = 0.02
 FD_STEP = 1e-6
+# The incumbent (the best mean at a measured point) is sought among this many best readings.
+INCUMBENT_POINTS = 1_000
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]
 
@@ -116,6 +118,18 @@ def suggest(
     """
     with blas_single_thread():
         return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget)
+
+
+def _incumbent(posterior: Posterior, U: np.ndarray, y: np.ndarray, goal: str) -> float:
+    """The model's best mean (model units) at a measured point, taken among the INCUMBENT_POINTS
+    best readings: the mean at 10,000 measured points against 2,000 training points cost more
+    than the rest of a suggestion (0.8 of 1.3 s CPU), and with that many readings the best mean
+    sits at or beside one of the best readings."""
+    if len(y) > INCUMBENT_POINTS:
+        order = np.argsort(-y if goal == "maximize" else y, kind="stable")
+        U = U[order[:INCUMBENT_POINTS]]
+    means = posterior.predict_mean(U)
+    return float(np.max(means) if goal == "maximize" else np.min(means))
 
 
 def widening_factor(posterior: Posterior) -> float:
@@ -151,8 +165,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     if not finite.any():
         raise ModelError("No experiment has an output yet.")
     # The incumbent: the model's best mean at a measured point (noise-aware; see module docstring).
-    measured_means = posterior.predict_mean(U_measured[finite])
-    best_s = float(np.max(measured_means) if goal == "maximize" else np.min(measured_means))
+    best_s = _incumbent(posterior, U_measured[finite], y[finite], goal)
     best_y = float(model.output.inverse(np.array([best_s]))[0])
     rng = np.random.default_rng(seed)
     widening = widening_factor(posterior)
