@@ -296,7 +296,7 @@ class Session(CampaignRules):
         X, y, noise = self.training_data()
         if len(y) < 2:
             raise ModelError(f"A model needs at least 2 valid experiments with a result; there are {len(y)}.")
-        model = GPModel(self.variables, settings).fit(X, y, noise, progress=progress)
+        model = GPModel(self.variables, settings).fit(X, y, noise, progress=progress, warm_start=self.model)
         self.model_settings = settings
         self.model = model
         self.model_fingerprint = self.experiments.fingerprint(self.variables)

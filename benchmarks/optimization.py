@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.optimization                      # everything, 5 seeds
     .venv/bin/python -m benchmarks.optimization --seeds 20           # the full run (long)
     .venv/bin/python -m benchmarks.optimization --seeds 3 --problems branin hartmann3 --optimizers alchemist
+    .venv/bin/python -m benchmarks.optimization --seeds 20 --stop-after 40   # bounded: no run starts after 40 min
 
 Optimisers: ALchemist's loop driven through the public Python API (alchemist.Session, as a lab
 script would) - "alchemist" is the default a new session gets ("auto") with the budget stated;
@@ -17,7 +18,12 @@ to all of that run's data ("regret by mean", the same picker for every optimiser
 problem and optimiser, the median and upper quartile of the final regret, the seeds stuck
 (regret > 10x that problem's median over all optimisers), the near-duplicate suggestions (within
 1e-3 of an earlier experiment, max norm on the unit cube) and the median seconds per suggestion;
-then times one suggestion with 1,000 experiments x 6 variables. Writes a CSV to benchmarks/results/.
+then times one suggestion with 1,000 experiments x 6 variables. Writes a CSV to benchmarks/results/,
+a row as each run ends, so that an interrupted run keeps what it measured.
+
+Runs are ordered seed by seed, so that a run bounded by --stop-after (no run starts after that
+many minutes; the table then counts the seeds each pair finished) compares every optimiser on
+the same seeds as far as it got.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import time  # noqa: E402
 import warnings  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -269,29 +275,40 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-large", action="store_true", help="skip the 1,000 x 6 timing")
     parser.add_argument("--out", type=Path, default=None, help="CSV path (default: benchmarks/results/...)")
+    parser.add_argument("--stop-after", type=float, default=None, help="minutes after which no run starts")
     args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.out or RESULTS / f"optimization-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
 
-    tasks = [
-        (p, o, s)
-        for p in args.problems
-        for o in args.optimizers
-        for s in range(args.first_seed, args.first_seed + args.seeds)
-    ]
-    # Longest first, so that the pool is not left waiting on one slow task at the end.
+    # Seed by seed; within a seed, longest first, so that the pool is not left waiting on one slow task.
     weight = {"random": 0, "alchemist": 2, "alchemist_auto": 2, "alchemist_ei": 2, "skopt": 3}
-    tasks.sort(key=lambda t: -PROBLEMS[t[0]].budget * weight[t[1]])
+    tasks = sorted(
+        ((p, o, s) for p in args.problems for o in args.optimizers for s in range(args.first_seed, args.first_seed + args.seeds)),
+        key=lambda t: (t[2], -PROBLEMS[t[0]].budget * weight[t[1]]),
+    )
     started = time.perf_counter()
+    deadline = None if args.stop_after is None else started + 60.0 * args.stop_after
+    records = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        records = []
-        for record in pool.map(run_one, tasks):
-            records.append(record)
-            print(
-                f"  {record['problem']:13s} {record['optimizer']:12s} seed {record['seed']:2d}: "
-                f"regret {record['final_regret']:.3g}, {record['median_s_per_suggestion']:.3f} s/suggestion",
-                flush=True,
-            )
+        queue = list(reversed(tasks))
+        running = set()
+        while queue or running:
+            while queue and len(running) < args.jobs and (deadline is None or time.perf_counter() < deadline):
+                running.add(pool.submit(run_one, queue.pop()))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                record = future.result()
+                records.append(record)
+                pd.DataFrame([record]).to_csv(out, mode="a", header=len(records) == 1, index=False)
+                print(
+                    f"  {record['problem']:13s} {record['optimizer']:12s} seed {record['seed']:2d}: "
+                    f"regret {record['final_regret']:.3g}, {record['median_s_per_suggestion']:.3f} s/suggestion",
+                    flush=True,
+                )
     results = pd.DataFrame(records)
-    print(f"\n{len(tasks)} runs in {time.perf_counter() - started:.0f} s")
+    print(f"\n{len(records)} of {len(tasks)} runs in {time.perf_counter() - started:.0f} s")
     table = summarise(results)
     order = {p: i for i, p in enumerate(PROBLEMS)}
     table = table.sort_values(["problem", "optimizer"], key=lambda c: c.map(order) if c.name == "problem" else c)
@@ -315,9 +332,6 @@ def main(argv: list[str] | None = None) -> None:
             f"\n1,000 experiments x 6 variables: train {large['train_s']:.2f} s + suggest "
             f"{large['suggest_s']:.2f} s = {large['total_s']:.2f} s (CPU {large['cpu_s']:.2f} s)"
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = args.out or RESULTS / f"optimization-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
-    results.to_csv(out, index=False)
     print(f"Wrote {out}")
 
 

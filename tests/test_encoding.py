@@ -93,3 +93,41 @@ def test_output_transform_round_trip_and_slopes(warp):
     numeric_inverse = (transform.inverse(ys + h) - transform.inverse(ys - h)) / (2 * h)
     np.testing.assert_allclose(transform.inverse_derivative(ys), numeric_inverse, rtol=1e-5)
     assert (transform.lam != 1.0) == warp  # these skewed data are warped only when asked
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_the_output_transform_compresses_only_the_long_tail(sign):
+    # Right-skewed (sign 1, lam < 1) and left-skewed (sign -1, lam > 1) outputs: within one
+    # standard deviation of the mean, and on the short side, the transform is linear.
+    y = sign * np.array([0.4, 0.5, 0.7, 1.0, 1.3, 2.0, 3.0, 4.0, 7.0, 10.0, 50.0, 300.0])
+    transform = OutputTransform.fit(y)
+    assert transform.pivot == OutputTransform.PIVOT and (transform.lam < 1.0 if sign > 0 else transform.lam > 1.0)
+    z = (y - transform.mean) / transform.std
+    linear = (z < transform.pivot) if sign > 0 else (z > -transform.pivot)
+    assert linear.sum() >= 9
+    slope = transform.derivative(y) * transform.std * transform.t_std
+    np.testing.assert_allclose(slope[linear], 1.0)
+    assert np.all(slope[~linear] < 1.0)  # the tail is compressed
+    ys = transform.forward(y)
+    np.testing.assert_allclose(transform.inverse(ys), y, rtol=1e-10)
+    h = 1e-6
+    np.testing.assert_allclose(transform.derivative(y), (transform.forward(y + h) - transform.forward(y - h)) / (2 * h), rtol=1e-5)
+    np.testing.assert_allclose(
+        transform.inverse_derivative(ys), (transform.inverse(ys + h) - transform.inverse(ys - h)) / (2 * h), rtol=1e-5
+    )
+    assert OutputTransform.from_state(transform.to_state()) == transform
+
+
+def test_a_saved_two_sided_output_transform_loads_and_maps_as_before():
+    # The state of a model saved before the tail-only transform: no "pivot" key.
+    old = {"mean": 32.0, "std": 47.0, "lambda": -1.0, "t_mean": -0.2, "t_std": 0.6}
+    transform = OutputTransform.from_state(old)
+    assert transform.pivot is None and transform.to_state() == old
+    z = np.array([-0.6, 0.0, 2.5])
+    two_sided = np.array([-((1.6) ** 3 - 1.0) / 3.0, 0.0, 1.0 - 1.0 / 3.5])  # Yeo-Johnson, lam = -1
+    np.testing.assert_allclose(transform.forward(32.0 + 47.0 * z), (two_sided + 0.2) / 0.6, rtol=1e-12)
+    from alchemist.errors import SessionFileError
+
+    for pivot in (-1.0, 1e9, "1.0", True):
+        with pytest.raises(SessionFileError):
+            OutputTransform.from_state({**old, "pivot": pivot})

@@ -408,3 +408,30 @@ def test_approximation_records_in_files_are_checked():
         with pytest.raises(SessionFileError):
             GPModel.from_state({**state, "approximation": bad})
     assert GPModel.from_state(state).approximation.method is Approximation.EXACT
+
+
+def test_a_warm_start_from_the_previous_model_costs_fewer_evaluations_and_fits_as_well():
+    from alchemist.model.likelihood import LogMarginalLikelihood, log_prior
+
+    X = initial_design(BRANIN_VARS, 21, method="lhs", seed=3)
+    y = branin(X)
+    previous = GPModel(BRANIN_VARS, ModelSettings(seed=0)).fit(X.iloc[:20], y[:20])
+    counts = {}
+    models = {}
+    for name, warm in (("cold", None), ("warm", previous)):
+        reports = []
+        models[name] = GPModel(BRANIN_VARS, ModelSettings(seed=0)).fit(X, y, progress=reports.append, warm_start=warm)
+        counts[name] = len(reports)
+    assert counts["warm"] < 0.7 * counts["cold"], counts
+
+    def penalised(model):  # the MAP objective both searches minimise, on the same data
+        p = model.posterior
+        mean, sd = log_prior(p.covariance)
+        z = (p.theta - mean) / sd
+        return LogMarginalLikelihood(p.covariance, p.U, p.ys, p.diag)(p.theta, eval_gradient=False) + 0.5 * z @ z
+
+    assert penalised(models["warm"]) <= penalised(models["cold"]) + 0.5
+    # A previous model of other variables or another kernel lends nothing.
+    other = GPModel(BRANIN_VARS, ModelSettings(seed=0, kernel="rbf")).fit(X.iloc[:20], y[:20])
+    assert GPModel(BRANIN_VARS, ModelSettings(seed=0))._warm_theta(other) is None
+    assert GPModel(BRANIN_VARS[:1], ModelSettings(seed=0))._warm_theta(previous) is None

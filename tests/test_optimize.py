@@ -203,3 +203,40 @@ def test_without_a_budget_the_default_policy_refines_once_little_is_left_to_gain
     early, late = campaign(5), campaign(21)
     assert (early["Policy"].iloc[0], early["Reason"].iloc[0]) == ("ei", Reason.EXPLORE)
     assert (late["Policy"].iloc[0], late["Reason"].iloc[0]) == ("exploit", Reason.LITTLE_LEFT)
+
+
+def test_the_search_shrinks_with_the_square_of_the_training_points_and_not_below_its_minimums():
+    from alchemist import optimize
+
+    variables = [ContinuousVariable(f"x{i}", low=0.0, high=1.0) for i in range(3)]
+    rng = np.random.default_rng(0)
+    sizes = {}
+    for n in (100, 2_000):
+        X = pd.DataFrame(rng.random((n, 3)), columns=["x0", "x1", "x2"])
+        y = np.sin(3 * X["x0"].to_numpy()) + X["x1"].to_numpy() + 0.01 * rng.standard_normal(n)
+        model = GPModel(variables, ModelSettings(seed=0, n_restarts=0)).fit(X, y)
+        score = optimize._scorer(model.posterior, "ei", 1.0, 0.0, "minimize", 2.0)
+        np.testing.assert_allclose(model.posterior.predict_mean(X.to_numpy()), model.posterior.predict(X.to_numpy())[0])
+        anchors = model.encoder.encode(X.iloc[:3])
+        sizes[n] = (score.share, len(optimize._candidates(model.encoder, rng, anchors, score.share)))
+    assert sizes[100] == (1.0, optimize.N_SOBOL + 3 * len(optimize.LOCAL_RADII) * optimize.N_LOCAL_PER_RADIUS)
+    share = optimize.SEARCH_OPERATIONS / (optimize.N_SOBOL * 2_000.0**2)
+    assert sizes[2_000][0] == pytest.approx(share)
+    assert optimize.MIN_SOBOL <= sizes[2_000][1] < 0.5 * sizes[100][1]
+
+
+def test_the_incumbent_of_a_large_campaign_is_sought_among_the_best_readings(monkeypatch):
+    from alchemist import optimize
+
+    variables = [ContinuousVariable("x0", low=0.0, high=1.0), ContinuousVariable("x1", low=0.0, high=1.0)]
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.random((120, 2)), columns=["x0", "x1"])
+    y = (X["x0"].to_numpy() - 0.3) ** 2 + X["x1"].to_numpy() + 0.01 * rng.standard_normal(120)
+    model = GPModel(variables, ModelSettings(seed=0, n_restarts=0)).fit(X, y)
+    U = model.encoder.encode(X)
+    ys = model.output.forward(y)
+    full = optimize._incumbent(model.posterior, U, ys, "minimize")
+    assert full == pytest.approx(float(np.min(model.posterior.predict(U)[0])))
+    monkeypatch.setattr(optimize, "INCUMBENT_POINTS", 15)
+    assert optimize._incumbent(model.posterior, U, ys, "minimize") == pytest.approx(full)
+    assert optimize._incumbent(model.posterior, U, ys, "maximize") == pytest.approx(float(np.max(model.posterior.predict(U)[0])))
