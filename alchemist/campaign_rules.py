@@ -9,6 +9,7 @@ stays one concept (the campaign and its changes) of a readable size.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import pandas as pd
@@ -82,3 +83,9 @@ class CampaignRules:
         """The measured experiments with their objective values, "On front" marking the
         Pareto-optimal ones and "Meets limits" the ones within every outcome limit."""
         return campaign.measured_objectives(self)
+
+    def follow_target(self, old: str, new: str) -> None:
+        """A first import named the result column after the file's: an objective on the old
+        name follows it, so that objectives always name columns of the table."""
+        if old != new:
+            self.objectives = [replace(o, name=new) if o.name == old else o for o in self.objectives]
