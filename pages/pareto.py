@@ -31,6 +31,7 @@ names = [o.name for o in optimized]
 x_col, y_col = st.columns(2)
 x_name = x_col.selectbox("Horizontal axis", names, index=0, key="pareto_x")
 y_name = y_col.selectbox("Vertical axis", [n for n in names if n != x_name], index=0, key="pareto_y")
+chart_slot = st.container()  # drawn last, once the pick below is known
 
 # The predicted front costs a model per objective: drawn on request, kept per data and objectives.
 predicted_key = ("pareto_predicted", session.id, session.experiments.fingerprint(session.variables),
@@ -74,6 +75,6 @@ else:
         st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={ROW: st.column_config.NumberColumn("Row", format="%d")})
 
-st.altair_chart(pareto_plot(measured, predicted, x_name, y_name, picked), width="stretch")
-st.caption("Measured: the experiments' results (excluded and pending ones are left out). "
+chart_slot.altair_chart(pareto_plot(measured, predicted, x_name, y_name, picked), width="stretch")
+chart_slot.caption("Measured: the experiments' results (excluded and pending ones are left out). "
            "Predicted front: the models' means over a space-filling set of allowed points.")

@@ -42,7 +42,7 @@ def _new_session(page: Page, url: str) -> str:
 
 def _choose(page: Page, label: str, options: list[str]) -> None:
     """Pick options in the multiselect with this label, as a user does: open it, click each."""
-    box = page.get_by_label(label, exact=True)
+    box = page.get_by_role("combobox", name=label, exact=True)
     for option in options:
         box.click()
         with rerun(page):
@@ -63,7 +63,7 @@ def _import_experiments(page: Page, path: Path) -> None:
     go_to(page, "Experiments")
     with rerun(page):
         upload(page, "Table with one column per variable and a result column", path)
-    box = page.get_by_label("Result column")
+    box = page.get_by_role("combobox", name="Result column", exact=True)
     box.click()
     with rerun(page):
         page.get_by_role("option", name="Yield", exact=True).click()
@@ -77,7 +77,7 @@ def test_a_mixture_batch_of_five_sums_to_one(page: Page, server: StreamlitServer
     session_id = _new_session(page, server.url)
     _import_variables(page, variables)
 
-    kind = page.get_by_label("Kind of constraint")  # the form is open while there is no constraint
+    kind = page.get_by_role("combobox", name="Kind of constraint", exact=True)  # the form is open while there is no constraint
     kind.click()
     with rerun(page):
         page.get_by_role("option", name=re.compile("^Mixture")).click()
@@ -86,7 +86,7 @@ def test_a_mixture_batch_of_five_sums_to_one(page: Page, server: StreamlitServer
         page.get_by_role("button", name="Add constraint").click()
     expect(page.get_by_text("Last change: Added constraint: A + B + C + D = 1.")).to_be_visible()
     expect(page.get_by_text("A + B + C + D = 1", exact=True)).to_be_visible()
-    screenshot(page, "constraints-variables")
+    screenshot(page, "constraints-variables-1400")
 
     _import_experiments(page, experiments)
     go_to(page, "Suggestions")
@@ -97,7 +97,9 @@ def test_a_mixture_batch_of_five_sums_to_one(page: Page, server: StreamlitServer
     with rerun(page):
         page.get_by_role("button", name="Suggest next experiments").click()
     expect(page.get_by_role("button", name="Add as pending experiments")).to_be_visible()
-    screenshot(page, "constraints-suggestions")
+    screenshot(page, "constraints-suggestions-1400")
+    page.set_viewport_size({"width": 900, "height": 1000})
+    screenshot(page, "constraints-suggestions-900")
 
     stored = SessionStore(server.cache_dir).get(session_id)
     assert stored.constraints == (MixtureConstraint(COMPONENTS, total=1.0),)
@@ -119,8 +121,10 @@ def test_two_objectives_give_a_pareto_plot_and_a_pick(page: Page, server: Stream
     with rerun(page):
         new_columns.fill("Yield, Cost")
         new_columns.press("Enter")
-    direction = page.get_by_label("Cost", exact=True)
-    direction.click()
+    direction = page.get_by_role("combobox", name="Cost", exact=True)
+    # The text box above still has the focus: the first click only moves it; open the list by keyboard.
+    direction.focus()
+    direction.press("ArrowDown")
     with rerun(page):
         page.get_by_role("option", name="Minimise", exact=True).click()
     with rerun(page):
@@ -134,12 +138,19 @@ def test_two_objectives_give_a_pareto_plot_and_a_pick(page: Page, server: Stream
     go_to(page, "Pareto")
     expect(page.get_by_text(re.compile(r"of 10 measured experiments are on the front"))).to_be_visible()
     expect(page.get_by_role("img").filter(has_text="Cost")).to_be_visible()
+    with rerun(page):
+        page.get_by_role("button", name="Show the models' predicted trade-off").click()
+    expect(page.get_by_role("radio", name="Predicted front")).to_be_enabled()
     limit = page.get_by_label("Yield at least")
     with rerun(page):
         limit.fill("40")
         limit.press("Enter")
     expect(page.get_by_text(re.compile(r"Of \d+ point\(s\) meeting the limits, this one has the lowest Cost"))).to_be_visible()
-    screenshot(page, "pareto")
+    page.get_by_role("img").filter(has_text="Cost").scroll_into_view_if_needed()
+    screenshot(page, "pareto-1400")
+    page.set_viewport_size({"width": 900, "height": 1000})
+    page.get_by_role("img").filter(has_text="Cost").scroll_into_view_if_needed()
+    screenshot(page, "pareto-900")
     # The row shown is the cheapest measured experiment with Yield >= 40.
     table = stored.pareto_front()
     cheapest = table[table["Yield"] >= 40].sort_values("Cost").iloc[0]
