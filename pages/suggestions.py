@@ -48,7 +48,7 @@ goal_col, acq_col, beta_col, n_col, seed_col = st.columns([1.2, 2.4, 1, 1, 1])
 budget_col, _ = st.columns([2, 3])
 goal = goal_col.radio(
     "Goal", GOALS, index=GOALS.index(settings.goal), format_func=lambda g: g.capitalize() + " " + session.target,
-    key=f"suggest_goal_{session.id}",
+    key=f"suggest_goal_{session.id}", disabled=bool(session.objectives), help="Set by the objectives when they are chosen.",
 )
 acquisition = acq_col.selectbox(
     "Acquisition", list(ACQUISITIONS), index=list(ACQUISITIONS).index(settings.acquisition),
