@@ -308,8 +308,8 @@ class Session(CampaignRules):
                 campaign.objective_models(self), self.objectives, X, n=settings.batch_size,
                 seed=settings.seed + len(y), pending=self.pending_points(), constraints=self.input_constraints,
             )
-            session_rules.guard_points(table, self.variables, self.input_constraints)
-            self.suggestions, self.suggestion_settings = table, settings
+            self.suggestions = session_rules.guard_points(table, self.variables, self.input_constraints)
+            self.suggestion_settings = settings
             self.touch()
             return self.suggestions
         if self.objectives:  # one objective, the target, without limits: the classic search
@@ -331,7 +331,7 @@ class Session(CampaignRules):
             budget=settings.budget,
             constraints=self.input_constraints,
         )
-        session_rules.guard_points(self.suggestions, self.variables, self.input_constraints)
+        self.suggestions = session_rules.guard_points(self.suggestions, self.variables, self.input_constraints)
         self.suggestion_settings = settings
         self.touch()
         return self.suggestions

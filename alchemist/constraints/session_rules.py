@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from alchemist.constraints.base import FEASIBILITY_TOL, Violation
@@ -15,6 +16,10 @@ from alchemist.constraints.feasibility import is_feasible, violations
 from alchemist.constraints.state import Constraint, constraint_from_state, constraints_from_state, validate_constraints
 from alchemist.errors import ModelError, SessionFileError, VariableError
 from alchemist.variables import Variable
+
+# Relative to a variable's range: far below FEASIBILITY_TOL, so snapping cannot break a constraint
+# by more than it allows, and far above an optimiser's rounding residue.
+SNAP = 1e-9
 
 
 def with_constraint(variables: Sequence[Variable], constraints: Sequence[Constraint], new: Constraint) -> list[Constraint]:
@@ -83,14 +88,25 @@ def row_violations(frame: pd.DataFrame, variables: Sequence[Variable], constrain
     return violations(frame, variables, constraints)
 
 
-def guard_points(frame: pd.DataFrame, variables: Sequence[Variable], constraints: Sequence[Constraint]) -> None:
-    """The last check before points are shown: ModelError when any breaks a constraint by more
-    than FEASIBILITY_TOL. The searches only return feasible points; this catches a regression."""
+def guard_points(frame: pd.DataFrame, variables: Sequence[Variable], constraints: Sequence[Constraint]) -> pd.DataFrame:
+    """The last step before points are shown. Continuous values within SNAP of a bound (an
+    optimiser's 4e-12 for a component that is really absent) are put on the bound, then every
+    point is checked: ModelError when any breaks a constraint by more than FEASIBILITY_TOL. The
+    searches only return feasible points; this catches a regression."""
     if not constraints or not len(frame):
-        return
+        return frame
+    frame = frame.copy()
+    for variable in variables:
+        if variable.kind == "continuous" and variable.name in frame:
+            values = pd.to_numeric(frame[variable.name], errors="coerce").to_numpy(dtype=float)
+            span = variable.high - variable.low
+            values = np.where(np.abs(values - variable.low) <= SNAP * span, variable.low, values)
+            values = np.where(np.abs(values - variable.high) <= SNAP * span, variable.high, values)
+            frame[variable.name] = values
     ok = is_feasible(frame, variables, constraints, FEASIBILITY_TOL)
     if not ok.all():
         raise ModelError(f"{int((~ok).sum())} produced point(s) break a constraint; nothing was suggested.")
+    return frame
 
 
 def constraints_to_state(constraints: Sequence[Constraint]) -> list[dict]:

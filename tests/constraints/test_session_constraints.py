@@ -249,3 +249,15 @@ def test_every_constraint_kind_and_violation_has_words():
     session = linear_session()
     flag = Violation(0, ViolationKind.LINEAR, 7.0, 0.2)
     assert violation_text(flag, session.constraints) == "breaks x1 + x2 ≤ 8 (by 7)"
+
+
+def test_optimiser_residue_is_put_on_the_bound_and_the_point_still_checked():
+    from alchemist.constraints.session_rules import guard_points
+    from alchemist.errors import ModelError
+
+    session = mixture_session()
+    frame = pd.DataFrame({"A": [0.75], "B": [0.25 - 4e-12], "C": [4e-12], "D": [0.0], "T": [50.0]})
+    tidy = guard_points(frame, session.variables, session.constraints)
+    assert tidy.loc[0, "C"] == 0.0 and tidy.loc[0, "B"] == 0.25 - 4e-12
+    with pytest.raises(ModelError, match="break a constraint"):
+        guard_points(frame.assign(A=0.7), session.variables, session.constraints)
