@@ -6,11 +6,12 @@ import streamlit as st
 
 import ui
 from alchemist.errors import AlchemistError
-from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
+from alchemist.experiments import EXCLUDED, EXCLUSION_REASON, ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import RowStatus
 from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 from ui import words
 from ui.editor import edit_if_current
+from ui.constraints_form import status_with_flags
 from ui.exclusion_form import exclusion_section
 from ui.uploads import forget, parse_once
 
@@ -77,7 +78,7 @@ if message:
 frame = session.experiments.frame
 checks = session.check_rows()
 shown = frame.copy()
-shown.insert(0, "Status", [words.status_cell(check) for check in checks])
+shown.insert(0, "Status", status_with_flags(session, [words.status_cell(check) for check in checks]))
 
 problems = [(i, check) for i, check in enumerate(checks) if check.status is RowStatus.INVALID]
 st.markdown(words.table_summary(checks))
@@ -93,6 +94,9 @@ column_config = {
     NOISE: st.column_config.NumberColumn(NOISE, help="Noise variance of the result, if known", format="%g", min_value=0.0),
     ITERATION: st.column_config.NumberColumn(ITERATION, format="%d", min_value=0, step=1),
     NOTE: st.column_config.TextColumn(NOTE, width="medium"),
+    # Switched below with a reason, so that every exclusion is logged (issue 11).
+    EXCLUDED: st.column_config.CheckboxColumn(EXCLUDED, disabled=True),
+    EXCLUSION_REASON: st.column_config.TextColumn(EXCLUSION_REASON, disabled=True),
 }
 for variable in session.variables:
     # A column's help is shown as Markdown: the user's description and units must read as typed.

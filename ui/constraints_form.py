@@ -11,7 +11,7 @@ from alchemist.constraints.linear import RELATIONS
 from alchemist.errors import AlchemistError
 from alchemist.session import Session
 from ui import words
-from ui.constraint_words import KIND_LABELS, RELATION_LABELS, constraint_text, flagged_rows_text
+from ui.constraint_words import KIND_LABELS, RELATION_LABELS, constraint_text, flagged_rows_text, violation_text
 
 NUMERIC = ("continuous", "integer")
 LEVELLED = ("categorical", "discrete")
@@ -133,3 +133,18 @@ def _flagged(session: Session) -> None:
         count = sum(1 for f in flags if f)
         with st.expander(f"⚠️ {count} experiment(s) break a constraint (they still train the model)"):
             st.markdown("\n".join(f"- {words.plain(line)}" for line in lines))
+
+
+def status_with_flags(session: Session, statuses: list[str]) -> list[str]:
+    """The experiment table's Status cells, with what each row breaks appended (it still trains
+    the model: a flag, never a drop)."""
+    if not session.constraints:
+        return statuses
+    try:
+        flags = session.constraint_violations()
+    except AlchemistError:
+        return statuses
+    return [
+        status + ("" if not found else " · 📐 " + "; ".join(violation_text(v, session.constraints) for v in found))
+        for status, found in zip(statuses, flags)
+    ]
