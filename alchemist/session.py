@@ -86,7 +86,7 @@ class Session(CampaignRules):
     input_constraints: list[Constraint] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
     exclusion_log: list[exclusions.ExclusionEntry] = field(default_factory=list)
-    objective_models: dict = field(default_factory=dict, repr=False)
+    objective_models: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def new(cls, name: str = DEFAULT_NAME) -> "Session":

@@ -82,6 +82,10 @@ def test_a_mixture_batch_of_five_sums_to_one(page: Page, server: StreamlitServer
     with rerun(page):
         page.get_by_role("option", name=re.compile("^Mixture")).click()
     _choose(page, "Components", COMPONENTS)
+    page.set_viewport_size({"width": 900, "height": 1000})
+    page.get_by_role("button", name="Add constraint").scroll_into_view_if_needed()
+    screenshot(page, "constraints-form-900")
+    page.set_viewport_size({"width": 1400, "height": 1000})
     with rerun(page):
         page.get_by_role("button", name="Add constraint").click()
     expect(page.get_by_text("Last change: Added constraint: A + B + C + D = 1.")).to_be_visible()
