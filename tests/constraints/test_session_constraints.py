@@ -183,9 +183,12 @@ def test_a_mixture_batch_of_five_sums_to_the_total():
 
 
 def test_a_mixture_design_is_space_filling_on_the_simplex():
-    session = mixture_session()
+    # The mixture alone: with a further variable, two points may share their shares and differ in it.
+    session = _base(*[ContinuousVariable(n, low=0, high=1) for n in "ABCD"])
+    session.add_constraint(MixtureConstraint(list("ABCD"), total=1.0))
     design = session.initial_design(40, seed=0)
     shares = design[list("ABCD")].to_numpy()
+    assert shares.sum(axis=1) == pytest.approx(np.ones(40), abs=1e-9)
     # Every corner of the simplex is (nearly) reached, and no two points coincide.
     for corner in np.eye(4):
         assert np.min(np.max(np.abs(shares - corner), axis=1)) < 0.05
