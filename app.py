@@ -38,6 +38,7 @@ PAGES = [
     st.Page("pages/suggestions.py", title="Suggestions", icon="🎯"),
     st.Page("pages/history.py", title="History", icon="🕘"),
     st.Page("pages/notebook.py", title="Lab notebook", icon="📓"),
+    st.Page("pages/pareto.py", title="Pareto", icon="⚖️"),
 ]
 
 

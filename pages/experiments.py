@@ -6,11 +6,13 @@ import streamlit as st
 
 import ui
 from alchemist.errors import AlchemistError
-from alchemist.experiments import ITERATION, NOISE, NOTE
+from alchemist.experiments import EXCLUDED, EXCLUSION_REASON, ITERATION, NOISE, NOTE
 from alchemist.problems import RowStatus
 from alchemist.files.tables import table_to_csv
 from ui import words
+from ui.constraints_form import status_with_flags
 from ui.editor import display_cells, edit_if_current, is_draft
+from ui.exclusion_form import exclusion_section
 from ui.history import edited_columns
 from ui.importing import import_experiments
 
@@ -33,7 +35,7 @@ frame = session.experiments.frame
 checks = session.check_rows()
 # Numeric columns are edited as text: a typo stays as typed, flagged in Status (see ui.editor.display_cells).
 shown = display_cells(session.experiments.cells(), session.variables, session.target)
-shown.insert(0, "Status", [words.status_cell(check) for check in checks])
+shown.insert(0, "Status", status_with_flags(session, [words.status_cell(check) for check in checks]))
 
 problems = [(i, check) for i, check in enumerate(checks) if check.status is RowStatus.INVALID]
 st.markdown(words.table_summary(checks))
@@ -54,6 +56,9 @@ column_config = {
     NOISE: number_column(NOISE, "Noise variance of the result, if known (zero or more)"),
     ITERATION: number_column(ITERATION, "A whole number: the round the experiment belongs to"),
     NOTE: st.column_config.TextColumn(NOTE, width="medium"),
+    # Switched below with a reason, so that every exclusion is logged (issue 11).
+    EXCLUDED: st.column_config.CheckboxColumn(EXCLUDED, disabled=True),
+    EXCLUSION_REASON: st.column_config.TextColumn(EXCLUSION_REASON, disabled=True),
 }
 for variable in session.variables:
     # A column's help is shown as Markdown: the user's description and units must read as typed.
@@ -110,6 +115,7 @@ st.data_editor(
 )
 st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once; "
            "a new row is kept once it holds a value. A value that does not fit stays as typed, with the reason in Status.")
+exclusion_section(session)
 
 cells = session.experiments.cells()  # with what was typed: the file can be fixed and imported again
 st.download_button(

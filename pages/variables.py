@@ -13,6 +13,7 @@ from alchemist.files.bounds import whole_megabytes
 from alchemist.files.variable_files import MAX_VARIABLES_FILE_BYTES, read_variables, variables_to_csv, variables_to_json
 from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
 from ui import import_words, words
+from ui.constraints_form import constraints_section
 from ui.uploads import parse_once
 
 session = ui.require_session()
@@ -237,6 +238,8 @@ with files_tab:
             "Download CSV", data=lambda: variables_to_csv(variables), file_name="variables.csv",
             mime="text/csv", on_click="ignore",
         )
+
+constraints_section(session)
 
 # -- template ---------------------------------------------------------------------------------
 from ui.templates import save_as_template  # noqa: E402  (kept with its one call, at the end of the page)

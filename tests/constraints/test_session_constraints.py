@@ -154,6 +154,7 @@ def test_suggestions_per_kind_meet_every_constraint(kind):
         assert is_feasible(table, session.variables, session.constraints).all(), table
 
 
+@pytest.mark.timeout(1800)  # the cardinality kind took over 600 s on a machine shared by 7 test runs
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_1000_suggestions_per_kind_meet_every_constraint(kind, monkeypatch):
     # The full count with a lighter search (fewer candidates and climbs, the same code path and
@@ -182,9 +183,12 @@ def test_a_mixture_batch_of_five_sums_to_the_total():
 
 
 def test_a_mixture_design_is_space_filling_on_the_simplex():
-    session = mixture_session()
+    # The mixture alone: with a further variable, two points may share their shares and differ in it.
+    session = _base(*[ContinuousVariable(n, low=0, high=1) for n in "ABCD"])
+    session.add_constraint(MixtureConstraint(list("ABCD"), total=1.0))
     design = session.initial_design(40, seed=0)
     shares = design[list("ABCD")].to_numpy()
+    assert shares.sum(axis=1) == pytest.approx(np.ones(40), abs=1e-9)
     # Every corner of the simplex is (nearly) reached, and no two points coincide.
     for corner in np.eye(4):
         assert np.min(np.max(np.abs(shares - corner), axis=1)) < 0.05
@@ -223,3 +227,41 @@ def test_a_constraint_that_does_not_fit_is_refused_and_changes_nothing():
     assert len(session.constraints) == 1
     with pytest.raises(VariableError):
         session.add_constraint(MixtureConstraint(["A", "B", "C", "D"], total=1.0))
+
+
+def test_the_landscape_marks_the_points_the_constraints_exclude():
+    from alchemist.landscape import FEASIBLE, prediction_grid
+
+    session = measured(linear_session(), n=8)
+    session.train()
+    grid = prediction_grid(session.model, "x1", "x2", {"n": 5}, resolution=12, constraints=session.constraints)
+    expected = (grid["x1"] + grid["x2"] <= 8 + 1e-6 * 30) & (grid["x2"] + 5 >= 4 - 1e-6 * 25)
+    assert grid[FEASIBLE].tolist() == expected.tolist()
+    assert 0 < grid[FEASIBLE].sum() < len(grid)
+    assert FEASIBLE not in prediction_grid(session.model, "x1", "x2", {"n": 5}, resolution=12)
+
+
+def test_every_constraint_kind_and_violation_has_words():
+    from alchemist.constraints import Violation
+    from ui.constraint_words import constraint_text, violation_text
+
+    texts = [constraint_text(c) for kind in sorted(KINDS) for c in KINDS[kind]().constraints]
+    assert "x1 + x2 ≤ 8" in texts and "A + B + C + D = 1" in texts
+    assert "A + B + C + D + E = 1, at most 2 of them non-zero" in texts
+    assert "never Catalyst = Pt and Solvent = water together" in texts
+    assert "if Catalyst = none, then Loading = 0" in texts
+    session = linear_session()
+    flag = Violation(0, ViolationKind.LINEAR, 7.0, 0.2)
+    assert violation_text(flag, session.constraints) == "breaks x1 + x2 ≤ 8 (by 7)"
+
+
+def test_optimiser_residue_is_put_on_the_bound_and_the_point_still_checked():
+    from alchemist.constraints.session_rules import guard_points
+    from alchemist.errors import ModelError
+
+    session = mixture_session()
+    frame = pd.DataFrame({"A": [0.75], "B": [0.25 - 4e-12], "C": [4e-12], "D": [0.0], "T": [50.0]})
+    tidy = guard_points(frame, session.variables, session.constraints)
+    assert tidy.loc[0, "C"] == 0.0 and tidy.loc[0, "B"] == 0.25 - 4e-12
+    with pytest.raises(ModelError, match="break a constraint"):
+        guard_points(frame.assign(A=0.7), session.variables, session.constraints)
