@@ -20,7 +20,9 @@ if TYPE_CHECKING:
         SessionFileError,
         VariableError,
     )
+    from alchemist.constraints import ConditionalRule, ForbiddenCombination, LinearConstraint, MixtureConstraint
     from alchemist.model import GPModel, ModelSettings
+    from alchemist.objectives import Objective
     from alchemist.session import ChangeNeedsConfirmation, Session
     from alchemist.variables import (
         CategoricalVariable,
@@ -38,6 +40,11 @@ _EXPORTS = {
     "SessionFileError": "alchemist.errors",
     "VariableError": "alchemist.errors",
     "GPModel": "alchemist.model",
+    "ConditionalRule": "alchemist.constraints",
+    "ForbiddenCombination": "alchemist.constraints",
+    "LinearConstraint": "alchemist.constraints",
+    "MixtureConstraint": "alchemist.constraints",
+    "Objective": "alchemist.objectives",
     "ModelSettings": "alchemist.model",
     "ChangeNeedsConfirmation": "alchemist.session",
     "Session": "alchemist.session",
@@ -52,14 +59,19 @@ __all__ = [
     "AlchemistError",
     "CategoricalVariable",
     "ChangeNeedsConfirmation",
+    "ConditionalRule",
     "ContinuousVariable",
     "DiscreteVariable",
     "ExperimentError",
     "FileFormatError",
+    "ForbiddenCombination",
     "GPModel",
     "IntegerVariable",
+    "LinearConstraint",
+    "MixtureConstraint",
     "ModelError",
     "ModelSettings",
+    "Objective",
     "Session",
     "SessionFileError",
     "VariableError",

@@ -66,10 +66,22 @@ def from_unit(variables: Sequence[Variable], T: np.ndarray) -> pd.DataFrame:
 
 
 def initial_design(
-    variables: Sequence[Variable], n: int, method: str = "lhs", seed: int | None = 0
+    variables: Sequence[Variable], n: int, method: str = "lhs", seed: int | None = 0,
+    constraints: Sequence[object] = (),
 ) -> pd.DataFrame:
-    """n experiments spread over the variables' ranges; columns are the variable names."""
+    """n experiments spread over the variables' ranges; columns are the variable names.
+
+    With `constraints` (alchemist.constraints) every point meets them all and the design is
+    space-filling on the allowed set (on the simplex of a mixture): see
+    alchemist.constraints.sampling.constrained_design.
+    """
     if not variables:
         raise ModelError("Define at least one variable before generating a design.")
     n = whole_number(n, 1, MAX_POINTS, "number of points")
+    one_of(method, DESIGNS, "design")
+    if constraints:
+        # Imported here: the constrained sampler builds on this module's unit samples.
+        from alchemist.constraints.sampling import constrained_design
+
+        return constrained_design(variables, constraints, n, method=method, seed=seed)
     return from_unit(variables, unit_sample(n, len(variables), method, seed))

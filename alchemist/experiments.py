@@ -30,6 +30,12 @@ ITERATION = "Iteration"
 NOTE = "Note"
 # The columns every table has besides one per variable: the result, then these three.
 SIDE_COLUMNS = ("result", NOISE, ITERATION, NOTE)
+# Present once any row was excluded from the model: a switch and its reason per row (issue 11).
+EXCLUDED = "Excluded"
+EXCLUSION_REASON = "Exclusion reason"
+EXCLUSION_COLUMNS = (EXCLUDED, EXCLUSION_REASON)
+MAX_REASON = 500
+MAX_RESULT_COLUMNS = 8  # result columns besides the target (objectives.MAX_OBJECTIVES in all)
 
 # ALchemist writes the reason for an experiment as "Reason"; we keep it as the row's note.
 NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
@@ -63,6 +69,15 @@ def _iteration_cell(raw: Any) -> Any:
 
 def _note_cell(raw: Any) -> str:
     return "" if is_missing(raw) else str(raw)
+
+
+def _switch_cell(raw: Any) -> bool:
+    """An exclusion switch: True, 1 or 'true'/'yes'/'1' (from a file or the editor) is on."""
+    if isinstance(raw, (bool, np.bool_)):
+        return bool(raw)
+    if isinstance(raw, (int, float)) and not is_missing(raw):
+        return raw == 1
+    return isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "1")
 
 
 def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> pd.Series:
@@ -142,26 +157,63 @@ def _column(values: Iterable[Any]) -> pd.Series:
 class ExperimentTable:
     """The experiments of a session, in columns: variables, target, noise, iteration, note."""
 
-    def __init__(self, variables: Sequence[Variable], target: str = DEFAULT_TARGET, frame: pd.DataFrame | None = None):
+    def __init__(
+        self, variables: Sequence[Variable], target: str = DEFAULT_TARGET, frame: pd.DataFrame | None = None,
+        results: Sequence[str] = (),
+    ):
         self.target = target
-        self.frame = self._normalise(frame if frame is not None else pd.DataFrame(), variables)
+        # Further result columns (objectives and outcome limits besides the target), in order.
+        self.results: tuple[str, ...] = tuple(r for r in results if r != target)
+        frame = frame if frame is not None else pd.DataFrame()
+        # The exclusion columns appear with the first exclusion and then stay (an audit trail).
+        self.has_exclusions = EXCLUDED in frame.columns
+        self.frame = self._normalise(frame, variables)
 
     # -- shape -----------------------------------------------------------------------------
     def columns_for(self, variables: Sequence[Variable]) -> list[str]:
-        return [v.name for v in variables] + [self.target, NOISE, ITERATION, NOTE]
+        extra = list(EXCLUSION_COLUMNS) if self.has_exclusions else []
+        return [v.name for v in variables] + [self.target, *self.results, NOISE, ITERATION, NOTE, *extra]
 
     def _normalise(self, frame: pd.DataFrame, variables: Sequence[Variable]) -> pd.DataFrame:
         """Coerce every cell to its column's form; unparseable cells stay as text to be reported."""
         n = len(frame)
-        check_table_size(n, len(variables))
+        self.has_exclusions = getattr(self, "has_exclusions", False) or EXCLUDED in frame.columns
+        check_table_size(n, len(variables) + len(getattr(self, "results", ())) + 2 * self.has_exclusions)
         columns: dict[str, pd.Series] = {}
         for variable in variables:
             columns[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
-        for name, cell in ((self.target, coerce_number), (NOISE, coerce_number), (ITERATION, _iteration_cell)):
+        results = [(name, coerce_number) for name in (self.target, *getattr(self, "results", ()))]
+        for name, cell in (*results, (NOISE, coerce_number), (ITERATION, _iteration_cell)):
             columns[name] = _coerced(frame, name, cell, True)
         raw_notes = frame[NOTE] if NOTE in frame else [None] * n
         columns[NOTE] = pd.Series([_note_cell(v) for v in raw_notes], dtype="object")
+        if self.has_exclusions:
+            raw = frame[EXCLUDED] if EXCLUDED in frame else [False] * n
+            columns[EXCLUDED] = pd.Series([_switch_cell(v) for v in raw], dtype=bool)
+            raw = frame[EXCLUSION_REASON] if EXCLUSION_REASON in frame else [None] * n
+            columns[EXCLUSION_REASON] = pd.Series([_note_cell(v)[:MAX_REASON] for v in raw], dtype="object")
         return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+    def set_results(self, results: Sequence[str], variables: Sequence[Variable]) -> None:
+        """The further result columns (besides the target); a new one starts empty, a dropped
+        one loses its values (the caller confirms that)."""
+        self.results = tuple(r for r in results if r != self.target)
+        self.frame = self._normalise(self.frame, variables)
+
+    def set_excluded(self, row: int, excluded: bool, reason: str, variables: Sequence[Variable]) -> None:
+        """Switch a row's exclusion from the model; the row itself is never touched."""
+        if isinstance(row, bool) or not isinstance(row, (int, np.integer)) or not 0 <= row < len(self.frame):
+            raise ExperimentError(f"There is no experiment in row {row}.")
+        if not self.has_exclusions:
+            self.has_exclusions = True
+            self.frame = self._normalise(self.frame, variables)
+        self.frame.loc[int(row), EXCLUDED] = bool(excluded)
+        self.frame.loc[int(row), EXCLUSION_REASON] = str(reason)[:MAX_REASON]
+
+    def excluded_rows(self) -> np.ndarray:
+        if not self.has_exclusions:
+            return np.zeros(len(self.frame), dtype=bool)
+        return self.frame[EXCLUDED].to_numpy(dtype=bool)
 
     def conform(self, variables: Sequence[Variable], renamed: dict[str, str] | None = None) -> None:
         """Follow a change of the variables: rename, add or drop columns, re-coerce cells."""
@@ -191,6 +243,8 @@ class ExperimentTable:
         checks = [(self.frame[v.name], partial(variable_problem, v), _variable_suspects(v, self.frame[v.name])) for v in variables]
         checks += [
             (self.frame[target], partial(number_problem, target), _side_suspects(self.frame[target], negative=False, whole=False)),
+            *[(self.frame[r], partial(number_problem, r), _side_suspects(self.frame[r], negative=False, whole=False))
+              for r in self.results],
             (self.frame[NOISE], partial(number_problem, NOISE, negative=False), _side_suspects(self.frame[NOISE], negative=True, whole=False)),
             (self.frame[ITERATION], partial(number_problem, ITERATION, negative=False, whole=True),
              _side_suspects(self.frame[ITERATION], negative=True, whole=True)),
@@ -208,10 +262,13 @@ class ExperimentTable:
     def check_rows(self, variables: Sequence[Variable]) -> list[RowCheck]:
         """Each row's status (ok, pending or invalid) with its problems."""
         targets = self.frame[self.target].tolist()
+        excluded = self.excluded_rows()
         checks = []
-        for problems, target in zip(self.problems(variables), targets):
+        for problems, target, out in zip(self.problems(variables), targets, excluded):
             if problems:
                 checks.append(RowCheck(RowStatus.INVALID, tuple(problems)))
+            elif out:
+                checks.append(RowCheck(RowStatus.EXCLUDED))
             else:
                 checks.append(RowCheck(RowStatus.PENDING if is_missing(target) else RowStatus.OK))
         return checks
@@ -238,9 +295,20 @@ class ExperimentTable:
         best = int(np.argmax(y) if goal == "maximize" else np.argmin(y))
         return Incumbent(row=int(rows[best]), values=X.iloc[best].to_dict(), result=float(y[best]))
 
-    def training_data(self, variables: Sequence[Variable]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
-        """X (typed per variable), y and per-row noise (None when no row gives one)."""
+    def training_data(
+        self, variables: Sequence[Variable], column: str | None = None
+    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+        """X (typed per variable), y and per-row noise (None when no row gives one).
+
+        `column` names another result column (an objective); its rows are the usable ones
+        where that column has a number. The noise column belongs to the target only.
+        """
         rows = self.training_rows(variables)
+        if column is not None and column != self.target:
+            if column not in self.results:
+                raise ExperimentError(f"'{column}' is not a result column.")
+            values = pd.to_numeric(self.frame[column], errors="coerce").to_numpy(dtype=float)[rows]
+            rows = rows[np.isfinite(values)]
         X = pd.DataFrame(index=range(len(rows)))
         for variable in variables:
             values = self.frame[variable.name].to_numpy()[rows]
@@ -248,10 +316,10 @@ class ExperimentTable:
                 X[variable.name] = pd.Series([level_text(v) for v in values], dtype="object")
             else:
                 X[variable.name] = np.asarray(values, dtype=float)
-        y = np.asarray(self.frame[self.target].to_numpy()[rows], dtype=float)
+        y = np.asarray(self.frame[column or self.target].to_numpy()[rows], dtype=float)
         noise_values = self.frame[NOISE].to_numpy()[rows]
         noise = None
-        if len(rows) and any(not is_missing(v) for v in noise_values):
+        if (column is None or column == self.target) and len(rows) and any(not is_missing(v) for v in noise_values):
             noise = np.array([0.0 if is_missing(v) else float(v) for v in noise_values])
         return X, y, noise
 
@@ -304,6 +372,10 @@ class ExperimentTable:
         incoming = pd.DataFrame({v.name: frame[v.name] for v in variables})
         incoming[self.target] = frame[target_column]
         used = {v.name for v in variables} | {target_column}
+        for name in self.results:  # further result columns, when the file has them
+            if name in frame.columns and name not in used:
+                incoming[name] = frame[name]
+                used.add(name)
         for column in frame.columns:
             key = str(column).lower()
             if column in used:
@@ -336,14 +408,25 @@ class ExperimentTable:
 
     # -- state -----------------------------------------------------------------------------
     def to_state(self) -> dict:
-        return {"target": self.target, "table": frame_to_state(self.frame)}
+        state = {"target": self.target, "table": frame_to_state(self.frame)}
+        if self.results:  # absent when there is one result column: files stay as before
+            state["results"] = list(self.results)
+        return state
 
     @classmethod
     def from_state(cls, state: dict, variables: Sequence[Variable]) -> "ExperimentTable":
         if not isinstance(state, dict) or not isinstance(state.get("target"), str) or not state["target"]:
             raise SessionFileError("The experiments in the file name no target column.")
-        table = cls(variables, state["target"])
-        table.frame = table._normalise(frame_from_state(state.get("table"), "experiments"), variables)
+        results = state.get("results", [])
+        if (not isinstance(results, list) or len(results) > MAX_RESULT_COLUMNS
+                or not all(isinstance(r, str) and r.strip() for r in results) or len(set(results)) != len(results)):
+            raise SessionFileError("The result columns of the experiments in the file are not a list of names.")
+        if set(results) & ({v.name for v in variables} | set(RESERVED_COLUMNS) | set(EXCLUSION_COLUMNS)):
+            raise SessionFileError("A result column in the file has the name of a variable or of a column the table uses.")
+        table = cls(variables, state["target"], results=results)
+        frame = frame_from_state(state.get("table"), "experiments")
+        table.has_exclusions = EXCLUDED in frame.columns
+        table.frame = table._normalise(frame, variables)
         return table
 
 

@@ -30,7 +30,7 @@ the uncertainty at that point so that the next choice goes elsewhere. Pending ex
 from __future__ import annotations
 
 import itertools
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -95,6 +95,7 @@ def suggest(
     seed: int | None = 0,
     exclude: pd.DataFrame | None = None,
     budget: int | None = None,
+    constraints: Sequence[object] = (),
 ) -> pd.DataFrame:
     """The next `n` experiments to run, best first, with the model's prediction at each.
 
@@ -103,9 +104,10 @@ def suggest(
     current model, see alchemist.acquisition.acquisition_value; for "auto", of the acquisition it
     chose), "Policy" (that acquisition's key) and "Reason" (an alchemist.acquisition.Reason value).
     `budget`, the total number of experiments planned, schedules the "auto" policy.
+    `constraints` (alchemist.constraints) restrict the search to the points that meet them all.
     """
     with blas_single_thread():
-        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget)
+        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, tuple(constraints))
 
 
 def widening_factor(posterior: Posterior) -> float:
@@ -126,7 +128,7 @@ def replicates_informative(posterior: Posterior) -> bool:
     return hp.noise >= REPLICATE_NOISE_RATIO * hp.signal
 
 
-def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget) -> pd.DataFrame:
+def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, constraints=()) -> pd.DataFrame:
     check_acquisition(acquisition)
     if budget is not None:
         budget = whole_number(budget, 1, MAX_BUDGET, "experiment budget")
@@ -168,14 +170,14 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
         blocked = np.vstack(taken[:1])
         near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
         try:
-            point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok)
+            point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
             if reason is Reason.EXPLORE:
                 # Without a budget the evidence decides: when even the best point is expected to
                 # gain almost nothing, refining the best predicted conditions is worth more.
                 gain = float(np.exp(_scorer(posterior, policy, widening, best_s, goal, beta)(point[None, :])[0]))
                 if gain < LITTLE_LEFT:
                     policy, reason = "exploit", Reason.LITTLE_LEFT
-                    point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok)
+                    point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
         except ModelError:
             if not chosen:
                 raise
@@ -211,11 +213,13 @@ def _scorer(posterior: Posterior, policy: str, widening: float, best_s: float, g
 
 def _maximize(
     score: ScoreFn, encoder: Encoder, rng: np.random.Generator, anchors: np.ndarray,
-    blocked: np.ndarray, near: np.ndarray, replicate_ok: bool = False,
+    blocked: np.ndarray, near: np.ndarray, replicate_ok: bool = False, constraints: Sequence[object] = (),
 ) -> tuple[np.ndarray, bool]:
     """The best allowed point (encoded, snapped) not within NEAR_DUPLICATE of a blocked (measured)
     point and not within BATCH_SEPARATION of a `near` one (pending or already in the batch), and
     whether it is a replicate of a measured point (only when `replicate_ok`)."""
+    if constraints:
+        return constrained_choice(score, encoder, constraints, rng, anchors, blocked, near), False
     candidates = encoder.snap(_candidates(encoder, rng, anchors))
     scores = score(candidates)
     starts = _pick_starts(encoder, candidates, scores)
@@ -237,6 +241,24 @@ def _maximize(
     for point in _enumerate_free(encoder, np.vstack([blocked, near]), rng):
         return point, False
     raise ModelError("Every allowed combination of the variables has already been measured or suggested.")
+
+
+def constrained_choice(
+    score: ScoreFn, encoder: Encoder, constraints: Sequence[object], rng: np.random.Generator,
+    anchors: np.ndarray, blocked: np.ndarray, near: np.ndarray,
+) -> np.ndarray:
+    """The constrained search (alchemist.constraints.search): every point it returns meets the
+    constraints, so no replicate of a measured point (which may not) and no unconstrained fallback."""
+    from alchemist.constraints.search import maximize_constrained
+
+    # The best experiments join the candidates (repaired onto the constraints when they break
+    # one); the local refinement around them is the constrained climb's, not a cloud of
+    # points, since every extra point costs a projection of its own.
+    pool, _ = maximize_constrained(score, encoder, constraints, rng, extra=anchors if len(anchors) else None)
+    for point in pool:
+        if not _is_blocked(point, near, BATCH_SEPARATION) and not _is_blocked(point, blocked, NEAR_DUPLICATE):
+            return point
+    raise ModelError("Every allowed point that meets the constraints has already been measured or suggested.")
 
 
 def _is_blocked(point: np.ndarray, blocked: np.ndarray, tolerance: float = DUPLICATE_TOLERANCE) -> bool:

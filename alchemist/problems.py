@@ -27,6 +27,7 @@ class RowStatus(StrEnum):
     OK = "ok"  # every cell fits and there is a result: the row trains the model
     PENDING = "pending"  # every cell fits, no result yet: an experiment still to run
     INVALID = "invalid"  # at least one cell does not fit; see its problems
+    EXCLUDED = "excluded"  # fits, but the user excluded it from the model (kept, with a reason)
 
 
 class ProblemKind(StrEnum):

@@ -24,11 +24,17 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from alchemist.campaign_rules import CampaignRules
+from alchemist.constraints import session_rules
+from alchemist.constraints.state import Constraint
+from alchemist import exclusions
 from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
 from alchemist.files.migrations import STATE_VERSION
 from alchemist.model import GPModel, ModelSettings
+from alchemist.objectives import Objective, objectives_from_state
+from alchemist.objectives import campaign
 from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.problems import RowCheck, RowStatus
 from alchemist.settings import ModelState, ModelStatus, SuggestionSettings
@@ -62,7 +68,7 @@ def _row_list(rows: Sequence[int], limit: int = 12) -> str:
 
 
 @dataclass
-class Session:
+class Session(CampaignRules):
     id: str
     name: str
     created: datetime
@@ -75,6 +81,12 @@ class Session:
     suggestion_settings: SuggestionSettings = field(default_factory=SuggestionSettings)
     suggestions: pd.DataFrame | None = None
     validation: CVResult | None = None
+    # Issue 11: input constraints, objectives (empty: the target, by the suggestion goal), and
+    # the log of exclusions. Models of objectives other than the target are not saved.
+    input_constraints: list[Constraint] = field(default_factory=list)
+    objectives: list[Objective] = field(default_factory=list)
+    exclusion_log: list[exclusions.ExclusionEntry] = field(default_factory=list)
+    objective_models: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def new(cls, name: str = DEFAULT_NAME) -> "Session":
@@ -109,7 +121,7 @@ class Session:
 
     def add_variable(self, variable: Variable) -> None:
         check_unique_names([*self.variables, variable])
-        if variable.name == self.experiments.target:
+        if variable.name in (self.experiments.target, *self.experiments.results):
             raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
         self.experiments.conform([*self.variables, variable])  # may refuse (a limit) before anything changed
         self.variables.append(variable)
@@ -123,7 +135,9 @@ class Session:
         if variable.name == self.experiments.target:
             raise VariableError(f"'{variable.name}' is the name of the result column; choose another name.")
         renamed = {old_name: variable.name} if old_name != variable.name else {}
-        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        constraints = session_rules.renamed(self.input_constraints, old_name, variable.name)
+        session_rules.check_variable_change(updated, constraints)
+        trial = self._table_copy()
         before = set(trial.invalid_rows(self.variables))
         trial.conform(updated, renamed)
         broken = sorted(set(trial.invalid_rows(updated)) - before)
@@ -135,11 +149,13 @@ class Session:
             )
         self.variables = updated
         self.experiments = trial
+        self.input_constraints = constraints
         self.touch()
 
     def delete_variable(self, name: str, confirm: bool = False) -> None:
         """Remove a variable and its column. Without confirm, refuses when the column holds values."""
         variable = self.variable(name)
+        session_rules.check_variable_change([v for v in self.variables if v.name != name], self.input_constraints)
         filled = [i for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
         if filled and not confirm:
             raise ChangeNeedsConfirmation(
@@ -158,7 +174,8 @@ class Session:
             raise VariableError(f"'{self.experiments.target}' is the name of the result column; choose another name.")
         dropped = [v.name for v in self.variables if v.name not in {w.name for w in variables}]
         lost = [i for name in dropped for i, v in enumerate(self.experiments.frame[name].tolist()) if not is_missing(v)]
-        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        session_rules.check_variable_change(variables, self.input_constraints)
+        trial = self._table_copy()
         before = set(trial.invalid_rows(self.variables))
         trial.conform(variables)
         broken = sorted((set(trial.invalid_rows(variables)) - before) | set(lost))
@@ -173,6 +190,9 @@ class Session:
         self.touch()
 
     # -- experiments -----------------------------------------------------------------------
+    def _table_copy(self) -> ExperimentTable:
+        return ExperimentTable(self.variables, self.experiments.target, self.experiments.frame, self.experiments.results)
+
     def add_experiments(self, frame: pd.DataFrame, target: str | None = None, replace: bool = False) -> ImportReport:
         """Add rows from a table whose columns are named after the variables; `target` names the result column."""
         if not self.variables:
@@ -183,7 +203,7 @@ class Session:
             if guess is None:
                 raise ExperimentError("Choose which column of the file holds the result.")
             target = guess
-        trial = ExperimentTable(self.variables, self.experiments.target, self.experiments.frame)
+        trial = self._table_copy()
         report = trial.import_frame(frame, self.variables, target, replace=replace)
         self.experiments = trial
         self.touch()
@@ -279,6 +299,20 @@ class Session:
 
         changes = {"batch_size": n, "acquisition": acquisition, "goal": goal, "beta": beta, "seed": seed, "budget": budget}
         settings = replace(self.suggestion_settings, **{k: v for k, v in changes.items() if v is not None})
+        if campaign.uses_objective_search(self.objectives, self.target):
+            from alchemist.objectives.suggest import suggest_objectives
+
+            X, y, _ = self.training_data()
+            table = suggest_objectives(
+                campaign.objective_models(self), self.objectives, X, n=settings.batch_size,
+                seed=settings.seed + len(y), pending=self.pending_points(), constraints=self.input_constraints,
+            )
+            session_rules.guard_points(table, self.variables, self.input_constraints)
+            self.suggestions, self.suggestion_settings = table, settings
+            self.touch()
+            return self.suggestions
+        if self.objectives:  # one objective, the target, without limits: the classic search
+            settings = replace(settings, goal=self.objectives[0].direction)
         if self.model is None or self.model_status().state is ModelState.STALE:
             self.train()
         X, y, _ = self.training_data()
@@ -294,7 +328,9 @@ class Session:
             seed=settings.seed + len(y),
             exclude=self.pending_points(),
             budget=settings.budget,
+            constraints=self.input_constraints,
         )
+        session_rules.guard_points(self.suggestions, self.variables, self.input_constraints)
         self.suggestion_settings = settings
         self.touch()
         return self.suggestions
@@ -327,6 +363,9 @@ class Session:
             "suggestion_settings": self.suggestion_settings.to_state(),
             "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
             "validation": _validation_to_state(self.validation),
+            "constraints": session_rules.constraints_to_state(self.input_constraints),
+            "objectives": [o.to_state() for o in self.objectives],
+            "exclusion_log": exclusions.log_to_state(self.exclusion_log),
         }
 
     @classmethod
@@ -356,6 +395,11 @@ class Session:
         if fingerprint is not None and not isinstance(fingerprint, str):
             raise SessionFileError("The model in the file is not in the expected form.")
         suggestions = state.get("suggestions")
+        constraints = session_rules.session_constraints_from_state(state.get("constraints"), variables)
+        objectives = objectives_from_state(state["objectives"]) if state.get("objectives") else []
+        missing = [o.name for o in objectives if o.name not in (experiments.target, *experiments.results)]
+        if missing or {o.name for o in objectives} & {v.name for v in variables}:
+            raise SessionFileError("The objectives in the file do not name result columns of its experiments.")
         return cls(
             id=state["id"],
             name=name,
@@ -369,6 +413,9 @@ class Session:
             suggestion_settings=SuggestionSettings.from_state(state.get("suggestion_settings", {})),
             suggestions=frame_from_state(suggestions, "suggestions") if suggestions is not None else None,
             validation=_validation_from_state(state.get("validation")),
+            input_constraints=constraints,
+            objectives=objectives,
+            exclusion_log=exclusions.log_from_state(state.get("exclusion_log")),
         )
 
 

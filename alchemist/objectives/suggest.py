@@ -1,0 +1,192 @@
+"""Suggestions for several objectives and for outcome limits, one model per result column.
+
+Score of an encoded point, in logs so that the optimiser is never left on a flat plateau:
+- two or more optimised objectives: log EHVI (alchemist.objectives.ehvi) over the models'
+  posterior means at the measured points (a plug-in of the noisy EHVI: noise in the readings
+  does not move the front), with the reference from the objectives' thresholds or the data;
+- one optimised objective: log EI on its model, improving on its best posterior mean;
+- plus, for every result column with a limit, log of the probability of meeting it.
+Batches and pending experiments: the kriging believer, as in alchemist.optimize; each model is
+conditioned on its own predicted mean at a pending or chosen point, and for EHVI the chosen
+means join the front as `pending`. The search itself is alchemist.optimize's (with input
+constraints, alchemist.constraints.search): every returned point meets the input constraints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from alchemist.acquisition import acquisition_score
+from alchemist.errors import ModelError
+from alchemist.model import GPModel, Posterior, blas_single_thread
+from alchemist.objectives.ehvi import log_expected_hypervolume_improvement, log_probability_of_feasibility
+from alchemist.objectives.objective import Objective, default_reference
+from alchemist.optimize import N_ANCHORS, _maximize, constrained_choice
+from alchemist.validation import whole_number
+
+MAX_BATCH = 50
+FEASIBILITY = "Probability of meeting limits"
+SCORE = "Acquisition"
+POLICY = "Policy"
+EHVI_POLICY = "ehvi"
+EI_POLICY = "ei"
+
+
+def predicted_column(name: str) -> str:
+    return f"Predicted {name}"
+
+
+def std_column(name: str) -> str:
+    return f"Std {name}"
+
+
+@dataclass
+class _Model:
+    objective: Objective
+    model: GPModel
+    posterior: Posterior
+
+    def predict(self, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std in target units (std by the transform's local slope)."""
+        mean, std = self.posterior.predict(U)
+        return self.model.output.inverse(mean), std * self.model.output.inverse_derivative(mean)
+
+    def believe(self, U: np.ndarray) -> None:
+        self.posterior = self.posterior.condition(U, self.posterior.predict(U)[0])
+
+
+def suggest_objectives(
+    models: Mapping[str, GPModel],
+    objectives: Sequence[Objective],
+    X_measured: pd.DataFrame,
+    *,
+    n: int = 1,
+    seed: int | None = 0,
+    pending: pd.DataFrame | None = None,
+    constraints: Sequence[object] = (),
+) -> pd.DataFrame:
+    """The next `n` experiments, best first. `models` holds a trained model per objective's
+    column; `X_measured` the usable experiments (their settings; they are never suggested again,
+    nor are `pending` ones). Columns: the variables, then per objective its predicted mean and
+    std, "Acquisition" (EHVI for several objectives, EI for one), "Policy", and the probability
+    of meeting the outcome limits when there are any."""
+    n = whole_number(n, 1, MAX_BATCH, "number of suggestions")
+    with blas_single_thread():
+        return _suggest(models, list(objectives), X_measured, n, seed, pending, tuple(constraints))
+
+
+def _suggest(models, objectives, X_measured, n, seed, pending, constraints) -> pd.DataFrame:
+    missing = [o.name for o in objectives if o.name not in models]
+    if missing:
+        raise ModelError(f"There is no model for: {', '.join(missing)}.")
+    fitted = [_Model(o, models[o.name], models[o.name]._check_fitted()) for o in objectives]
+    encoder = fitted[0].model.encoder
+    optimized = [m for m in fitted if m.objective.is_optimized]
+    limited = [m.objective for m in fitted if m.objective.is_limited]
+    rng = np.random.default_rng(seed)
+    U_measured = encoder.snap(encoder.encode(X_measured)) if len(X_measured) else np.empty((0, encoder.n_dims))
+    if not len(U_measured):
+        raise ModelError("No experiment has a result yet.")
+    # The front and the incumbent from the models' means at the measured points (noise-aware).
+    front = np.column_stack([m.predict(U_measured)[0] for m in optimized])
+    directions = [m.objective.direction for m in optimized]
+    reference = default_reference(front, [m.objective for m in optimized]) if len(optimized) > 1 else None
+    # Only experiments the models expect to meet the limits count as achieved (constrained EI
+    # and EHVI); with none yet, the search looks for the limits alone.
+    feasible = np.ones(len(U_measured), dtype=bool)
+    if limited:
+        mean, std = zip(*(m.predict(U_measured) for m in fitted))
+        pof = np.exp(log_probability_of_feasibility(np.column_stack(mean), np.column_stack(std), [m.objective for m in fitted]))
+        feasible = pof >= 0.5
+    front = front[feasible]
+    first = optimized[0]
+    measured_s = first.posterior.predict(U_measured[feasible])[0] if feasible.any() else np.array([])
+    best_s = None
+    if len(measured_s):
+        best_s = float(np.max(measured_s) if first.objective.direction == "maximize" else np.min(measured_s))
+    near_rows = [np.empty((0, encoder.n_dims))]
+    believed: list[np.ndarray] = []
+    if pending is not None and len(pending):
+        U_pending = encoder.snap(encoder.encode(pending))
+        near_rows.append(U_pending)
+        believed += list(np.column_stack([m.predict(U_pending)[0] for m in optimized]))
+        for m in fitted:
+            m.believe(U_pending)
+    sign = 1.0 if first.objective.direction == "maximize" else -1.0
+    anchors = U_measured[np.argsort(-sign * front[:, 0], kind="stable")[:N_ANCHORS]]
+
+    def score(U: np.ndarray) -> np.ndarray:
+        if len(optimized) > 1:
+            mean, std = zip(*(m.predict(U) for m in optimized))
+            value = log_expected_hypervolume_improvement(
+                np.column_stack(mean), np.column_stack(std), front, reference, directions,
+                np.array(believed).reshape(-1, len(optimized)),
+            )
+        elif best_s is None:
+            value = np.zeros(len(U))
+        else:
+            mean_s, std_s = first.posterior.predict(U)
+            value = acquisition_score("ei", mean_s, std_s, best_s, first.objective.direction)
+        if limited:
+            mean, std = zip(*(m.predict(U) for m in fitted))
+            value = value + log_probability_of_feasibility(np.column_stack(mean), np.column_stack(std), [m.objective for m in fitted])
+        return value
+
+    chosen: list[np.ndarray] = []
+    for _ in range(n):
+        near = np.vstack(near_rows + [np.array(chosen).reshape(-1, encoder.n_dims)])
+        try:
+            if constraints:
+                point = constrained_choice(score, encoder, constraints, rng, anchors, U_measured, near)
+            else:
+                point, _ = _maximize(score, encoder, rng, anchors, U_measured, near)
+        except ModelError:
+            if not chosen:
+                raise
+            raise ModelError(f"Only {len(chosen)} new, distinct experiment(s) could be found; ask for fewer.") from None
+        chosen.append(point)
+        believed.append(np.array([m.predict(point[None, :])[0][0] for m in optimized]))
+        for m in fitted:
+            m.believe(point[None, :])
+    return _table(encoder, fitted, optimized, limited, np.array(chosen), front, reference, directions, best_s)
+
+
+def _table(encoder, fitted, optimized, limited, U, front, reference, directions, best_s) -> pd.DataFrame:
+    """The chosen points with predictions of the unconditioned models (what a chemist expects)."""
+    table = encoder.decode(U)
+    means, stds = [], []
+    for m in fitted:
+        mean, std = m.model.predict_encoded(U)
+        table[predicted_column(m.objective.name)] = mean
+        table[std_column(m.objective.name)] = std
+        means.append(mean)
+        stds.append(std)
+    if len(optimized) > 1:
+        columns = [fitted.index(m) for m in optimized]
+        # Each point's own EHVI against the measured front (not the batch's), in target units.
+        table[SCORE] = np.exp(log_expected_hypervolume_improvement(
+            np.column_stack([means[j] for j in columns]), np.column_stack([stds[j] for j in columns]),
+            front, reference, directions,
+        ))
+        table[POLICY] = EHVI_POLICY
+    else:
+        from alchemist.acquisition import acquisition_value
+
+        m = optimized[0]
+        j = fitted.index(m)
+        if best_s is None:
+            table[SCORE] = np.nan  # no experiment meets the limits yet: nothing to improve on
+        else:
+            best_y = float(m.model.output.inverse(np.array([best_s]))[0])
+            table[SCORE] = acquisition_value("ei", means[j], stds[j], best_y, m.objective.direction)
+        table[POLICY] = EI_POLICY
+    if limited:
+        table[FEASIBILITY] = np.exp(log_probability_of_feasibility(
+            np.column_stack(means), np.column_stack(stds), [m.objective for m in fitted]
+        ))
+    return table
+
