@@ -18,6 +18,7 @@ PAGES = [
     st.Page("pages/experiments.py", title="Experiments", icon="🧪"),
     st.Page("pages/model.py", title="Model", icon="📈"),
     st.Page("pages/suggestions.py", title="Suggestions", icon="🎯"),
+    st.Page("pages/pareto.py", title="Pareto", icon="⚖️"),
 ]
 
 

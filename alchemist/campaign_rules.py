@@ -9,6 +9,7 @@ stays one concept (the campaign and its changes) of a readable size.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import pandas as pd
@@ -66,13 +67,15 @@ class CampaignRules:
     def set_objectives(self, objectives: Sequence[Objective]) -> None:
         """Optimise one or more result columns (each to maximise or minimise, with optional
         limits). The first objective's column becomes the target when the table is empty; other
-        columns are added to the table (empty until measured). An empty list goes back to the
-        target alone."""
+        columns are added to the table (empty until measured) and stay there. An empty list goes
+        back to the target alone."""
         objectives = campaign.check_session_objectives(objectives, self.variables) if objectives else []
         names = [o.name for o in objectives]
         if objectives and len(self.experiments) == 0 and self.experiments.target not in names:
             self.experiments = ExperimentTable(self.variables, names[0], self.experiments.frame)
-        self.experiments.set_results([n for n in names if n != self.target], self.variables)
+        # Result columns are only ever added: dropping an objective never drops measured values.
+        kept = [*self.experiments.results, *(n for n in names if n not in self.experiments.results)]
+        self.experiments.set_results([n for n in kept if n != self.target], self.variables)
         self.objectives = objectives
         self.objective_models = {}
         self.suggestions = None
@@ -82,3 +85,9 @@ class CampaignRules:
         """The measured experiments with their objective values, "On front" marking the
         Pareto-optimal ones and "Meets limits" the ones within every outcome limit."""
         return campaign.measured_objectives(self)
+
+    def follow_target(self, old: str, new: str) -> None:
+        """A first import named the result column after the file's: an objective on the old
+        name follows it, so that objectives always name columns of the table."""
+        if old != new:
+            self.objectives = [replace(o, name=new) if o.name == old else o for o in self.objectives]

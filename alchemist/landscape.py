@@ -13,6 +13,7 @@ from alchemist.model import GPModel
 from alchemist.variables import Variable
 
 MAX_RESOLUTION = 100
+FEASIBLE = "Feasible"  # grid column: the point meets every input constraint
 
 
 def default_fixed_values(variables: Sequence[Variable], anchor: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -54,11 +55,14 @@ def prediction_grid(
     beta: float = 2.0,
     best: float | None = None,
     resolution: int = 40,
+    constraints: Sequence[object] = (),
 ) -> pd.DataFrame:
     """Predicted mean, standard deviation and acquisition on a grid over two numeric variables.
 
     The other variables stay at `fixed` (checked against their definitions). `best` is the best
     result so far, needed by improvement-based acquisitions; without it they are left out.
+    With `constraints`, a boolean column FEASIBLE says which grid points meet them all (with
+    the other variables at their fixed values): the chart shades the rest.
     """
     check_goal(goal)
     if x_name == y_name:
@@ -83,6 +87,10 @@ def prediction_grid(
     grid = grid[[v.name for v in model.variables]]
     mean, std = model.predict(grid)
     result = pd.DataFrame({x_name: grid[x_name], y_name: grid[y_name], "Predicted mean": mean, "Predicted std": std})
+    if constraints:
+        from alchemist.constraints import is_feasible
+
+        result[FEASIBLE] = is_feasible(grid, model.variables, constraints)
     if best is not None or acquisition in ("ucb", "explore", "exploit"):
         result["Acquisition"] = acquisition_value(
             acquisition, mean, std, best if best is not None else 0.0, goal, beta

@@ -205,6 +205,7 @@ class Session(CampaignRules):
             target = guess
         trial = self._table_copy()
         report = trial.import_frame(frame, self.variables, target, replace=replace)
+        self.follow_target(self.experiments.target, trial.target)
         self.experiments = trial
         self.touch()
         return report

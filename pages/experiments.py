@@ -11,6 +11,7 @@ from alchemist.problems import RowStatus
 from alchemist.files.tables import MAX_TABLE_FILE_BYTES, read_table, table_to_csv
 from ui import words
 from ui.editor import edit_if_current
+from ui.exclusion_form import exclusion_section
 from ui.uploads import forget, parse_once
 
 session = ui.require_session()
@@ -150,6 +151,7 @@ st.data_editor(
     on_change=commit_edits,
 )
 st.caption("Edit cells, add rows at the bottom, or select rows and press Delete. Every change is saved at once.")
+exclusion_section(session)
 
 st.download_button(
     "Download table (CSV)",

@@ -10,12 +10,13 @@ import streamlit as st
 import ui
 from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA, scheduled_acquisition
 from alchemist.analysis.stopping import Margin, model_best, settled_verdict, stopping_history
-from alchemist.design import DESIGNS, MAX_POINTS, initial_design
+from alchemist.design import DESIGNS, MAX_POINTS
 from alchemist.errors import AlchemistError
 from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid
 from alchemist.optimize import MAX_BATCH, MAX_BUDGET
 from alchemist.session import ModelState
 from ui import charts, words
+from ui.objectives_form import objectives_section
 
 session = ui.require_session()
 st.header("Suggestions")
@@ -33,7 +34,7 @@ with st.expander("🎲 Initial design: the first experiments, before a model can
     design_seed = seed_col.number_input("Random seed", min_value=0, value=0, step=1, key="design_seed")
     if st.button("Add initial design as pending experiments"):
         def add_design() -> None:
-            design = initial_design(session.variables, int(n_points), method=method, seed=int(design_seed))
+            design = session.initial_design(int(n_points), method=method, seed=int(design_seed))
             session.add_pending(design, note=f"Initial design ({DESIGNS[method]})")
 
         if ui.run_action(add_design, f"Added {int(n_points)} pending experiments. Fill in their results on the Experiments page."):
@@ -42,11 +43,12 @@ with st.expander("🎲 Initial design: the first experiments, before a model can
 # -- settings ---------------------------------------------------------------------------------
 settings = session.suggestion_settings
 st.subheader("Next experiments")
+objectives_section(session)
 goal_col, acq_col, beta_col, n_col, seed_col = st.columns([1.2, 2.4, 1, 1, 1])
 budget_col, _ = st.columns([2, 3])
 goal = goal_col.radio(
     "Goal", GOALS, index=GOALS.index(settings.goal), format_func=lambda g: g.capitalize() + " " + session.target,
-    key=f"suggest_goal_{session.id}",
+    key=f"suggest_goal_{session.id}", disabled=bool(session.objectives), help="Set by the objectives when they are chosen.",
 )
 acquisition = acq_col.selectbox(
     "Acquisition", list(ACQUISITIONS), index=list(ACQUISITIONS).index(settings.acquisition),
@@ -225,6 +227,7 @@ else:
             model, x_name, y_name, fixed, goal=goal, beta=float(beta), best=best_result,
             # The map shows what the automatic choice would use for the next experiment.
             acquisition=scheduled_acquisition(acquisition, len(y), None if budget is None else int(budget))[0],
+            constraints=session.constraints,
         )
     except AlchemistError as error:
         st.error(error.message)
@@ -239,4 +242,5 @@ else:
         )
         st.caption(
             "Measured points are drawn wherever the other variables were; the map is a slice at the values above."
+            + (" Grey: excluded by the constraints at these values." if "Feasible" in grid and not grid["Feasible"].all() else "")
         )

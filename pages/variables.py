@@ -11,6 +11,7 @@ from alchemist.session import ChangeNeedsConfirmation
 from alchemist.files.variable_files import read_variables, variables_to_csv, variables_to_json
 from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
 from ui import words
+from ui.constraints_form import constraints_section
 from ui.uploads import parse_once
 
 session = ui.require_session()
@@ -185,3 +186,5 @@ with files_tab:
             "Download CSV", data=lambda: variables_to_csv(variables), file_name="variables.csv",
             mime="text/csv", on_click="ignore",
         )
+
+constraints_section(session)

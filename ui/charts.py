@@ -56,6 +56,14 @@ def landscape(
         )
     )
     layers = [heat]
+    if "Feasible" in grid and not grid["Feasible"].all():
+        # The region the constraints exclude, hatched grey over the map (issue 11).
+        blocked = cells[~grid["Feasible"].to_numpy()]
+        layers.append(
+            alt.Chart(blocked).mark_rect(color="#d0d0d0", opacity=0.85)
+            .encode(x=alt.X("x_lo:Q", scale=x_scale), x2="x_hi:Q", y=alt.Y("y_lo:Q", scale=y_scale), y2="y_hi:Q",
+                    tooltip=[alt.Tooltip("x:Q", title=x_label, format=".4g"), alt.Tooltip("y:Q", title=y_label, format=".4g")])
+        )
     if points is not None and len(points):
         marks = pd.DataFrame({"x": points[x].astype(float), "y": points[y].astype(float), "Kind": points["Kind"]})
         layers.append(

@@ -16,7 +16,8 @@ from alchemist.session import ModelState, ModelStatus
 from alchemist.variables import format_number
 
 PENDING_TEXT = "pending: no result yet"
-STATUS_ICONS = {RowStatus.OK: "✅", RowStatus.PENDING: "⏳", RowStatus.INVALID: "⚠️"}
+EXCLUDED_TEXT = "excluded from the model (kept in the table)"
+STATUS_ICONS = {RowStatus.OK: "✅", RowStatus.PENDING: "⏳", RowStatus.INVALID: "⚠️", RowStatus.EXCLUDED: "🚫"}
 
 
 # The characters that start Markdown (and Streamlit's own :color[...] and $math$) constructs:
@@ -70,6 +71,8 @@ def status_text(check: RowCheck) -> str:
         return "ok"
     if check.status is RowStatus.PENDING:
         return PENDING_TEXT
+    if check.status is RowStatus.EXCLUDED:
+        return EXCLUDED_TEXT
     return "; ".join(problem_text(p) for p in check.problems)
 
 
@@ -84,6 +87,7 @@ def table_summary(checks: list[RowCheck]) -> str:
     return (
         f"**{len(checks)}** experiments · **{count[RowStatus.OK]}** usable for the model · "
         f"**{count[RowStatus.PENDING]}** pending · **{count[RowStatus.INVALID]}** need attention"
+        + (f" · **{count[RowStatus.EXCLUDED]}** excluded" if count[RowStatus.EXCLUDED] else "")
     )
 
 

@@ -5,18 +5,19 @@ Kinds: LinearConstraint, MixtureConstraint, ForbiddenCombination, ConditionalRul
 `validate(variables)` (VariableError) and `to_state()`; `constraint_from_state` reads any kind
 back (SessionFileError). Tolerance: FEASIBILITY_TOL, relative to each constraint's scale.
 
-Where each piece belongs once integrated:
-- Session: keep a list of constraints; `validate_constraints(variables, constraints)` on every
-  change of variables or constraints (and after loading, turning VariableError into
-  SessionFileError); save `[c.to_state() for c in constraints]` in both file formats.
-- Experiment table: `violations(table, variables, constraints)` flags rows (never drops them).
-- Initial design: `constrained_design(variables, constraints, n, method, seed)` instead of
-  `design.initial_design` when there are constraints.
-- Suggestions and "best predicted": `maximize_constrained(score, encoder, constraints, rng,
-  extra=local_candidates)` in place of `optimize._maximize`; it returns feasible encoded points,
-  best first. A last guard before showing: `is_feasible(table, variables, constraints)`.
-- Landscape: `is_feasible` on the grid's frame (other variables at their fixed values) gives
-  the mask to shade.
+Where each piece is used (issue 11):
+- Session (alchemist.campaign_rules, via session_rules.py): `session.add_constraint(c)`,
+  `remove_constraint`, `constraints`; checked on every change of the variables (a renamed
+  variable is followed, a deletion that would break one is refused) and after loading; saved as
+  `[c.to_state() for c in constraints]` in both file formats (absent key: none).
+- Experiment table: `session.constraint_violations()` flags rows (they still train the model).
+- Initial design: `design.initial_design(..., constraints=...)` / `session.initial_design`
+  calls `constrained_design`: space-filling on the allowed set and on a mixture's simplex.
+- Suggestions: `optimize.suggest(..., constraints=...)` branches into `maximize_constrained`
+  (optimize.constrained_choice), as does the several-objective search
+  (alchemist.objectives.suggest); `session_rules.guard_points` checks every suggestion with
+  `is_feasible` before it is shown.
+- Landscape: `landscape.prediction_grid(..., constraints=...)` adds the FEASIBLE mask.
 - Lower level: `encoded_linear_system(encoder, constraints)` (A_ub u <= b_ub, A_eq u = b_eq on
   the encoder's columns, for SLSQP / trust-constr) and `project` / `project_encoded` (repair).
 """

@@ -102,6 +102,8 @@ def session_constraints_from_state(state: Any, variables: Sequence[Variable]) ->
     if state is None:
         return []
     constraints = constraints_from_state(state)
+    if not constraints:
+        return []
     try:
         validate_constraints(variables, constraints)
     except VariableError as error:

@@ -4,19 +4,18 @@ probability of meeting outcome limits, and picking a point of a front by a targe
 Numpy and scipy only. Conventions: values are (n, m) arrays in target units, one column per
 optimised objective in the order of the objectives; directions are "maximize" / "minimize".
 
-Where each piece belongs once integrated:
-- Session: `set_objectives([Objective(...), ...])` checked by `check_objectives`, saved as
-  `[o.to_state() for o in objectives]`, read by `objectives_from_state`; one GP per result column.
-- Suggestions: score = EHVI(mean, std, front, reference, directions, pending) times the
-  probability of feasibility of the limited columns (in log form for the optimiser:
-  log EHVI + `log_probability_of_feasibility`), maximised by constraints.maximize_constrained;
-  `front` = the models' posterior means at the measured points (noise), `reference` =
-  `default_reference(measured values, objectives)`; batches: condition each model on its
-  prediction at the chosen point and pass the chosen means as `pending`. Report
-  `probability_of_feasibility` with each suggestion.
-- Pareto page: `pareto_front` on measured and on predicted points; `pick_on_front` for
-  "cheapest with yield >= 80" (PickRule("Cost", at_least={"Yield": 80})); `hypervolume` for a
-  progress curve.
+Where each piece is used (issue 11):
+- Session: `session.set_objectives([Objective(...), ...])` (checked by campaign.py, saved as
+  `[o.to_state() for o in objectives]`); result columns besides the target are kept in the
+  experiment table; a model per column (campaign.objective_models).
+- Suggestions (suggest.py): log EHVI (several objectives) or log EI (one) plus
+  `log_probability_of_feasibility` for the limited columns, maximised by alchemist.optimize's
+  search (with input constraints by constraints.maximize_constrained); the front is the models'
+  means at the measured points that are expected to meet the limits (noise); batches and pending
+  points by the kriging believer. Each suggestion reports its probability of meeting the limits.
+- Pareto page: `session.pareto_front()` (measured) and campaign.predicted_objectives
+  (predicted); `pick_on_front` for "cheapest with yield >= 80"
+  (PickRule("Cost", at_least={"Yield": 80})); `hypervolume` for a progress curve.
 """
 
 from alchemist.objectives.ehvi import (

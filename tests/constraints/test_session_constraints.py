@@ -223,3 +223,29 @@ def test_a_constraint_that_does_not_fit_is_refused_and_changes_nothing():
     assert len(session.constraints) == 1
     with pytest.raises(VariableError):
         session.add_constraint(MixtureConstraint(["A", "B", "C", "D"], total=1.0))
+
+
+def test_the_landscape_marks_the_points_the_constraints_exclude():
+    from alchemist.landscape import FEASIBLE, prediction_grid
+
+    session = measured(linear_session(), n=8)
+    session.train()
+    grid = prediction_grid(session.model, "x1", "x2", {"n": 5}, resolution=12, constraints=session.constraints)
+    expected = (grid["x1"] + grid["x2"] <= 8 + 1e-6 * 30) & (grid["x2"] + 5 >= 4 - 1e-6 * 25)
+    assert grid[FEASIBLE].tolist() == expected.tolist()
+    assert 0 < grid[FEASIBLE].sum() < len(grid)
+    assert FEASIBLE not in prediction_grid(session.model, "x1", "x2", {"n": 5}, resolution=12)
+
+
+def test_every_constraint_kind_and_violation_has_words():
+    from alchemist.constraints import Violation
+    from ui.constraint_words import constraint_text, violation_text
+
+    texts = [constraint_text(c) for kind in sorted(KINDS) for c in KINDS[kind]().constraints]
+    assert "x1 + x2 ≤ 8" in texts and "A + B + C + D = 1" in texts
+    assert "A + B + C + D + E = 1, at most 2 of them non-zero" in texts
+    assert "never Catalyst = Pt and Solvent = water together" in texts
+    assert "if Catalyst = none, then Loading = 0" in texts
+    session = linear_session()
+    flag = Violation(0, ViolationKind.LINEAR, 7.0, 0.2)
+    assert violation_text(flag, session.constraints) == "breaks x1 + x2 ≤ 8 (by 7)"

@@ -170,3 +170,12 @@ def test_the_predicted_trade_off_is_a_front_of_model_means():
     front = predicted[predicted[ON_FRONT]].sort_values("Cost")
     # Along the predicted front, a higher cost buys a higher yield.
     assert np.all(np.diff(front["Yield"].to_numpy()) > 0)
+
+
+def test_dropping_an_objective_keeps_its_measured_values():
+    session = two_objective_session()
+    session.set_objectives([Objective("Yield", "maximize")])
+    assert session.experiments.results == ("Cost",) and session.experiments.frame["Cost"].notna().all()
+    session.set_objectives([])
+    assert session.objectives == [] and session.experiments.frame["Cost"].notna().all()
+    assert Session.from_state(session.to_state()).experiments.results == ("Cost",)
