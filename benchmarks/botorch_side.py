@@ -9,7 +9,7 @@ tutorials, on the same problems, initial points and budgets as ALchemist's side.
   limit as a sigmoid-weighted constraint on the samples).
 
 Models: SingleTaskGP per output with Standardize, fitted by `fit_gpytorch_mll` every round.
-Search: optimize_acqf with 10 restarts from 512 raw samples (the tutorials' settings). BoTorch
+Search: optimize_acqf, by default with the tutorials' settings (TUTORIAL). BoTorch
 maximises, so minimised outputs enter negated; inputs are mapped to the unit cube, and the
 constraints with them. Needs torch and botorch (requirements-benchmarks.txt); imported only by
 the benchmark's BoTorch workers, never by the app.
@@ -25,10 +25,9 @@ import pandas as pd
 
 from benchmarks.constrained_problems import Problem
 
-NUM_RESTARTS = 10
-RAW_SAMPLES = 512
-MC_SAMPLES = 128
-MAXITER = 200
+# The tutorials' settings are 10 restarts from 512 raw samples, 128 MC samples, 200 iterations;
+# `settings` below lets the benchmark trade them for time (see benchmarks.constrained).
+TUTORIAL = {"num_restarts": 10, "raw_samples": 512, "mc_samples": 128, "maxiter": 200}
 
 
 def _torch():
@@ -101,11 +100,11 @@ def _fit(train_x, train_y):
     return model
 
 
-def _acquisition(problem: Problem, model, train_x):
+def _acquisition(problem: Problem, model, train_x, mc_samples: int):
     torch = _torch()
     from botorch.sampling.normal import SobolQMCNormalSampler
 
-    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([MC_SAMPLES]))
+    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([mc_samples]))
     if problem.kind == "pareto":
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 
@@ -137,9 +136,11 @@ def _training_targets(problem: Problem, Y: pd.DataFrame) -> np.ndarray:
     return np.column_stack([-Y[optimized].to_numpy(float), Y[problem.limit_column].to_numpy(float)])
 
 
-def run_botorch(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
+def run_botorch(problem: Problem, seed: int, X0: pd.DataFrame, settings: dict | None = None) -> dict:
     """The BoTorch loop from the initial points X0; returns all points, their outputs and the
-    wall and CPU seconds of each round (fit + acquisition optimisation)."""
+    wall and CPU seconds of each round (fit + acquisition optimisation). `settings` overrides
+    keys of TUTORIAL."""
+    settings = {**TUTORIAL, **(settings or {})}
     torch = _torch()
     from botorch.optim import optimize_acqf
 
@@ -157,10 +158,10 @@ def run_botorch(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
             warnings.simplefilter("ignore")
             model = _fit(train_x, train_y)
             candidates, _ = optimize_acqf(
-                _acquisition(problem, model, train_x), bounds=bounds, q=problem.batch,
-                num_restarts=NUM_RESTARTS, raw_samples=RAW_SAMPLES,
+                _acquisition(problem, model, train_x, settings["mc_samples"]), bounds=bounds, q=problem.batch,
+                num_restarts=settings["num_restarts"], raw_samples=settings["raw_samples"],
                 inequality_constraints=inequalities or None, equality_constraints=equalities or None,
-                options={"batch_limit": 5, "maxiter": MAXITER}, sequential=True,
+                options={"batch_limit": 5, "maxiter": settings["maxiter"]}, sequential=True,
             )
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)

@@ -14,13 +14,20 @@ outcome limit). For each seed both sides start from the same initial design (mee
 constraints) and get the same budget.
 
 Problems (benchmarks.constrained_problems) and budgets (initial points + calls x batch):
-    branincurrin   2 inputs, 2 objectives, reference (18, 6)      6 + 10 x 2
-    dtlz2          4 inputs, 2 objectives, reference (1.1, 1.1)  10 + 10 x 2
-    branin_linear  Branin with x1 + x2 <= 8                        5 + 20 x 1
-    mixture        4-component mixture (sum 1) + temperature       8 + 20 x 1
-    outcome        minimise Cost with Purity >= 0.5 (measured)     6 + 20 x 1
-The budgets keep the full run (5 problems x 2 sides x 10 seeds) within about 30 minutes on a
-loaded 2-core machine; they are early-campaign budgets, where a chemist's campaigns live.
+    branincurrin   2 inputs, 2 objectives, reference (18, 6)      6 + 5 x 2
+    dtlz2          4 inputs, 2 objectives, reference (1.1, 1.1)  10 + 5 x 2
+    branin_linear  Branin with x1 + x2 <= 8                        5 + 6 x 1
+    mixture        4-component mixture (sum 1) + temperature       8 + 6 x 1
+    outcome        minimise Cost with Purity >= 0.5 (measured)     6 + 8 x 1
+The iteration budget is set by BoTorch's cost: one round with linear constraints takes it about
+5-8 CPU seconds (mostly optimize_acqf's constrained start sampling and SLSQP), several
+objectives about 3-4, against ALchemist's 0.2-0.7; these budgets keep the full run (5 problems
+x 2 sides x 10 seeds, about 1,500 CPU seconds) within about 30-45 minutes on a 2-core machine
+shared with other work (run with --jobs 4 there: the workers mostly wait for a core). They
+are early-campaign budgets; `--calls N` sets every problem's number of calls. For the same
+reason BoTorch runs by default with 4 restarts from 256 raw samples, 64 MC samples and at
+most 100 optimiser iterations (`--botorch-tutorial` restores the tutorials' 10 / 512 / 128 /
+200, about twice the time).
 
 Scoring, by the true values at the evaluated points: several objectives - log10 of the
 hypervolume gap to the true front (alchemist.objectives.hypervolume on the evaluated points;
@@ -49,7 +56,8 @@ import json  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -113,13 +121,13 @@ def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
     return {"X": X, "Y": Y, "times": times, "cpu_times": cpu_times, "front_points": front}
 
 
-def run_botorch(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
+BOTORCH_FAST = {"num_restarts": 4, "raw_samples": 256, "mc_samples": 64, "maxiter": 100}
+
+
+def run_botorch(problem: Problem, seed: int, X0: pd.DataFrame, tutorial: bool = False) -> dict:
     from benchmarks.botorch_side import run_botorch as run
 
-    return {**run(problem, seed, X0), "front_points": -1}
-
-
-RUNNERS = {"alchemist": run_alchemist, "botorch": run_botorch}
+    return {**run(problem, seed, X0, None if tutorial else BOTORCH_FAST), "front_points": -1}
 
 
 # -- scoring -------------------------------------------------------------------------------------
@@ -163,14 +171,19 @@ def score(problem: Problem, X: pd.DataFrame, Y: pd.DataFrame) -> float:
     return constrained_regret(problem, X, Y)
 
 
-def run_one(task: tuple[str, str, int]) -> dict:
-    problem_name, side, seed = task
+def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
+    problem_name, side, seed, calls, tutorial = task
     problem = PROBLEMS[problem_name]
+    if calls is not None:
+        problem = replace(problem, iterations=calls)
     started = time.perf_counter()
     X0 = initial_points(problem, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = RUNNERS[side](problem, seed, X0)
+        if side == "botorch":
+            out = run_botorch(problem, seed, X0, tutorial)
+        else:
+            out = run_alchemist(problem, seed, X0)
     X, Y = out["X"].reset_index(drop=True), out["Y"].reset_index(drop=True)
     # The score round by round (after the initial design, then after each call).
     marks = [problem.n_initial + k * problem.batch for k in range(problem.iterations + 1)]
@@ -266,31 +279,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="number of seeds (0, 1, ...)")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--calls", type=int, default=None, help="calls of suggest per run (default: each problem's)")
+    parser.add_argument("--botorch-tutorial", action="store_true", help="BoTorch with the tutorials' search settings")
     parser.add_argument("--out", type=Path, default=None, help="CSV path (default: benchmarks/results/...)")
+    parser.add_argument("--report", type=Path, default=None, help="only summarise the RESULT lines of a saved output")
     args = parser.parse_args(argv)
+    if args.report is not None:
+        report_lines(args.report)
+        return
 
-    tasks = [(p, s, seed) for p in args.problems for s in args.sides
+    tasks = [(p, s, seed, args.calls, args.botorch_tutorial) for p in args.problems for s in args.sides
              for seed in range(args.first_seed, args.first_seed + args.seeds)]
-    # Longest first (BoTorch's several-objective rounds are the slowest), so no worker idles at the end.
-    tasks.sort(key=lambda t: -PROBLEMS[t[0]].iterations * PROBLEMS[t[0]].batch * (3 if t[1] == "botorch" else 2))
+    # Longest first (BoTorch's constrained rounds are the slowest), so no worker idles at the end.
+    cost = {"pareto": 3, "inputs": 5, "outcome": 1.5}
+    tasks.sort(key=lambda t: -PROBLEMS[t[0]].iterations * cost[PROBLEMS[t[0]].kind] * (1 if t[1] == "botorch" else 0.2))
     started = time.perf_counter()
     records = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for record in pool.map(run_one, tasks):
+        for future in as_completed([pool.submit(run_one, task) for task in tasks]):
+            record = future.result()
             records.append(record)
             print("RESULT " + json.dumps({k: v for k, v in record.items() if k != "trace"}), flush=True)
     results = pd.DataFrame(records)
     print(f"\n{len(tasks)} runs in {time.perf_counter() - started:.0f} s")
+    report(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.out or RESULTS / f"constrained-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
+    results.to_csv(out, index=False)
+    print(f"Wrote {out}")
+
+
+def report(results: pd.DataFrame) -> None:
     table = summarise(results)
     order = {p: i for i, p in enumerate(PROBLEMS)}
     table = table.sort_values(["problem", "side"], key=lambda c: c.map(order) if c.name == "problem" else c)
     print_table(table)
     print("\nTargets for ALchemist against BoTorch:")
     print("\n".join(targets(table)) or "  (run both sides to compare)")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = args.out or RESULTS / f"constrained-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
-    results.to_csv(out, index=False)
-    print(f"Wrote {out}")
+
+
+def report_lines(path: Path) -> None:
+    """The table and targets from the RESULT lines of a (possibly interrupted) run's output."""
+    records = [json.loads(line[len("RESULT "):]) for line in path.read_text().splitlines() if line.startswith("RESULT ")]
+    print(f"{len(records)} runs read from {path}")
+    report(pd.DataFrame(records))
 
 
 if __name__ == "__main__":

@@ -260,30 +260,30 @@ PROBLEMS: dict[str, Problem] = {
         "branincurrin", "pareto", _unit(2), _pareto_outputs(branin_currin, ("f1", "f2"), ["x1", "x2"]),
         # The reference point is stated as each objective's limit, as a chemist would say "at most".
         objectives=(Objective("f1", "minimize", at_most=18.0), Objective("f2", "minimize", at_most=6.0)),
-        n_initial=6, iterations=10, batch=2, reference=(18.0, 6.0),
+        n_initial=6, iterations=5, batch=2, reference=(18.0, 6.0),
     ),
     "dtlz2": Problem(
         "dtlz2", "pareto", _unit(4), _pareto_outputs(dtlz2, ("f1", "f2"), ["x1", "x2", "x3", "x4"]),
         objectives=(Objective("f1", "minimize", at_most=1.1), Objective("f2", "minimize", at_most=1.1)),
-        n_initial=10, iterations=10, batch=2, reference=(1.1, 1.1),
+        n_initial=10, iterations=5, batch=2, reference=(1.1, 1.1),
     ),
     "branin_linear": Problem(
         "branin_linear", "inputs",
         (ContinuousVariable("x1", low=-5.0, high=10.0), ContinuousVariable("x2", low=0.0, high=15.0)),
         _branin_outputs, constraints=(LinearConstraint({"x1": 1.0, "x2": 1.0}, "<=", 8.0),),
-        n_initial=5, iterations=20, optimum=BRANIN_OPTIMUM,
+        n_initial=5, iterations=6, optimum=BRANIN_OPTIMUM,
     ),
     "mixture": Problem(
         "mixture", "inputs",
         tuple(ContinuousVariable(c, low=0.0, high=MIX_MAX_SHARE) for c in MIX)
         + (ContinuousVariable("T", low=MIX_T_RANGE[0], high=MIX_T_RANGE[1]),),
         _mixture_outputs, constraints=(MixtureConstraint(list(MIX), total=1.0),),
-        n_initial=8, iterations=20, optimum=MIX_OPTIMUM,
+        n_initial=8, iterations=6, optimum=MIX_OPTIMUM,
     ),
     "outcome": Problem(
         "outcome", "outcome", _unit(2), _outcome_outputs,
         objectives=(Objective("Cost", "minimize"), Objective("Purity", None, at_least=PURITY_LIMIT)),
-        n_initial=6, iterations=20, optimum=OUTCOME_OPTIMUM, limit_column="Purity", limit_at_least=PURITY_LIMIT,
+        n_initial=6, iterations=8, optimum=OUTCOME_OPTIMUM, limit_column="Purity", limit_at_least=PURITY_LIMIT,
         regret_if_none_feasible=COST_MAX - OUTCOME_OPTIMUM,
     ),
 }
