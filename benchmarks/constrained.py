@@ -310,8 +310,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Wrote {out}")
 
 
+def paired(results: pd.DataFrame) -> pd.DataFrame:
+    """Per problem, only the seeds that every side finished (a run cut short leaves some)."""
+    sides = results["side"].nunique()
+    complete = results.groupby(["problem", "seed"])["side"].transform("nunique") == sides
+    return results[complete]
+
+
 def report(results: pd.DataFrame) -> None:
-    table = summarise(results)
+    table = summarise(paired(results))
     order = {p: i for i, p in enumerate(PROBLEMS)}
     table = table.sort_values(["problem", "side"], key=lambda c: c.map(order) if c.name == "problem" else c)
     print_table(table)
