@@ -1,0 +1,338 @@
+"""Benchmark (issue 11): constraints and several objectives, ALchemist against BoTorch, side by side.
+
+    python3 -m venv /work/benchvenv && /work/benchvenv/bin/pip install -r requirements-benchmarks.txt
+    /work/benchvenv/bin/python -m benchmarks.constrained                 # everything, 10 seeds (~30 min on 2 busy cores)
+    /work/benchvenv/bin/python -m benchmarks.constrained --seeds 2 --problems branin_linear --sides alchemist
+
+One venv runs both sides (torch stays out of the app's requirements: see requirements-benchmarks.txt).
+
+Sides: "alchemist" drives the public Session API as a lab script would (add_variable,
+add_constraint, set_objectives, add_experiments, suggest); "botorch" runs BoTorch's recommended
+acquisitions (benchmarks.botorch_side: qLogNEHVI for several objectives, qLogNEI with
+optimize_acqf's linear constraints for known input constraints, constrained qLogNEI for an
+outcome limit). For each seed both sides start from the same initial design (meeting the known
+constraints) and get the same budget.
+
+Problems (benchmarks.constrained_problems) and budgets (initial points + calls x batch):
+    branincurrin   2 inputs, 2 objectives, reference (18, 6)      6 + 5 x 2
+    dtlz2          4 inputs, 2 objectives, reference (1.1, 1.1)  10 + 5 x 2
+    branin_linear  Branin with x1 + x2 <= 8                        5 + 6 x 1
+    mixture        4-component mixture (sum 1) + temperature       8 + 6 x 1
+    outcome        minimise Cost with Purity >= 0.5 (measured)     6 + 8 x 1
+The iteration budget is set by BoTorch's cost: one round with linear constraints takes it about
+5-8 CPU seconds (mostly optimize_acqf's constrained start sampling and SLSQP), several
+objectives about 3-4, against ALchemist's 0.2-0.7; these budgets keep the full run (5 problems
+x 2 sides x 10 seeds, about 1,500 CPU seconds) within about 30-45 minutes on a 2-core machine
+shared with other work (run with --jobs 4 there: the workers mostly wait for a core).
+Measured: 100 runs in 2,934 s with --jobs 4 at a load average of 10-22 (2026-11-30). They
+are early-campaign budgets; `--calls N` sets every problem's number of calls. For the same
+reason BoTorch runs by default with 4 restarts from 256 raw samples, 64 MC samples and at
+most 100 optimiser iterations (`--botorch-tutorial` restores the tutorials' 10 / 512 / 128 /
+200, about twice the time).
+
+Scoring, by the true values at the evaluated points: several objectives - log10 of the
+hypervolume gap to the true front (alchemist.objectives.hypervolume on the evaluated points;
+the true front's hypervolume from benchmarks.constrained_problems); known constraints - the
+constrained regret (best feasible value minus the known constrained optimum) and the number of
+suggestions that break a known constraint (alchemist.constraints.is_feasible, relative
+tolerance 1e-6); an outcome limit - the regret over the points meeting the limit. Time: wall
+and CPU seconds per call of suggest (one batch), model fitting included on both sides.
+
+Prints one machine line per run ("RESULT {json}"), a table per problem and side (medians and
+upper quartiles over seeds), and the issue's targets: hypervolume gap and constrained regret at
+or below half of BoTorch's median, 0 infeasible suggestions for known constraints, seconds per
+suggestion below BoTorch's. Writes a CSV to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+# One BLAS / torch thread per worker: the benchmark runs one worker per core.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import json  # noqa: E402
+import math  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from benchmarks.constrained_problems import PROBLEMS, Problem, true_hypervolume  # noqa: E402
+
+SIDES = ("alchemist", "botorch")
+DEFAULT_SEEDS = 10
+RESULTS = Path(__file__).resolve().parent / "results"
+GAP_FLOOR = 1e-12  # a hypervolume gap at or below this is reported as this (log10 = -12)
+
+
+def initial_points(problem: Problem, seed: int) -> pd.DataFrame:
+    """The seed's initial design, shared by both sides: a Latin hypercube, or with known
+    constraints a space-filling design of the allowed set."""
+    if problem.constraints:
+        from alchemist.constraints import constrained_design
+
+        return constrained_design(problem.variables, problem.constraints, problem.n_initial, method="lhs", seed=seed)
+    from alchemist.design import initial_design
+
+    return initial_design(problem.variables, problem.n_initial, method="lhs", seed=seed)
+
+
+# -- ALchemist, through the Session API --------------------------------------------------------
+def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
+    from alchemist.model import ModelSettings
+    from alchemist.session import Session
+
+    session = Session.new(name=f"{problem.name}-{seed}")
+    for variable in problem.variables:
+        session.add_variable(variable)
+    for constraint in problem.constraints:
+        session.add_constraint(constraint)
+    if problem.objectives:
+        session.set_objectives(list(problem.objectives))
+    X = X0[problem.names].reset_index(drop=True)
+    Y = problem.outputs(X)
+    session.add_experiments(pd.concat([X, Y], axis=1), target=problem.result_columns[0])
+    times, cpu_times = [], []
+    for iteration in range(problem.iterations):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        if problem.objectives:
+            proposal = session.suggest(n=problem.batch, seed=seed * 1000 + iteration)
+        else:
+            # One objective under input constraints: the default a new session gets, told the budget.
+            session.train(ModelSettings(seed=seed))
+            proposal = session.suggest(
+                n=problem.batch, goal="minimize", seed=seed * 1000 + iteration, budget=problem.budget
+            )
+        times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
+        x_new = proposal[problem.names].reset_index(drop=True).astype(float)
+        y_new = problem.outputs(x_new)
+        session.add_experiments(pd.concat([x_new, y_new], axis=1), target=problem.result_columns[0])
+        X = pd.concat([X, x_new], ignore_index=True)
+        Y = pd.concat([Y, y_new], ignore_index=True)
+    front = int(session.pareto_front()["On front"].sum()) if problem.kind == "pareto" else -1
+    return {"X": X, "Y": Y, "times": times, "cpu_times": cpu_times, "front_points": front}
+
+
+BOTORCH_FAST = {"num_restarts": 4, "raw_samples": 256, "mc_samples": 64, "maxiter": 100}
+
+
+def run_botorch(problem: Problem, seed: int, X0: pd.DataFrame, tutorial: bool = False) -> dict:
+    from benchmarks.botorch_side import run_botorch as run
+
+    return {**run(problem, seed, X0, None if tutorial else BOTORCH_FAST), "front_points": -1}
+
+
+# -- scoring -------------------------------------------------------------------------------------
+def hypervolume_gap(problem: Problem, Y: pd.DataFrame) -> float:
+    from alchemist.objectives import hypervolume
+
+    values = Y[problem.result_columns].to_numpy(float)
+    achieved = hypervolume(values, list(problem.reference), ["minimize"] * len(problem.reference))
+    return max(true_hypervolume(problem.name) - achieved, GAP_FLOOR)
+
+
+def infeasible_suggestions(problem: Problem, X: pd.DataFrame) -> int:
+    """Suggested rows (after the initial design) that break a known input constraint."""
+    if not problem.constraints:
+        return 0
+    from alchemist.constraints import is_feasible
+
+    ok = is_feasible(X.iloc[problem.n_initial:].reset_index(drop=True), problem.variables, problem.constraints)
+    return int(np.sum(~ok))
+
+
+def constrained_regret(problem: Problem, X: pd.DataFrame, Y: pd.DataFrame) -> float:
+    """Best value among the points meeting every constraint (known or outcome) minus the optimum."""
+    value = Y[problem.result_columns[0]].to_numpy(float)
+    ok = np.isfinite(value)
+    if problem.constraints:
+        from alchemist.constraints import is_feasible
+
+        ok &= is_feasible(X, problem.variables, problem.constraints)
+    if problem.limit_column:
+        ok &= Y[problem.limit_column].to_numpy(float) >= problem.limit_at_least
+    if not ok.any():
+        return float(problem.regret_if_none_feasible)
+    return float(np.min(value[ok]) - problem.optimum)
+
+
+def score(problem: Problem, X: pd.DataFrame, Y: pd.DataFrame) -> float:
+    """The figure to minimise: log10 hypervolume gap, or the constrained regret."""
+    if problem.kind == "pareto":
+        return math.log10(hypervolume_gap(problem, Y))
+    return constrained_regret(problem, X, Y)
+
+
+def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
+    problem_name, side, seed, calls, tutorial = task
+    problem = PROBLEMS[problem_name]
+    if calls is not None:
+        problem = replace(problem, iterations=calls)
+    started = time.perf_counter()
+    X0 = initial_points(problem, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if side == "botorch":
+            out = run_botorch(problem, seed, X0, tutorial)
+        else:
+            out = run_alchemist(problem, seed, X0)
+    X, Y = out["X"].reset_index(drop=True), out["Y"].reset_index(drop=True)
+    # The score round by round (after the initial design, then after each call).
+    marks = [problem.n_initial + k * problem.batch for k in range(problem.iterations + 1)]
+    trace = [score(problem, X.iloc[:m], Y.iloc[:m]) for m in marks]
+    limit_misses = (
+        int(np.sum(Y[problem.limit_column].to_numpy(float)[problem.n_initial:] < problem.limit_at_least))
+        if problem.limit_column else 0
+    )
+    return {
+        "problem": problem_name,
+        "side": side,
+        "seed": seed,
+        "metric": "log10 HV gap" if problem.kind == "pareto" else "regret",
+        "final": trace[-1],
+        "after_initial": trace[0],
+        "infeasible": infeasible_suggestions(problem, X),
+        "limit_misses": limit_misses,
+        "evaluations": len(X),
+        "front_points": out["front_points"],
+        "median_s_per_call": float(np.median(out["times"])),
+        "max_s_per_call": float(np.max(out["times"])),
+        "median_cpu_s_per_call": float(np.median(out["cpu_times"])),
+        "wall_s": time.perf_counter() - started,
+        "trace": " ".join(f"{v:.6g}" for v in trace),
+    }
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (problem, side), group in results.groupby(["problem", "side"], sort=False):
+        final = group["final"].to_numpy(float)
+        rows.append({
+            "problem": problem,
+            "side": side,
+            "metric": group["metric"].iloc[0],
+            "seeds": len(group),
+            "median": float(np.median(final)),
+            "q75": float(np.quantile(final, 0.75)),
+            "infeasible": int(group["infeasible"].sum()),
+            "limit misses": int(group["limit_misses"].sum()),
+            "s/call": float(np.median(group["median_s_per_call"])),
+            "CPU s/call": float(np.median(group["median_cpu_s_per_call"])),
+        })
+    return pd.DataFrame(rows)
+
+
+def targets(table: pd.DataFrame) -> list[str]:
+    """The issue's targets for ALchemist against BoTorch, one line per problem.
+
+    Half of BoTorch's median: for a regret, ours <= 0.5 x theirs; for a log10 hypervolume gap,
+    ours <= theirs + log10(0.5) (half the gap)."""
+    lines = []
+    for problem, group in table.groupby("problem", sort=False):
+        rows = group.set_index("side")
+        if not {"alchemist", "botorch"} <= set(rows.index):
+            continue
+        ours, theirs = rows.loc["alchemist"], rows.loc["botorch"]
+        if ours["metric"] == "regret":
+            ratio = ours["median"] / max(theirs["median"], 1e-300)
+        else:
+            ratio = 10 ** (ours["median"] - theirs["median"])
+        known = PROBLEMS[problem].kind == "inputs"
+        met = [ratio <= 0.5, ours["s/call"] < theirs["s/call"]] + ([ours["infeasible"] == 0] if known else [])
+        lines.append(
+            f"  {problem:14s} {ours['metric']:13s} ours/BoTorch's median {ratio:7.3g} (target <= 0.5), "
+            f"s/call {ours['s/call']:.2f} vs {theirs['s/call']:.2f}"
+            + (f", infeasible {ours['infeasible']} (target 0)" if known else "")
+            + ("  MET" if all(met) else "  MISSED")
+        )
+    return lines
+
+
+def print_table(table: pd.DataFrame) -> None:
+    print(
+        "\nFinal score over seeds (log10 hypervolume gap to the true front, or constrained regret; lower is better):"
+        " median, upper quartile; suggestions breaking a known constraint; suggestions missing the outcome limit;"
+        " median wall and CPU seconds per call of suggest"
+    )
+    print(f"  {'problem':14s} {'side':10s} {'metric':13s} {'median':>9s} {'q75':>9s} {'infeas':>6s} "
+          f"{'misses':>6s} {'s/call':>7s} {'CPU s':>7s}")
+    for _, row in table.iterrows():
+        print(
+            f"  {row['problem']:14s} {row['side']:10s} {row['metric']:13s} {row['median']:9.3g} {row['q75']:9.3g} "
+            f"{row['infeasible']:6d} {row['limit misses']:6d} {row['s/call']:7.2f} {row['CPU s/call']:7.2f}"
+            f"  ({row['seeds']} seeds)"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument("--sides", nargs="+", default=list(SIDES), choices=list(SIDES))
+    parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="number of seeds (0, 1, ...)")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--calls", type=int, default=None, help="calls of suggest per run (default: each problem's)")
+    parser.add_argument("--botorch-tutorial", action="store_true", help="BoTorch with the tutorials' search settings")
+    parser.add_argument("--out", type=Path, default=None, help="CSV path (default: benchmarks/results/...)")
+    parser.add_argument("--report", type=Path, default=None, help="only summarise the RESULT lines of a saved output")
+    args = parser.parse_args(argv)
+    if args.report is not None:
+        report_lines(args.report)
+        return
+
+    tasks = [(p, s, seed, args.calls, args.botorch_tutorial) for p in args.problems for s in args.sides
+             for seed in range(args.first_seed, args.first_seed + args.seeds)]
+    # Seed by seed, and within a seed the slowest first (BoTorch's constrained rounds): a run cut
+    # short still has whole seeds with both sides of every problem (see --report).
+    cost = {"pareto": 3, "inputs": 5, "outcome": 1.5}
+    tasks.sort(key=lambda t: (t[2], -PROBLEMS[t[0]].iterations * cost[PROBLEMS[t[0]].kind] * (1 if t[1] == "botorch" else 0.2)))
+    started = time.perf_counter()
+    records = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for future in as_completed([pool.submit(run_one, task) for task in tasks]):
+            record = future.result()
+            records.append(record)
+            print("RESULT " + json.dumps({k: v for k, v in record.items() if k != "trace"}), flush=True)
+    results = pd.DataFrame(records)
+    print(f"\n{len(tasks)} runs in {time.perf_counter() - started:.0f} s")
+    report(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.out or RESULTS / f"constrained-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
+    results.to_csv(out, index=False)
+    print(f"Wrote {out}")
+
+
+def paired(results: pd.DataFrame) -> pd.DataFrame:
+    """Per problem, only the seeds that every side finished (a run cut short leaves some)."""
+    sides = results["side"].nunique()
+    complete = results.groupby(["problem", "seed"])["side"].transform("nunique") == sides
+    return results[complete]
+
+
+def report(results: pd.DataFrame) -> None:
+    table = summarise(paired(results))
+    order = {p: i for i, p in enumerate(PROBLEMS)}
+    table = table.sort_values(["problem", "side"], key=lambda c: c.map(order) if c.name == "problem" else c)
+    print_table(table)
+    print("\nTargets for ALchemist against BoTorch:")
+    print("\n".join(targets(table)) or "  (run both sides to compare)")
+
+
+def report_lines(path: Path) -> None:
+    """The table and targets from the RESULT lines of a (possibly interrupted) run's output."""
+    records = [json.loads(line[len("RESULT "):]) for line in path.read_text().splitlines() if line.startswith("RESULT ")]
+    print(f"{len(records)} runs read from {path}")
+    report(pd.DataFrame(records))
+
+
+if __name__ == "__main__":
+    main()
