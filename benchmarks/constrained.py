@@ -1,8 +1,8 @@
 """Benchmark (issue 11): constraints and several objectives, ALchemist against BoTorch, side by side.
 
-    python3 -m venv /work/benchvenv && /work/benchvenv/bin/pip install -r requirements-benchmarks.txt
-    /work/benchvenv/bin/python -m benchmarks.constrained                 # everything, 10 seeds (~30 min on 2 busy cores)
-    /work/benchvenv/bin/python -m benchmarks.constrained --seeds 2 --problems branin_linear --sides alchemist
+    python3 -m venv .benchvenv && .benchvenv/bin/pip install -r requirements-benchmarks.txt
+    .benchvenv/bin/python -m benchmarks.constrained                 # everything, 10 seeds (~30 min on 2 busy cores)
+    .benchvenv/bin/python -m benchmarks.constrained --seeds 2 --problems branin_linear --sides alchemist
 
 One venv runs both sides (torch stays out of the app's requirements: see requirements-benchmarks.txt).
 
