@@ -50,6 +50,8 @@ def place_text(key: str, variables: Sequence[Variable]) -> str:
             if variable.name == name:
                 return variable.label
         return str(name)
+    if destination is Destination.FURTHER_RESULT:
+        return f"{name} (result)"
     return _PLACES[destination]
 
 

@@ -49,10 +49,11 @@ def _sheet(data: bytes, name: str, round_: int, digest: str) -> str | None:
 def _mapping(session: Session, frame: pd.DataFrame, round_: int, digest: str):
     """One picker per file column, the proposal preselected; returns the matches as chosen."""
     variables = session.variables
-    proposed = propose_mapping(frame, variables, session.target, session.import_mapping)
-    places = [destination_key(Destination.VARIABLE, v.name) for v in variables] + [
-        destination_key(d) for d in (Destination.RESULT, Destination.NOISE, Destination.ITERATION, Destination.NOTE, Destination.IGNORED)
-    ]
+    further = session.experiments.results
+    proposed = propose_mapping(frame, variables, session.target, session.import_mapping, further)
+    places = [destination_key(Destination.VARIABLE, v.name) for v in variables] + [destination_key(Destination.RESULT)] + [
+        destination_key(Destination.FURTHER_RESULT, name) for name in further
+    ] + [destination_key(d) for d in (Destination.NOISE, Destination.ITERATION, Destination.NOTE, Destination.IGNORED)]
     st.markdown("**Where each column of the file goes**")
     matches = list(proposed)
     grid = st.columns(2)  # two pickers a row: a variable's name stays readable at 900 px

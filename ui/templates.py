@@ -51,7 +51,7 @@ def new_from_template(start: Callable[[Session, str], None]) -> None:
         if template is None:
             return
         st.caption(words.plain(audit_words.template_summary(template)))
-        name = st.text_input("Session name", value=template.name, max_chars=120, key=f"template_session_name_{choice}")
+        name = st.text_input("Name of the new session", value=template.name, max_chars=120, key=f"template_session_name_{choice}")
         if st.button("New from template", type="primary", key="new_from_template"):
             try:
                 session = Session.from_template(template, name)

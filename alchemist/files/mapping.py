@@ -31,6 +31,7 @@ MAX_KEY_LENGTH = 300
 # Below this similarity of two normalised names, a column is not proposed for a variable.
 MIN_SIMILARITY = 0.75
 _VARIABLE_PREFIX = "variable:"
+_FURTHER_RESULT_PREFIX = "result:"
 
 
 class Destination(StrEnum):
@@ -38,10 +39,15 @@ class Destination(StrEnum):
 
     VARIABLE = "variable"
     RESULT = "result"
+    FURTHER_RESULT = "further result"  # another objective's or outcome limit's column (issue 11)
     NOISE = "noise"
     ITERATION = "iteration"
     NOTE = "note"
     IGNORED = "ignored"
+
+
+# Places named by a column of the table: a variable, or a further result column.
+_NAMED = {Destination.VARIABLE: _VARIABLE_PREFIX, Destination.FURTHER_RESULT: _FURTHER_RESULT_PREFIX}
 
 
 class MatchReason(StrEnum):
@@ -75,13 +81,15 @@ class ColumnMatch:
 
 
 def destination_key(destination: Destination, variable: str | None = None) -> str:
-    return _VARIABLE_PREFIX + (variable or "") if destination is Destination.VARIABLE else destination.value
+    prefix = _NAMED.get(destination)
+    return prefix + (variable or "") if prefix else destination.value
 
 
 def parse_key(key: str) -> tuple[Destination, str | None]:
-    """(destination, variable name) from a key made by destination_key; ExperimentError when it is none."""
-    if key.startswith(_VARIABLE_PREFIX):
-        return Destination.VARIABLE, key[len(_VARIABLE_PREFIX):]
+    """(destination, column name) from a key made by destination_key; ExperimentError when it is none."""
+    for destination, prefix in _NAMED.items():
+        if key.startswith(prefix):
+            return destination, key[len(prefix):]
     try:
         return Destination(key), None
     except ValueError:
@@ -164,11 +172,13 @@ def propose_mapping(
     variables: Sequence[Variable],
     result: str = "Output",
     remembered: Mapping[str, str] | None = None,
+    further: Sequence[str] = (),
 ) -> list[ColumnMatch]:
     """A match for every column of `frame`, in the file's order; each place in the table is taken once.
 
     `result` is the name the session uses for its result column; `remembered` maps file columns
-    to destination keys confirmed before (a remembered place that no longer exists is passed over).
+    to destination keys confirmed before (a remembered place that no longer exists is passed over);
+    `further` names the session's other result columns (objectives and outcome limits).
     The best-scored matches are taken first; a column left without one is IGNORED. When no column
     is the result by name, the one numeric column left over is proposed (as guess_target did).
     """
@@ -184,11 +194,20 @@ def propose_mapping(
                 destination, variable = parse_key(key)
             except ExperimentError:
                 destination, variable = Destination.IGNORED, None
-            if destination is not Destination.VARIABLE or variable in names:
+            if destination is Destination.VARIABLE and variable not in names:
+                pass
+            elif destination is Destination.FURTHER_RESULT and variable not in further:
+                pass
+            else:
                 scored.append((1.1, position, column, destination, variable, MatchReason.REMEMBERED))
         values = frame[column].head(200).tolist() if column in frame else None
         for score, destination, variable, reason in _candidates(column, variables, result, values):
             scored.append((score, position, column, destination, variable, reason))
+        for name in further:
+            if column == name:
+                scored.append((1.0, position, column, Destination.FURTHER_RESULT, name, MatchReason.EXACT))
+            elif normalise_name(column) == normalise_name(name):
+                scored.append((0.95, position, column, Destination.FURTHER_RESULT, name, MatchReason.SAME_NAME))
     scored.sort(key=lambda item: (-item[0], item[1]))
     taken: dict[str, ColumnMatch] = {}
     places: set[str] = set()
@@ -266,6 +285,8 @@ def apply_mapping(frame: pd.DataFrame, matches: Sequence[ColumnMatch], variables
         elif match.destination is Destination.RESULT:
             result = match.column
             columns[match.column] = frame[match.column]
+        elif match.destination is Destination.FURTHER_RESULT:
+            columns[match.variable] = frame[match.column]
         elif match.destination in side:
             columns[side[match.destination]] = frame[match.column]
     for name in check.unmapped_variables:
@@ -280,7 +301,7 @@ def numeric_columns(matches: Sequence[ColumnMatch], variables: Sequence[Variable
     numeric = {v.name for v in variables if v.is_numeric}
     return [
         m.column for m in matches
-        if m.destination in (Destination.RESULT, Destination.NOISE, Destination.ITERATION)
+        if m.destination in (Destination.RESULT, Destination.FURTHER_RESULT, Destination.NOISE, Destination.ITERATION)
         or (m.destination is Destination.VARIABLE and m.variable in numeric)
     ]
 

@@ -111,14 +111,17 @@ class Committed:
 def _with_columns(tree: dict, session: Session, columns: Sequence[str]) -> dict | None:
     """`tree` with the named experiment columns taken from `session` (None when that cannot stand
     for the session's whole state: rows were added or removed, a column is missing)."""
-    frame = session.experiments.frame
+    # The cells as the session writes them (typed text that is not a number included), and the
+    # audit trail, which records the edit: the rest of the tree is unchanged by a cell edit.
+    frame = session.experiments.cells()
     table = tree["experiments"]["table"]
     names = [c["name"] for c in table["columns"]]
     if table["n_rows"] != len(frame) or list(map(str, frame.columns)) != names or not set(columns) <= set(names):
         return None
     fresh = {str(c): column_to_state(c, frame[c]) for c in columns}
     new_columns = [fresh.get(c["name"], c) for c in table["columns"]]
-    return {**tree, "experiments": {**tree["experiments"], "table": {**table, "columns": new_columns}}}
+    return {**tree, "audit": session.audit.to_state(len(frame)),
+            "experiments": {**tree["experiments"], "table": {**table, "columns": new_columns}}}
 
 
 def tree_counts(tree: dict) -> dict:

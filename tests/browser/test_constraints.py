@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from playwright.sync_api import Page, expect
 
 from alchemist.constraints import MixtureConstraint, constrained_design
@@ -63,10 +62,13 @@ def _import_experiments(page: Page, path: Path) -> None:
     go_to(page, "Experiments")
     with rerun(page):
         upload(page, "Table with one column per variable and a result column", path)
-    box = page.get_by_role("combobox", name="Result column", exact=True)
-    box.click()
-    with rerun(page):
-        page.get_by_role("option", name="Yield", exact=True).click()
+    # Each file column's place is proposed; with two numeric result columns and no name to go by,
+    # the user says which one is the result.
+    box = page.get_by_role("combobox", name="Yield", exact=True)
+    if box.input_value() != "Result (measured)":
+        box.click()
+        with rerun(page):
+            page.get_by_role("option", name="Result (measured)", exact=True).click()
     with rerun(page):
         page.get_by_role("button", name="Import experiments").click()
     expect(page.get_by_text(re.compile(r"10\s+experiments · 10\s+usable"))).to_be_visible()

@@ -207,3 +207,21 @@ def test_the_bulk_reading_of_numbers_agrees_with_the_careful_one_on_random_text(
     for mark in DecimalMark:
         expected = [t if parse_number(t, mark) is None else parse_number(t, mark) for t in texts]
         assert _read_column(texts, mark) == expected
+
+
+def test_further_result_columns_of_a_session_with_several_objectives_are_mapped_and_kept():
+    from alchemist.files.mapping import Destination, apply_mapping, destination_key, parse_key, propose_mapping
+    from alchemist.objectives import Objective
+
+    session = catalyst_example()
+    session.set_objectives([Objective(session.target, "maximize"), Objective("Cost", "minimize")])
+    frame = session.experiments.frame[[v.name for v in session.variables] + [session.target]].copy()
+    frame["cost (EUR)"] = np.arange(len(frame), dtype=float)
+    matches = propose_mapping(frame, session.variables, session.target, {}, session.experiments.results)
+    cost = next(m for m in matches if m.column == "cost (EUR)")
+    assert (cost.destination, cost.variable) == (Destination.FURTHER_RESULT, "Cost")
+    assert parse_key(destination_key(Destination.FURTHER_RESULT, "Cost")) == (Destination.FURTHER_RESULT, "Cost")
+    mapped, result = apply_mapping(frame, matches, session.variables)
+    assert result == session.target and mapped["Cost"].tolist() == list(range(len(frame)))
+    session.add_experiments(mapped, target=result, replace=True)
+    assert session.experiments.frame["Cost"].tolist() == list(range(len(frame)))

@@ -34,8 +34,22 @@ def test_an_editor_cell_edit_commits_its_columns_and_stores_what_a_whole_save_st
     whole = SessionStore(tmp_path / "b", ttl=timedelta(days=1)).get(session.id).to_state()
     for tree in (fast, whole):
         tree.pop("modified")
-        tree.pop("audit")  # each store's session recorded the edit at its own time
+    # Each store's session recorded the edit at its own time: the same entries, other times.
+    kinds = lambda tree: [entry["kind"] for entry in tree.pop("audit")["entries"]]  # noqa: E731
+    assert kinds(fast) == kinds(whole) == [e.kind.value for e in session.audit.entries]
     assert fast == whole
+
+
+def test_a_typo_committed_by_its_column_is_stored_as_typed(tmp_path):
+    store = SessionStore(tmp_path / "a", ttl=timedelta(days=1))
+    session = catalyst_example()
+    store.save(session)
+    changes = {"edited_rows": {"0": {"Temperature": "abc"}}, "added_rows": [], "deleted_rows": []}
+    session.edit_experiments(apply_editor_changes(session.experiments.cells(), changes))
+    assert session.experiments.typed == {"Temperature": {0: "abc"}}
+    store.commit(session, columns=edited_columns(changes))
+    again = SessionStore(tmp_path / "a", ttl=timedelta(days=1)).get(session.id)
+    assert again.experiments.typed == {"Temperature": {0: "abc"}}
 
 
 def test_rows_added_or_deleted_name_no_columns():
