@@ -125,3 +125,11 @@ def test_an_added_row_is_a_draft_until_it_has_a_value():
     shown = pd.DataFrame({"Temperature": ["400"], "Yield": ["0.1"]})
     result = apply_editor_changes(shown, {"edited_rows": {0: {"Yield": "0.2"}}, "added_rows": [{}, {"Bogus": 1}]})
     assert len(result) == 1 and result["Yield"].tolist() == ["0.2"]
+
+
+def test_an_empty_table_of_numeric_variables_is_shown_as_text_columns():
+    # The editor refuses a text column over float data: the page of a new campaign crashed.
+    session = Session.new("empty")
+    session.add_variable(ContinuousVariable("A", low=0.0, high=1.0))
+    shown = display_cells(session.experiments.cells(), session.variables, session.target)
+    assert len(shown) == 0 and shown["A"].dtype == object and shown[session.target].dtype == object

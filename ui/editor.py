@@ -42,7 +42,9 @@ def display_cells(frame: pd.DataFrame, variables: Sequence[Variable], target: st
     """
     shown = frame.astype(object).copy()
     for column in numeric_columns(frame, variables, target):
-        shown[column] = [number_text(v) for v in frame[column].tolist()]
+        # As an object Series: an empty list would make an empty column float again, which the
+        # editor's text column refuses (an empty table of numeric variables).
+        shown[column] = pd.Series([number_text(v) for v in frame[column].tolist()], index=shown.index, dtype=object)
     return shown.reset_index(drop=True)
 
 
