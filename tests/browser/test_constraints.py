@@ -14,7 +14,7 @@ from alchemist.files.variable_files import variables_to_csv
 from alchemist.persistence import SessionStore
 from alchemist.variables import ContinuousVariable
 from tests.browser.conftest import StreamlitServer, screenshot
-from tests.browser.support import go_to, open_app, rerun, upload
+from tests.browser.support import go_to, open_app, rerun, upload, wait_idle
 
 COMPONENTS = ["A", "B", "C", "D"]
 VARIABLES = [ContinuousVariable(n, low=0, high=1) for n in COMPONENTS] + [ContinuousVariable("Temperature", low=20, high=100)]
@@ -84,9 +84,13 @@ def test_a_mixture_batch_of_five_sums_to_one(page: Page, server: StreamlitServer
     _import_variables(page, variables)
 
     kind = page.get_by_role("combobox", name="Kind of constraint", exact=True)  # the form is open while there is no constraint
+    wait_idle(page)
     kind.click()
+    expect(kind).to_be_focused()
+    page.keyboard.type("Mixture")
+    expect(page.get_by_role("option", name=re.compile("^Mixture"))).to_be_visible()
     with rerun(page):
-        page.get_by_role("option", name=re.compile("^Mixture")).click()
+        page.keyboard.press("Enter")
     _choose(page, "Components", COMPONENTS)
     page.set_viewport_size({"width": 900, "height": 1000})
     page.get_by_role("button", name="Add constraint").scroll_into_view_if_needed()
