@@ -44,6 +44,7 @@ from alchemist.settings import ModelState, ModelStatus, SuggestionSettings
 from alchemist.session_details import SessionDetails, details as checked_details
 from alchemist.templates.template import Template, template_of
 from alchemist.variable_fill import NeedsFillValue, fill_value, needs_fill
+from alchemist.validation import clean_title
 from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
 
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -502,14 +503,7 @@ def _validation_from_state(state: Any) -> CVResult | None:
 
 
 def clean_session_name(name: Any) -> str:
-    if not isinstance(name, str):
-        raise VariableError("A session name must be text.")
-    name = " ".join(name.split())
-    if not name:
-        raise VariableError("A session needs a name.")
-    if len(name) > MAX_SESSION_NAME:
-        raise VariableError(f"A session name can have at most {MAX_SESSION_NAME} characters.")
-    return name
+    return clean_title(name, "session", MAX_SESSION_NAME, VariableError)
 
 
 def _list(value: Any, what: str) -> list:

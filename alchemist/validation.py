@@ -12,7 +12,7 @@ from typing import Any, Collection, TypeVar
 
 import numpy as np
 
-from alchemist.errors import ModelError, SessionFileError
+from alchemist.errors import AlchemistError, ModelError, SessionFileError
 
 T = TypeVar("T")
 
@@ -50,3 +50,17 @@ def settings_from_state(cls: type[T], state: Any, what: str) -> T:
         return cls(**{name: state[name] for name in names if name in state})
     except ModelError as error:
         raise SessionFileError(f"The {what} in the file are not valid: {error}") from None
+
+
+def clean_title(name: Any, what: str, limit: int, error: type[AlchemistError]) -> str:
+    """A name as the user means it: text, spaces collapsed, not empty, at most `limit` characters.
+
+    `what` is the thing named ("session", "template"); `error` the exception type its owner raises."""
+    if not isinstance(name, str):
+        raise error(f"A {what} name must be text.")
+    name = " ".join(name.split())
+    if not name:
+        raise error(f"A {what} needs a name.")
+    if len(name) > limit:
+        raise error(f"A {what} name can have at most {limit} characters.")
+    return name

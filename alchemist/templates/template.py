@@ -14,6 +14,7 @@ from alchemist.errors import ModelError, SessionFileError, VariableError
 from alchemist.model import ModelSettings
 from alchemist.settings import SuggestionSettings
 from alchemist.variables import MAX_TEXT_LENGTH, Variable, check_unique_names, clean_name, variable_from_state
+from alchemist.validation import clean_title
 
 MAX_TEMPLATE_NAME = 120  # as long as a session name: a session takes its template's name
 MAX_TEMPLATE_VARIABLES = 200  # one encoded dimension each at least (alchemist.limits max_encoded_dims)
@@ -24,14 +25,7 @@ class TemplateError(VariableError):
 
 
 def _clean_template_name(name: Any) -> str:
-    if not isinstance(name, str):
-        raise TemplateError("A template name must be text.")
-    name = " ".join(name.split())
-    if not name:
-        raise TemplateError("A template needs a name.")
-    if len(name) > MAX_TEMPLATE_NAME:
-        raise TemplateError(f"A template name can have at most {MAX_TEMPLATE_NAME} characters.")
-    return name
+    return clean_title(name, "template", MAX_TEMPLATE_NAME, TemplateError)
 
 
 @dataclass(frozen=True)
