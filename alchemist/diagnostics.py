@@ -26,16 +26,17 @@ row in the input; predicting all of 50,000 rows would cost minutes for no better
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import cho_solve, solve
 from scipy.linalg.lapack import dpotri
 
-from alchemist.errors import ModelError
+from alchemist.errors import ModelError, SessionFileError
 from alchemist.model import GPModel, ModelSettings, as_outputs, blas_single_thread
 from alchemist.model.approximation import choose_subset
+from alchemist.plain import frame_from_state, frame_to_state
 from alchemist.validation import whole_number
 from alchemist.variables import Variable
 
@@ -183,3 +184,32 @@ def _cross_validate(variables, settings, X, y, noise, folds, model) -> CVResult:
         coverage95=float(np.mean(inside)),
         table=table,
     )
+
+
+# A cross-validation result as plain data, in the session's state.
+def validation_to_state(result: CVResult | None) -> dict | None:
+    if result is None:
+        return None
+    return {
+        "method": result.method,
+        "n_folds": result.n_folds,
+        "metrics": [result.rmse, result.mae, result.r2, result.coverage95],
+        "table": frame_to_state(result.table),
+    }
+
+
+def validation_from_state(state: Any) -> CVResult | None:
+    if state is None:
+        return None
+    metrics = state.get("metrics") if isinstance(state, dict) else None
+    if (
+        not isinstance(metrics, list)
+        or len(metrics) != 4
+        or not all(isinstance(m, float) for m in metrics)
+        or not isinstance(state.get("method"), str)
+        or not isinstance(state.get("n_folds"), int)
+    ):
+        raise SessionFileError("The cross-validation results in the file are not in the expected form.")
+    rmse, mae, r2, coverage = metrics
+    table = frame_from_state(state.get("table"), "cross-validation results")
+    return CVResult(state["method"], state["n_folds"], rmse, mae, r2, coverage, table)

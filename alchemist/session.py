@@ -30,22 +30,21 @@ from alchemist.campaign_rules import CampaignRules
 from alchemist.constraints import session_rules
 from alchemist.constraints.state import Constraint
 from alchemist import exclusions
-from alchemist.errors import AlchemistError, ExperimentError, ModelError, SessionFileError, VariableError
+from alchemist.errors import AlchemistError, ExperimentError, ModelError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
-from alchemist.files.mapping import remembered_from_state
-from alchemist.files.migrations import STATE_VERSION
 from alchemist.model import GPModel, ModelSettings, ProgressCallback
-from alchemist.objectives import Objective, objectives_from_state
+from alchemist.objectives import Objective
 from alchemist.objectives import campaign
-from alchemist.plain import frame_from_state, frame_to_state, timestamp_from_state, timestamp_to_state, utc_now
+from alchemist.plain import utc_now
 from alchemist.problems import RowCheck, RowStatus
+from alchemist import session_state
 from alchemist.settings import ModelState, ModelStatus, SuggestionSettings
 from alchemist.session_details import SessionDetails, details as checked_details
 from alchemist.templates.template import Template, template_of
 from alchemist.variable_fill import NeedsFillValue, fill_value, needs_fill
 from alchemist.validation import clean_title
-from alchemist.variables import Variable, check_unique_names, is_missing, variable_from_state
+from alchemist.variables import Variable, check_unique_names, is_missing
 
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MAX_SESSION_NAME = 120
@@ -398,115 +397,13 @@ class Session(CampaignRules):
     # -- state -----------------------------------------------------------------------------
     def to_state(self) -> dict:
         """The session as plain data (builtins only): what a session file stores."""
-        return {
-            "state_version": STATE_VERSION,
-            "id": self.id,
-            "name": self.name,
-            "details": self.details.to_state(),
-            "created": timestamp_to_state(self.created),
-            "modified": timestamp_to_state(self.modified),
-            "variables": [v.to_state() for v in self.variables],
-            "experiments": self.experiments.to_state(),
-            "model_settings": self.model_settings.to_state(),
-            "model": self.model.to_state() if self.model is not None else None,
-            "model_fingerprint": self.model_fingerprint,
-            "suggestion_settings": self.suggestion_settings.to_state(),
-            "suggestions": frame_to_state(self.suggestions) if self.suggestions is not None else None,
-            "validation": _validation_to_state(self.validation),
-            "audit": self.audit.to_state(len(self.experiments)),
-            "constraints": session_rules.constraints_to_state(self.input_constraints),
-            "objectives": [o.to_state() for o in self.objectives],
-            "exclusion_log": exclusions.log_to_state(self.exclusion_log),
-            "import_mapping": dict(self.import_mapping),
-        }
+        return session_state.to_state(self)
 
     @classmethod
     def from_state(cls, state: Any) -> "Session":
         """Rebuild a session from plain data, checking every part; raises SessionFileError."""
-        if not isinstance(state, dict):
-            raise SessionFileError("The session in the file is not in the expected form.")
-        if state.get("state_version") != STATE_VERSION:
-            raise SessionFileError(f"The session in the file has an unknown layout ({state.get('state_version')!r}).")
-        if not is_session_id(state.get("id")):
-            raise SessionFileError("The session in the file has no valid id.")
-        try:
-            variables = [variable_from_state(v) for v in _list(state.get("variables"), "variables")]
-            check_unique_names(variables)
-            name = clean_session_name(state.get("name"))
-        except VariableError as error:
-            raise SessionFileError(f"A variable in the file is not valid: {error.message}") from None
-        experiments = ExperimentTable.from_state(state.get("experiments"), variables)
-        if experiments.target in {v.name for v in variables}:
-            raise SessionFileError(f"In the file, '{experiments.target}' is both a variable and the result column.")
-        try:
-            settings = ModelSettings.from_state(state.get("model_settings"))
-            model = GPModel.from_state(state["model"]) if state.get("model") is not None else None
-        except ModelError as error:
-            raise SessionFileError(f"The model in the file cannot be used: {error.message}") from None
-        fingerprint = state.get("model_fingerprint")
-        if fingerprint is not None and not isinstance(fingerprint, str):
-            raise SessionFileError("The model in the file is not in the expected form.")
-        suggestions = state.get("suggestions")
-        constraints = session_rules.session_constraints_from_state(state.get("constraints"), variables)
-        objectives = objectives_from_state(state["objectives"]) if state.get("objectives") else []
-        missing = [o.name for o in objectives if o.name not in (experiments.target, *experiments.results)]
-        if missing or {o.name for o in objectives} & {v.name for v in variables}:
-            raise SessionFileError("The objectives in the file do not name result columns of its experiments.")
-        return cls(
-            id=state["id"],
-            name=name,
-            details=SessionDetails.from_state(state.get("details")),
-            created=timestamp_from_state(state.get("created")),
-            modified=timestamp_from_state(state.get("modified")),
-            variables=variables,
-            experiments=experiments,
-            model_settings=settings,
-            model=model,
-            model_fingerprint=fingerprint,
-            suggestion_settings=SuggestionSettings.from_state(state.get("suggestion_settings", {})),
-            suggestions=frame_from_state(suggestions, "suggestions") if suggestions is not None else None,
-            validation=_validation_from_state(state.get("validation")),
-            audit=AuditTrail.from_state(state.get("audit"), len(experiments)),
-            input_constraints=constraints,
-            objectives=objectives,
-            exclusion_log=exclusions.log_from_state(state.get("exclusion_log")),
-            import_mapping=remembered_from_state(state.get("import_mapping")),
-        )
-
-
-def _validation_to_state(result: CVResult | None) -> dict | None:
-    if result is None:
-        return None
-    return {
-        "method": result.method,
-        "n_folds": result.n_folds,
-        "metrics": [result.rmse, result.mae, result.r2, result.coverage95],
-        "table": frame_to_state(result.table),
-    }
-
-
-def _validation_from_state(state: Any) -> CVResult | None:
-    if state is None:
-        return None
-    metrics = state.get("metrics") if isinstance(state, dict) else None
-    if (
-        not isinstance(metrics, list)
-        or len(metrics) != 4
-        or not all(isinstance(m, float) for m in metrics)
-        or not isinstance(state.get("method"), str)
-        or not isinstance(state.get("n_folds"), int)
-    ):
-        raise SessionFileError("The cross-validation results in the file are not in the expected form.")
-    rmse, mae, r2, coverage = metrics
-    table = frame_from_state(state.get("table"), "cross-validation results")
-    return CVResult(state["method"], state["n_folds"], rmse, mae, r2, coverage, table)
+        return session_state.from_state(cls, state)
 
 
 def clean_session_name(name: Any) -> str:
     return clean_title(name, "session", MAX_SESSION_NAME, VariableError)
-
-
-def _list(value: Any, what: str) -> list:
-    if not isinstance(value, list):
-        raise SessionFileError(f"The {what} in the file are not a list.")
-    return value
