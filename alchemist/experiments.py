@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from functools import partial
-import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,10 @@ from alchemist.acquisition import check_goal
 from alchemist import limits
 from alchemist.errors import ExperimentError, LimitError, SessionFileError
 from alchemist.plain import frame_from_state, frame_to_state
-from alchemist.problems import MAX_MAGNITUDE, CellProblem, RowCheck, RowStatus, number_problem, variable_problem
+from alchemist.table_cells import (
+    coerced, iteration_cell, note_cell, side_suspects, switch_cell, variable_suspects,
+)
+from alchemist.problems import CellProblem, RowCheck, RowStatus, number_problem, variable_problem
 from alchemist.variables import RESERVED_COLUMNS, Variable, coerce_number, is_missing, level_text
 
 DEFAULT_TARGET = "Output"
@@ -61,85 +63,6 @@ class Incumbent:
     result: float
 
 
-def _iteration_cell(raw: Any) -> Any:
-    value = coerce_number(raw)
-    if isinstance(value, float) and not math.isnan(value) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _note_cell(raw: Any) -> str:
-    return "" if is_missing(raw) else str(raw)
-
-
-def _switch_cell(raw: Any) -> bool:
-    """An exclusion switch: True, 1 or 'true'/'yes'/'1' (from a file or the editor) is on."""
-    if isinstance(raw, (bool, np.bool_)):
-        return bool(raw)
-    if isinstance(raw, (int, float)) and not is_missing(raw):
-        return raw == 1
-    return isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "1")
-
-
-def _coerced(frame: pd.DataFrame, name: str, cell: Any, numeric: bool) -> tuple[pd.Series, dict[int, str]]:
-    """The column `name` of `frame`, each cell coerced by `cell`; all missing when absent.
-
-    A numeric column stays float64: a cell that is not a number is NaN there, and its text as typed
-    is returned beside it ({row: text}), so the table can show and flag it without turning the whole
-    column into text.
-    """
-    if name not in frame:
-        return _column([cell(None)] * len(frame)), {}
-    raw = frame[name]
-    if numeric and raw.dtype == np.float64:
-        # Already floats: coercion would give back the very same values, cell by cell.
-        return pd.Series(raw.to_numpy(copy=True), dtype="float64"), {}
-    if not numeric:
-        return _column([cell(v) for v in raw]), {}
-    # Plain Python numbers (an object column from a file whose numbers were read by hand) are taken
-    # as they are; only the other cells (text, numpy scalars, None) go through `cell` one by one.
-    values = [float(v) if type(v) is float or type(v) is int else cell(v) for v in raw.tolist()]
-    typed: dict[int, str] = {}
-    for i, value in enumerate(values):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isinf(value):
-            typed[i] = str(value)
-            values[i] = math.nan
-    return pd.Series(values, dtype="float64"), typed
-
-
-def _variable_suspects(variable: Variable, series: pd.Series) -> np.ndarray:
-    """Cells that may break the variable's rules; every other cell certainly keeps them."""
-    if series.dtype != np.float64:
-        if variable.kind == "categorical":
-            return ~series.isin(variable.levels).to_numpy()
-        return np.ones(len(series), dtype=bool)
-    values = series.to_numpy()
-    if variable.kind == "categorical":
-        return np.ones(len(series), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        too_large = np.abs(values) > MAX_MAGNITUDE
-    if variable.kind == "discrete":
-        return ~np.isin(values, variable.values) | too_large
-    outside = too_large | ~np.isfinite(values) | (values < variable.low) | (values > variable.high)
-    if variable.kind == "integer":
-        with np.errstate(invalid="ignore"):
-            outside |= values != np.round(values)
-    return outside
-
-
-def _side_suspects(series: pd.Series, negative: bool, whole: bool) -> np.ndarray:
-    if series.dtype != np.float64:
-        return np.ones(len(series), dtype=bool)
-    values = series.to_numpy()
-    with np.errstate(invalid="ignore"):
-        suspects = np.isinf(values) | (np.abs(values) > MAX_MAGNITUDE)
-        if negative:
-            suspects |= values < 0
-        if whole:
-            suspects |= np.isfinite(values) & (values != np.round(values))
-    return suspects
-
-
 def check_table_size(rows: int, variables: int) -> None:
     """Refuse a table of `rows` experiments over `variables` variables beyond the limits, before it is built.
 
@@ -160,14 +83,6 @@ def check_table_size(rows: int, variables: int) -> None:
             f"{bounds.max_table_cells:,}. Nothing was changed. Import fewer rows or use fewer variables.",
             "max_table_cells",
         )
-
-
-def _column(values: Iterable[Any]) -> pd.Series:
-    """A float64 column when every cell is a number, else an object column that keeps raw text."""
-    values = list(values)
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return pd.Series(values, dtype="float64")
-    return pd.Series(values, dtype="object")
 
 
 class ExperimentTable:
@@ -201,17 +116,17 @@ class ExperimentTable:
         columns: dict[str, pd.Series] = {}
         typed: dict[str, dict[int, str]] = {}
         for variable in variables:
-            columns[variable.name], typed[variable.name] = _coerced(frame, variable.name, variable.coerce, variable.is_numeric)
+            columns[variable.name], typed[variable.name] = coerced(frame, variable.name, variable.coerce, variable.is_numeric)
         results = [(name, coerce_number) for name in (self.target, *getattr(self, "results", ()))]
-        for name, cell in (*results, (NOISE, coerce_number), (ITERATION, _iteration_cell)):
-            columns[name], typed[name] = _coerced(frame, name, cell, True)
+        for name, cell in (*results, (NOISE, coerce_number), (ITERATION, iteration_cell)):
+            columns[name], typed[name] = coerced(frame, name, cell, True)
         raw_notes = frame[NOTE] if NOTE in frame else [None] * n
-        columns[NOTE] = pd.Series([_note_cell(v) for v in raw_notes], dtype="object")
+        columns[NOTE] = pd.Series([note_cell(v) for v in raw_notes], dtype="object")
         if self.has_exclusions:
             raw = frame[EXCLUDED] if EXCLUDED in frame else [False] * n
-            columns[EXCLUDED] = pd.Series([_switch_cell(v) for v in raw], dtype=bool)
+            columns[EXCLUDED] = pd.Series([switch_cell(v) for v in raw], dtype=bool)
             raw = frame[EXCLUSION_REASON] if EXCLUSION_REASON in frame else [None] * n
-            columns[EXCLUSION_REASON] = pd.Series([_note_cell(v)[:MAX_REASON] for v in raw], dtype="object")
+            columns[EXCLUSION_REASON] = pd.Series([note_cell(v)[:MAX_REASON] for v in raw], dtype="object")
         self.typed = {name: rows for name, rows in typed.items() if rows}
         return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
@@ -286,14 +201,14 @@ class ExperimentTable:
         """For each row, what keeps it from being used (an empty list when the row is fine)."""
         per_row: list[list[CellProblem]] = [[] for _ in range(len(self.frame))]
         target = self.target
-        checks = [(self.frame[v.name], partial(variable_problem, v), _variable_suspects(v, self.frame[v.name])) for v in variables]
+        checks = [(self.frame[v.name], partial(variable_problem, v), variable_suspects(v, self.frame[v.name])) for v in variables]
         checks += [
-            (self.frame[target], partial(number_problem, target), _side_suspects(self.frame[target], negative=False, whole=False)),
-            *[(self.frame[r], partial(number_problem, r), _side_suspects(self.frame[r], negative=False, whole=False))
+            (self.frame[target], partial(number_problem, target), side_suspects(self.frame[target], negative=False, whole=False)),
+            *[(self.frame[r], partial(number_problem, r), side_suspects(self.frame[r], negative=False, whole=False))
               for r in self.results],
-            (self.frame[NOISE], partial(number_problem, NOISE, negative=False), _side_suspects(self.frame[NOISE], negative=True, whole=False)),
+            (self.frame[NOISE], partial(number_problem, NOISE, negative=False), side_suspects(self.frame[NOISE], negative=True, whole=False)),
             (self.frame[ITERATION], partial(number_problem, ITERATION, negative=False, whole=True),
-             _side_suspects(self.frame[ITERATION], negative=True, whole=True)),
+             side_suspects(self.frame[ITERATION], negative=True, whole=True)),
         ]
         # Only cells a vectorised test cannot clear are checked one by one, with the same
         # per-cell check as always: a large table is checked in milliseconds.
