@@ -165,15 +165,25 @@ class Heads:
 
     def _read_head(self: "SessionStore", session_id: str, objects: Objects) -> Head:
         keys = self.keys  # one ring for the whole read, even if secrets change meanwhile
-        blob = self.storage.get(checkpoint_key(session_id))
-        if blob is None or blob.version != objects.checkpoint.version:
-            raise _Retry()
-        envelope, _legacy = read_cached(blob.data, keys)
-        history = History.from_state(envelope.get("history"))
-        tree = envelope["session"]
+        cached = self._cached(session_id)
+        if (cached is not None and cached.checkpoint_version == objects.checkpoint.version and not cached.doomed
+                and cached.legacy is None):
+            # The same checkpoint: only the revisions since are read (another replica's edit costs one small read).
+            tree, history, created_at = cached.tree, cached.history, cached.created_at
+            checkpoint_version, checkpoint_bytes = cached.checkpoint_version, cached.checkpoint_bytes
+            applied, applied_bytes = cached.log_records, cached.log_bytes
+        else:
+            blob = self.storage.get(checkpoint_key(session_id))
+            if blob is None or blob.version != objects.checkpoint.version:
+                raise _Retry()
+            envelope, _legacy = read_cached(blob.data, keys)
+            history = History.from_state(envelope.get("history"))
+            tree, created_at = envelope["session"], envelope.get("created_at") or envelope["session"].get("created")
+            checkpoint_version, checkpoint_bytes = blob.version, len(blob.data)
+            applied, applied_bytes = 0, 0
         wanted = sorted(n for n in objects.revs if n > history.head)
         records = self._get_all([rev_key(session_id, n) for n in wanted])
-        revisions, applied, applied_bytes, doomed = list(history.revisions), 0, 0, False
+        revisions, doomed = list(history.revisions), False
         for number, record in zip(wanted, records):
             if number != history.head + 1:
                 break
@@ -196,9 +206,8 @@ class Heads:
             history = replace(history, head=revision.number)
             applied += 1
             applied_bytes += len(record.data)
-        return Head(tree, replace(history, revisions=revisions),
-                    envelope.get("created_at") or tree.get("created"), token(blob.version, objects.revs),
-                    blob.version, len(blob.data), applied, applied_bytes, dict(objects.revs),
+        return Head(tree, replace(history, revisions=revisions), created_at, token(checkpoint_version, objects.revs),
+                    checkpoint_version, checkpoint_bytes, applied, applied_bytes, dict(objects.revs),
                     objects.last_used, 0.0, doomed)
 
     def _get_all(self: "SessionStore", keys: list[str]) -> list:

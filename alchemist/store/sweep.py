@@ -77,7 +77,7 @@ def sweep_store(store: "SessionStore") -> list[str]:
     now = store.clock.now()
     ttl = store.ttl.total_seconds()
     if store.sessions_dir is not None:
-        _sweep_temps(store.sessions_dir, now - STALE_TEMP_SECONDS)
+        _sweep_temps(store.sessions_dir, min(now, wall_clock()) - STALE_TEMP_SECONDS)
     removed: list[str] = []
     kept_bytes = 0
     for session_id, found in group(store.storage.list(SESSIONS)).items():
@@ -123,7 +123,7 @@ def _sweep_one(store: "SessionStore", session_id: str, found: Objects) -> bool:
             _delete_quietly(store, [BlobInfo(rev_key(session_id, number + 1), claim, 0, found.last_used)])
         return False
     _delete_quietly(store, list(found.revs.values()))
-    store._forget(session_id)
+    # The process's cached head stays: a tab still holding the session saves it whole, with its history.
     return True
 
 

@@ -62,7 +62,7 @@ CHECKPOINT_LOG_MIN_BYTES = 1024 * 1024
 REV_GRACE = timedelta(minutes=10)
 # How often a commit lists again after losing a race before it gives up (another replica saving
 # this session many times a second).
-_COMMIT_ATTEMPTS = 6
+_COMMIT_ATTEMPTS = 10
 MIB = 1024 * 1024
 T = TypeVar("T")
 
@@ -212,6 +212,8 @@ class Timeline(Heads, Legacy):
                 revision = Revision(known.number + 1, now, kind, summary, tree_counts(tree), ops)
                 history = replace(history, head=revision.number, revisions=[*history.revisions, revision])
         head = self._checkpoint(session.id, tree, history, created_at, ABSENT)
+        if known is not None:  # what the session left (a sweep's claim) shows in the version: list it
+            head = self._fresh_head(session.id) or head
         return Committed(head.version, head.number)
 
     def _append(self: "SessionStore", session_id: str, head: Head, ops: list[dict], kind: RevisionKind,
