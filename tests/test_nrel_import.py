@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
