@@ -55,8 +55,9 @@ def _serve(port: int) -> None:
 class S3Server:
     """moto's S3 server in a child process on a free loopback port."""
 
-    def __init__(self, log_path: Path | None = None) -> None:
+    def __init__(self, log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.log_path = log_path
+        self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
         self.port = 0
 
@@ -66,7 +67,7 @@ class S3Server:
 
     def start(self) -> "S3Server":
         env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-               "AWS_DEFAULT_REGION": REGION, "PYTHONUNBUFFERED": "1"}
+               "AWS_DEFAULT_REGION": REGION, "PYTHONUNBUFFERED": "1", **self.extra_env}
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve())], stdout=subprocess.PIPE,
                                         stderr=log, env=env)
