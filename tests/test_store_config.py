@@ -103,3 +103,46 @@ def test_limits_are_put_in_force_once_and_a_bad_one_stops_the_app(tmp_path, monk
         assert limits.current().session_bytes == 3 * 1024 * 1024
     finally:
         limits.configure(before)
+
+
+# -- the store's location: the local folder by default, an object store by URL (issue 13) ---------
+
+def test_the_default_is_the_local_folder(tmp_path):
+    settings = store_settings({}, {"ALCHEMIST_CACHE_DIR": str(tmp_path)})
+    assert settings.url is None and settings.root == tmp_path and settings.where == str(tmp_path.resolve())
+
+
+def test_a_local_path_as_the_store_url_is_that_folder(tmp_path):
+    settings = store_settings({"store_url": str(tmp_path / "elsewhere")}, {})
+    assert settings.url is None and settings.root == tmp_path / "elsewhere"
+    assert store_settings({}, {"ALCHEMIST_STORE_URL": f"file://{tmp_path}"}).root == tmp_path
+
+
+def test_the_store_url_from_the_environment_first_then_secrets():
+    secrets = {"store_url": "s3://from-secrets/x", "session_keys": OLD,
+               "store_options": {"key": "k", "secret": "s", "endpoint_url": "http://127.0.0.1:9000"}}
+    assert store_settings(secrets, {}).url == "s3://from-secrets/x"
+    settings = store_settings(secrets, {"ALCHEMIST_STORE_URL": "s3://from-env/y"})
+    assert settings.url == "s3://from-env/y" and settings.where == "s3://from-env/y"
+    assert dict(settings.options)["endpoint_url"] == "http://127.0.0.1:9000"
+    assert "127.0.0.1:9000" not in repr(settings) and "'s'" not in repr(settings), "no store options in a repr"
+
+
+def test_an_object_store_needs_keys_in_secrets():
+    with pytest.raises(StoreConfigError, match=r"\[session_keys\].*replica.*redeploy"):
+        store_settings({"store_url": "s3://bucket/x"}, {})
+
+
+@pytest.mark.parametrize("url, says", [
+    ("s3://key:secret@bucket/x", "credentials"),
+    ("s3://Bucket_Name/x", "valid bucket"),
+    ("ftp://host/x", "not supported"),
+])
+def test_a_bad_store_url_is_a_clear_startup_error(url, says):
+    with pytest.raises(StoreConfigError, match=says):
+        store_for(store_settings({"session_keys": OLD}, {"ALCHEMIST_STORE_URL": url}))
+
+
+def test_store_options_must_be_a_table():
+    with pytest.raises(StoreConfigError, match="store_options"):
+        store_settings({"store_options": "key=abc"}, {})
