@@ -29,6 +29,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any, Mapping
 
 from alchemist.errors import StorageError
@@ -196,7 +197,7 @@ class ObjectBlobs:
                 for item in page.get("Contents", []):
                     key = item["Key"][skip:]
                     found.append(BlobInfo(key, _etag(item["ETag"]), max(0, item["Size"] - ENVELOPE),
-                                          item["LastModified"]))
+                                          item["LastModified"].astimezone(timezone.utc)))
                 if not page.get("IsTruncated"):
                     return found
                 token = {"ContinuationToken": page["NextContinuationToken"]}

@@ -31,10 +31,40 @@ SECRET_KEY = "testing-secret"
 REGION = "us-east-1"
 
 
+AGE_PATH = "/_test/age"
+
+
+def _age(query: str) -> int:
+    """Move the last write of every object under a bucket's prefix back in time: a test's week passing."""
+    from datetime import timedelta
+    from urllib.parse import parse_qs
+
+    from moto.s3.models import s3_backends
+
+    asked = {name: values[0] for name, values in parse_qs(query).items()}
+    shift, aged = timedelta(seconds=float(asked["seconds"])), 0
+    for account in list(s3_backends):
+        for backend in s3_backends[account].values():
+            bucket = backend.buckets.get(asked["bucket"])
+            if bucket is None:
+                continue
+            for name in list(bucket.keys):
+                if name.startswith(asked.get("prefix", "")):
+                    for key in bucket.keys.getlist(name):
+                        key.last_modified -= shift
+                        aged += 1
+    return aged
+
+
 def _serialised(app):
     lock = threading.Lock()
 
     def wsgi(environ, start_response):
+        if environ.get("PATH_INFO") == AGE_PATH:  # the test harness's own call, never S3's
+            with lock:
+                aged = _age(environ.get("QUERY_STRING", ""))
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [str(aged).encode()]
         with lock:
             # Consume the whole response under the lock: the write has happened when it is released.
             return [b"".join(app(environ, start_response))]
@@ -101,6 +131,15 @@ class S3Server:
         name = f"alchemist-{uuid.uuid4().hex[:16]}"
         self.client().create_bucket(Bucket=name)
         return name
+
+    def age(self, bucket: str, prefix: str, seconds: float) -> int:
+        """Make every object under `prefix` look last written `seconds` earlier; how many were aged."""
+        from urllib.parse import urlencode
+        from urllib.request import urlopen
+
+        query = urlencode({"bucket": bucket, "prefix": prefix, "seconds": seconds})
+        with urlopen(f"{self.endpoint}{AGE_PATH}?{query}", data=b"", timeout=30) as answer:
+            return int(answer.read())
 
     def options(self, endpoint: str | None = None) -> dict:
         """The store options an app would read from its secrets' [store_options] table."""
