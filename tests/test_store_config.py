@@ -146,3 +146,82 @@ def test_a_bad_store_url_is_a_clear_startup_error(url, says):
 def test_store_options_must_be_a_table():
     with pytest.raises(StoreConfigError, match="store_options"):
         store_settings({"store_options": "key=abc"}, {})
+
+
+@pytest.fixture(scope="module")
+def s3_server(tmp_path_factory):
+    from tests.store.s3_server import S3Server
+
+    server = S3Server(tmp_path_factory.mktemp("s3") / "server.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket_app(s3_server, tmp_path, monkeypatch):
+    """The app's page with its store in a fresh bucket, reached through a proxy the test can cut."""
+    from tests.store.s3_server import CuttableProxy
+
+    proxy = CuttableProxy(s3_server.port).start()
+    monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("ALCHEMIST_STORE_URL", f"s3://{s3_server.new_bucket()}/app")
+    monkeypatch.setattr(ui_store, "HEALTH_CHECK_SECONDS", 0.0)  # look at the storage on every run
+
+    def app() -> AppTest:
+        at = AppTest.from_string(PAGE, default_timeout=60)
+        at.secrets["store_options"] = s3_server.options(proxy.endpoint)
+        at.secrets["session_keys"] = OLD
+        return at
+
+    yield app, proxy
+    proxy.cut()
+
+
+def test_an_object_store_without_keys_stops_the_app_with_the_reason(bucket_app):
+    app, _ = bucket_app
+    at = AppTest.from_string(PAGE, default_timeout=60)
+    at.run()
+    assert not any(m.value == "running" for m in at.markdown)
+    assert any("[session_keys]" in e.value and "replica" in e.value for e in at.error)
+
+
+def test_the_store_in_a_bucket(bucket_app):
+    app, _ = bucket_app
+    at = app()
+    at.run()
+    assert [m.value for m in at.markdown] == ["running"] and not at.error and not at.warning
+    store = store_for(store_settings({"session_keys": OLD, "store_options": dict(at.secrets["store_options"])},
+                                     dict(__import__("os").environ)))
+    session = store.create()
+    assert store.get(session.id).id == session.id
+    assert store.root is None and "app/" in store.describe(), "nothing on the local disk"
+
+
+def test_storage_down_at_start_and_on_an_action_is_told_clearly(bucket_app):
+    app, proxy = bucket_app
+    proxy.cut()
+    at = app()
+    at.run()
+    assert any("Sessions cannot be stored right now" in e.value and "cannot be reached" in e.value for e in at.error)
+    proxy.restore()
+    at = app()
+    at.run()
+    assert [m.value for m in at.markdown] == ["running"] and not at.warning
+    proxy.cut()  # the store is running; the storage goes away: a warning, and the page goes on
+    at = app()
+    at.run()
+    assert [m.value for m in at.markdown] == ["running"]
+    assert any("cannot be reached" in w.value and "keep working" in w.value for w in at.warning)
+
+
+def test_wrong_credentials_are_told_as_such(bucket_app, monkeypatch, tmp_path_factory):
+    from tests.store.s3_server import S3Server
+
+    app, _ = bucket_app
+    with S3Server(tmp_path_factory.mktemp("strict") / "log", env={"INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as strict:
+        monkeypatch.setenv("ALCHEMIST_STORE_URL", "s3://some-bucket/app")
+        at = AppTest.from_string(PAGE, default_timeout=60)
+        at.secrets["store_options"] = {**strict.options(), "key": "wrong", "secret": "wrong"}
+        at.secrets["session_keys"] = OLD
+        at.run()
+    assert any("refused the credentials" in e.value for e in at.error)
