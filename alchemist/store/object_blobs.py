@@ -141,19 +141,17 @@ class ObjectBlobs:
         name = self.where.key(check_key(key))
         body = MAGIC + os.urandom(NONCE_BYTES) + bytes(data)
         condition = {} if expected is None else {"IfNoneMatch": "*"} if expected == ABSENT else {"IfMatch": f'"{expected}"'}
-        attempts: list[str] = []
 
         async def call(s3):
-            attempts.append("sent")
             try:
                 answer = await s3.put_object(Bucket=self.where.bucket, Key=name, Body=body, **condition)
             except Exception as error:
                 if _code(error) in _CONFLICT or (expected not in (None, ABSENT) and _code(error) in _MISSING):
-                    if len(attempts) > 1:
-                        # An earlier try may have written and lost its answer: then the object is ours.
-                        mine = await self._ours(s3, name, body)
-                        if mine is not None:
-                            return mine
+                    # An earlier try (ours, or the HTTP client's own after a dropped connection) may
+                    # have written and lost its answer: the nonce in the body tells our write apart.
+                    mine = await self._ours(s3, name, body)
+                    if mine is not None:
+                        return mine
                     raise ChangedMeanwhile(key) from None
                 raise
             return _etag(answer["ETag"])

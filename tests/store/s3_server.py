@@ -179,6 +179,7 @@ class CuttableProxy:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._drop_answers = 0
 
     @property
     def endpoint(self) -> str:
@@ -204,6 +205,12 @@ class CuttableProxy:
         for sock in sockets:
             _close(sock)
 
+    def drop_next_answer(self) -> None:
+        """The server's next answer never reaches the client: the request was done, the reply is
+        lost with its connection, as when a network fails at the worst moment."""
+        with self._lock:
+            self._drop_answers += 1
+
     def restore(self) -> None:
         """Reachable again, on the same port, with everything the server held."""
         self.start()
@@ -224,12 +231,17 @@ class CuttableProxy:
                     _close(client), _close(upstream)
                     return
                 self._open.update((client, upstream))
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            for source, sink, answers in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(target=self._pump, args=(source, sink, answers), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
         try:
             while chunk := source.recv(65536):
+                if answers and not chunk.startswith(b"HTTP/1.1 100"):  # an interim "Continue" is no answer
+                    with self._lock:
+                        drop, self._drop_answers = self._drop_answers > 0, max(0, self._drop_answers - 1)
+                    if drop:
+                        break
                 sink.sendall(chunk)
         except OSError:
             pass

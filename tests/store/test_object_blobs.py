@@ -129,3 +129,18 @@ def test_bad_urls_are_refused_with_a_clear_error(url, says):
 def test_unknown_options_are_refused():
     with pytest.raises(StoreLocationError, match="endpoint"):
         open_storage("s3://bucket/x", {"endpoint": "http://typo"})
+
+
+@pytest.mark.parametrize("first_write", [True, False])
+def test_a_write_whose_answer_was_lost_is_known_as_ours_on_the_retry(s3_server, s3_url, first_write):
+    """The PUT is done but its answer lost: the retry meets its own write (412), and takes it as done."""
+    proxy = CuttableProxy(s3_server.port).start()
+    blobs = ObjectBlobs(s3_url, s3_server.options(proxy.endpoint))
+    expected = ABSENT if first_write else blobs.put("k", b"before")
+    proxy.drop_next_answer()
+    version = blobs.put("k", b"mine", expected=expected)
+    assert blobs.get("k") == type(blobs.get("k"))(b"mine", version)
+    # and someone else's write in its place is still a conflict
+    with pytest.raises(ChangedMeanwhile):
+        blobs.put("k", b"late", expected=expected)
+    proxy.cut()
