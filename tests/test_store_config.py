@@ -225,3 +225,39 @@ def test_wrong_credentials_are_told_as_such(bucket_app, monkeypatch, tmp_path_fa
         at.secrets["session_keys"] = OLD
         at.run()
     assert any("refused the credentials" in e.value for e in at.error)
+
+
+def test_the_app_keeps_a_change_while_the_bucket_is_away_and_saves_it_when_it_is_back(bucket_app, s3_server):
+    """ui.state's unsaved-session path, on the object store: the change stays in the tab, is told,
+    and is stored at the first action after the storage answers again."""
+    from pathlib import Path
+
+    from alchemist.files.signing import KeyRing
+    from alchemist.persistence import SessionStore
+    from alchemist.store.object_blobs import ObjectBlobs
+
+    app_file = str(Path(__file__).resolve().parent.parent / "app.py")
+    _, proxy = bucket_app
+    at = AppTest.from_file(app_file, default_timeout=60)
+    at.secrets["store_options"] = s3_server.options(proxy.endpoint)
+    at.secrets["session_keys"] = OLD
+    at.run()
+    next(b for b in at.button if b.label == "Open example").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    session_id = at.query_params["session"]
+
+    proxy.cut()
+    at.text_input(key="session_name").set_value("Kept while the bucket is away").run()
+    assert not at.exception, [e.message for e in at.exception]
+    warnings = " | ".join(w.value for w in at.warning)
+    assert "could not be saved yet" in warnings and "cannot be reached" in warnings
+    assert at.session_state["session"].name == "Kept while the bucket is away"
+    at.run()  # another action while it is still away: still kept, still said
+    assert not at.exception and "could not be saved yet" in " | ".join(w.value for w in at.warning)
+
+    proxy.restore()
+    at.run()  # the next action saves it
+    assert not at.exception and "could not be saved yet" not in " | ".join(w.value for w in at.warning)
+    url = __import__("os").environ["ALCHEMIST_STORE_URL"]
+    fresh = SessionStore(ObjectBlobs(url, s3_server.options()), keys=KeyRing.from_mapping(OLD))
+    assert fresh.get(session_id).name == "Kept while the bucket is away"
