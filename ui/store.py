@@ -168,10 +168,12 @@ def store_for(settings: StoreSettings) -> SessionStore:
         store = _stores.get(settings.where)
         if store is None:
             keys = settings.keys if settings.keys is not None else _local_ring(root)
-            storage = open_location(settings)
-            store = SessionStore(storage, settings.ttl, keys=keys)
+            # Kept even when making the store fails (storage down at start): its cool-down then
+            # spares the storage a new attempt from every visitor's every page run.
+            storage = _storages.get(settings.where) or open_location(settings)
             if not isinstance(storage, Path):
                 _storages[settings.where] = storage
+            store = SessionStore(storage, settings.ttl, keys=keys)
             _stores[settings.where] = store
             start_sweeper(store)
         keys = settings.keys if settings.keys is not None else _local_ring(root)
