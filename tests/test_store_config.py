@@ -123,7 +123,9 @@ def test_the_store_url_from_the_environment_first_then_secrets():
                "store_options": {"key": "k", "secret": "s", "endpoint_url": "http://127.0.0.1:9000"}}
     assert store_settings(secrets, {}).url == "s3://from-secrets/x"
     settings = store_settings(secrets, {"ALCHEMIST_STORE_URL": "s3://from-env/y"})
-    assert settings.url == "s3://from-env/y" and settings.where == "s3://from-env/y"
+    assert settings.url == "s3://from-env/y" and settings.where.startswith("s3://from-env/y#")
+    rotated = store_settings({**secrets, "store_options": {**secrets["store_options"], "secret": "new"}}, {})
+    assert rotated.where != store_settings(secrets, {}).where, "new credentials: a new connection"
     assert dict(settings.options)["endpoint_url"] == "http://127.0.0.1:9000"
     assert "127.0.0.1:9000" not in repr(settings) and "'s'" not in repr(settings), "no store options in a repr"
 

@@ -15,6 +15,7 @@ sessions without anyone knowing why.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import threading
@@ -57,8 +58,11 @@ class StoreSettings:
 
     @property
     def where(self) -> str:
-        """The location the process's store is kept for: the object store URL or the folder."""
-        return self.url if self.url is not None else str(self.root.resolve())
+        """The location the process's store is kept for: the folder, or the object store URL with a
+        digest of its options (new credentials in secrets make a new connection, without a restart)."""
+        if self.url is None:
+            return str(self.root.resolve())
+        return f"{self.url}#{hashlib.sha256(repr(self.options).encode()).hexdigest()[:16]}"
 
 
 def configured_ttl(secrets: Mapping[str, Any], environ: Mapping[str, str]) -> timedelta:
