@@ -213,7 +213,7 @@ def test_the_same_cell_from_both_is_a_named_conflict(replicas):
     assert first.call("edit", session_id, "x2", [(3, 111.0)]) == ["saved"]
     [outcome] = second.call("edit", session_id, "x2", [(3, 222.0)])
     assert outcome.startswith("conflict: ") and "not applied" in outcome and "Nothing was overwritten" in outcome
-    assert "experiments" in outcome, "the conflict names the part of the session both changed"
+    assert "column 'x2'" in outcome, "the conflict names where both changes meet"
     assert second.call("cells", session_id, "x2")[3] == 111.0, "the first change stands"
 
 
