@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alchemist import limits
-from alchemist.store import sweep
+from alchemist.store import object_blobs, sweep
 from ui import store as ui_store
 from ui.store import StoreConfigError, configured_keys, configured_limits, configured_ttl, store_for, store_settings
 
@@ -168,6 +168,7 @@ def bucket_app(s3_server, tmp_path, monkeypatch):
     monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("ALCHEMIST_STORE_URL", f"s3://{s3_server.new_bucket()}/app")
     monkeypatch.setattr(ui_store, "HEALTH_CHECK_SECONDS", 0.0)  # look at the storage on every run
+    monkeypatch.setattr(object_blobs, "COOLDOWN_S", 0.0)  # and try it again at once after a failure
 
     def app() -> AppTest:
         at = AppTest.from_string(PAGE, default_timeout=60)

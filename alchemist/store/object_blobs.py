@@ -88,10 +88,10 @@ class ObjectBlobs:
     """Objects in an S3-compatible bucket; see the module docstring.
 
     `options`: s3fs options (key, secret, token, endpoint_url, region); `cooldown`: how long calls
-    fail fast after a failure.
+    fail fast after a failure (COOLDOWN_S when not given).
     """
 
-    def __init__(self, url: str, options: Mapping[str, Any] | None = None, cooldown: float = COOLDOWN_S) -> None:
+    def __init__(self, url: str, options: Mapping[str, Any] | None = None, cooldown: float | None = None) -> None:
         import s3fs  # imported here: a laptop with a local folder never loads the S3 stack
 
         self.url = url.rstrip("/")
@@ -109,7 +109,7 @@ class ObjectBlobs:
                            "retries": {"max_attempts": 1, "mode": "standard"}},
             **options,
         )
-        self.cooldown = cooldown
+        self.cooldown = COOLDOWN_S if cooldown is None else cooldown
         self._down_until = 0.0
         self._down_error: ObjectStoreError | None = None
         self._state = threading.Lock()
