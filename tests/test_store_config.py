@@ -205,7 +205,7 @@ def test_storage_down_at_start_and_on_an_action_is_told_clearly(bucket_app):
     proxy.cut()
     at = app()
     at.run()
-    assert any("Sessions cannot be stored right now" in e.value and "cannot be reached" in e.value for e in at.error)
+    assert any("storage cannot be reached" in e.value and "reload this page" in e.value for e in at.error)
     proxy.restore()
     at = app()
     at.run()

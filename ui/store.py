@@ -218,7 +218,8 @@ def get_store() -> SessionStore:
         settings = store_settings(secrets, os.environ)
         store = store_for(settings)
     except StorageError as error:  # the object store did not answer while the store was set up
-        st.error(f"Sessions cannot be stored right now. {error.message}")
+        st.error(f"{error.message} Sessions can be neither opened nor stored until it answers: reload this "
+                 "page to try again. A session file saved with Save Session opens once it is back.")
         st.stop()
         raise
     except AlchemistError as error:

@@ -26,7 +26,9 @@ NOT_YET = {"gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # Options the S3 store takes; anything else is a typo that would otherwise be silently ignored.
-S3_OPTIONS = frozenset({"key", "secret", "token", "endpoint_url", "region", "region_name", "profile", "anon"})
+S3_OPTIONS = frozenset({"key", "secret", "token", "endpoint_url", "region", "region_name", "profile", "anon",
+                        "cooldown"})
+MAX_COOLDOWN_S = 300.0
 
 
 class StoreLocationError(AlchemistError):
@@ -62,7 +64,20 @@ def open_storage(url: str | os.PathLike, options: Mapping[str, Any] | None = Non
         raise StoreLocationError(f"Unknown store options {', '.join(unknown)}; known: {', '.join(sorted(S3_OPTIONS))}.")
     from alchemist.store.object_blobs import ObjectBlobs
 
-    return ObjectBlobs(text, options)
+    options = dict(options or {})
+    cooldown = options.pop("cooldown", None)
+    return ObjectBlobs(text, options, cooldown=None if cooldown is None else check_cooldown(cooldown))
+
+
+def check_cooldown(raw: Any) -> float:
+    """Seconds without calls to a storage that just failed: a number from 0 to MAX_COOLDOWN_S."""
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if isinstance(raw, bool) or not 0 <= seconds <= MAX_COOLDOWN_S:
+        raise StoreLocationError(f"The store option cooldown must be a number of seconds from 0 to {MAX_COOLDOWN_S:.0f}.")
+    return seconds
 
 
 def check_url(url: str) -> str:

@@ -25,6 +25,7 @@ failure is a `StorageError` (`ObjectStoreError`, whose `reason` says which kind)
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import time
@@ -34,6 +35,8 @@ from typing import Any, Mapping
 
 from alchemist.errors import StorageError
 from alchemist.store.blobs import ABSENT, Blob, BlobInfo, ChangedMeanwhile, check_key, check_prefix
+
+log = logging.getLogger(__name__)
 
 MAGIC = b"\x89ALCOB1\n"
 NONCE_BYTES = 16
@@ -247,7 +250,7 @@ class ObjectBlobs:
     def _failure(self, action: str, error: BaseException) -> ObjectStoreError:
         code = _code(error)
         if code in _NO_BUCKET:
-            reason, why = "no bucket", f"the bucket {self.where.bucket} does not exist"
+            reason, why = "no bucket", "the bucket named in the store URL does not exist"
         elif code in _CREDENTIALS:
             reason, why = "credentials", "the storage refused the credentials (wrong key or secret, or no permission)"
         elif code is None and _no_credentials(error):
@@ -256,11 +259,10 @@ class ObjectBlobs:
             reason, why = "unreachable", "the storage cannot be reached"
         else:
             reason, why = "refused", f"the storage answered {code or type(error).__name__}"
-        return ObjectStoreError(
-            f"The session could not be {action}: {why} ({self.describe()}). Your work is kept in this browser "
-            "tab; download it with Save Session to be safe. It will be stored again at your next change.",
-            reason,
-        )
+        # Where and what exactly, for the operator's log only: a visitor of a public app learns
+        # neither the bucket nor the endpoint. The cool-down keeps this to one line per failure.
+        log.warning("Session storage %s: a %s failed (%s): %r", self.describe(), action, reason, error)
+        return ObjectStoreError(f"The session storage cannot be used right now: {why}.", reason)
 
 
 def _open_envelope(data: bytes) -> bytes:

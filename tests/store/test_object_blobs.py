@@ -47,7 +47,7 @@ def test_a_stale_conditional_delete_is_refused_by_the_server_itself(s3_server, s
 
 def test_a_missing_bucket_is_a_storage_error(s3_server):
     blobs = ObjectBlobs("s3://no-such-bucket-here/x", s3_server.options())
-    with pytest.raises(StorageError, match="no-such-bucket-here does not exist") as raised:
+    with pytest.raises(StorageError, match="bucket named in the store URL does not exist") as raised:
         blobs.put("k", b"1")
     assert raised.value.reason == "no bucket"
     with pytest.raises(ObjectStoreError):
@@ -129,6 +129,17 @@ def test_bad_urls_are_refused_with_a_clear_error(url, says):
 def test_unknown_options_are_refused():
     with pytest.raises(StoreLocationError, match="endpoint"):
         open_storage("s3://bucket/x", {"endpoint": "http://typo"})
+
+
+@pytest.mark.parametrize("cooldown", [-1, 301, "soon", True, float("nan")])
+def test_the_cooldown_option_is_bounded(cooldown):
+    with pytest.raises(StoreLocationError, match="cooldown"):
+        open_storage("s3://bucket/x", {"cooldown": cooldown})
+
+
+def test_the_cooldown_option_is_taken():
+    assert open_storage("s3://bucket/x", {"cooldown": 0}).cooldown == 0
+    assert open_storage("s3://bucket/x", {"cooldown": "12"}).cooldown == 12
 
 
 @pytest.mark.parametrize("first_write", [True, False])
