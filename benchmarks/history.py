@@ -5,8 +5,8 @@ the history, restoring, and the file size with and without history.
 
 For each size a session is built (benchmarks.campaign.build_session), stored, and then edited one
 cell at a time the way the experiments editor commits: the cell is set in the table and
-`store.commit(session, columns=[column])` stores the change (a signed record appended to the
-session's revision log; every CHECKPOINT_EVERY edits the session file is written whole). Bytes
+`store.commit(session, columns=[column])` stores the change (one small signed revision object,
+alchemist.store.layout; every CHECKPOINT_EVERY edits the checkpoint is written whole). Bytes
 written are counted where bytes reach the disk (alchemist.store.disk._write_all), so they include
 the checkpoints. A whole-session save (`store.save`, which compares the whole state) is timed too.
 Figures are printed, never asserted.
@@ -57,7 +57,7 @@ def run(rows: int, variables: int, edits: int) -> None:
         small = [s for s, in zip(sizes) if s <= 64 * 1024]
         small_times = [t for t, s in zip(times, sizes) if s <= 64 * 1024]
         print(f"  one-cell edit (commit with columns), {edits} edits, checkpoint every {timeline.CHECKPOINT_EVERY}:")
-        print(f"    appended record: median {statistics.median(small):,.0f} bytes, "
+        print(f"    revision object: median {statistics.median(small):,.0f} bytes, "
               f"median {statistics.median(small_times) * 1e3:.1f} ms, max {max(small_times) * 1e3:.1f} ms")
         if checkpoints:
             cp_times = [t for t, s in zip(times, sizes) if s > 64 * 1024]

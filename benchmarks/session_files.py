@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         # The cache: store.save (signed, auto compression, atomic write + fsync) and store.get.
         cache_save = median_seconds(lambda: store.save(session), args.repeats)
         cache_get = median_seconds(lambda: store.get(session.id), args.repeats)
-        cache_size = (store.sessions_dir / f"{session.id}.pkl").stat().st_size
+        cache_size = store.path_of(session.id).stat().st_size
     cpu_line = child_cpu_limit()
 
     print(f"\nMedian of {args.repeats} runs, {args.rows:,} rows x {args.variables} variables:")

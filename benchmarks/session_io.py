@@ -6,8 +6,10 @@ Builds a session of 10,000 experiments x 10 variables (6 continuous, 3 integer, 
 with notes, iterations, a few gaps and a few invalid cells, no trained model), then times the
 store's operations on a temporary folder and prints the median of a few runs of each:
 
-  save     store.save(session)          state -> restricted pickle -> atomic write + fsync
-  load     store.get(id)                read -> opcode scan -> restricted unpickle -> checks -> Session
+  save     store.save(copy)             a new session stored whole: state -> signed file -> storage
+  load     new store, store.get(id)     nothing cached: read -> verify -> restricted unpickle -> Session
+  edit     version + commit(columns)    one cell changed, as the app does it (the version check at the
+                                        start of the run, then the commit): a small signed record
   export   store.export_session(id)     load + encode: the bytes of the downloaded file
   import   store.import_session(bytes)  decode + checks + new id + save
 """
@@ -19,14 +21,26 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pandas as pd
 
 from alchemist.persistence import SessionStore, envelope_for
 from alchemist.plain import utc_now
-from alchemist.session import Session
+from alchemist.session import Session, new_session_id
 from alchemist.files.container import decode_session_file, encode_session_file
 from benchmarks.campaign import build_session, machine_line, median_seconds
+
+
+def fresh_copy(session: Session) -> Session:
+    copy = Session.from_state(session.to_state())
+    copy.id = new_session_id()
+    return copy
+
+
+def stored_bytes(folder: str) -> int:
+    """Every byte the store holds for its sessions (one file, or a checkpoint and revisions)."""
+    return sum(p.stat().st_size for p in Path(folder, "sessions").rglob("*") if p.is_file())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,12 +58,25 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = SessionStore(folder, ttl=timedelta(days=7))
         store.save(session)  # warm up (imports, first fsync)
-        path = store.sessions_dir / f"{session.id}.pkl"
+        size = stored_bytes(folder)
 
         results = {}
-        results["save   store.save"] = median_seconds(lambda: store.save(session), args.repeats)
+        results["save   store.save (a new session)"] = median_seconds(lambda: store.save(fresh_copy(session)), args.repeats)
         loaded = []
-        results["load   store.get (from disk)"] = median_seconds(lambda: loaded.append(store.get(session.id)), args.repeats)
+        results["load   store.get (new store, cold)"] = median_seconds(
+            lambda: loaded.append(SessionStore(folder, ttl=timedelta(days=7)).get(session.id)), args.repeats
+        )
+        column = "x1"
+        position = session.experiments.frame.columns.get_loc(column)
+        edits = iter(range(10**6))
+
+        def edit() -> None:
+            # As the app does it: the version check at the start of the run, then the commit.
+            session.experiments.frame.iat[next(edits) % args.rows, position] = 2.0 + next(edits) % 89
+            store.version(session.id)
+            store.commit(session, columns=[column])
+
+        results["edit   version + commit (one cell)"] = median_seconds(edit, args.repeats)
         exported = []
         results["export store.export_session"] = median_seconds(
             lambda: exported.append(store.export_session(session.id)), args.repeats
@@ -66,9 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         results["  part: Session.from_state"] = median_seconds(
             lambda: Session.from_state(envelope["session"]), args.repeats
         )
-        size = path.stat().st_size
-
-        again = loaded[-1]
+        again = SessionStore(folder, ttl=timedelta(days=7)).get(session.id)  # every edit kept
         assert again is not None and len(again.experiments) == args.rows
         pd.testing.assert_frame_equal(again.experiments.frame, session.experiments.frame)
         assert again.statuses() == session.statuses()
@@ -76,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Median of {args.repeats} runs:")
     for name, seconds in results.items():
         print(f"  {name:<42} {seconds:8.3f} s")
-    print(f"  {'file size':<42} {size / 1e6:8.2f} MB ({size:,} bytes)")
+    print(f"  {'stored size':<42} {size / 1e6:8.2f} MB ({size:,} bytes)")
     print(f"  {'exported file size':<42} {len(exported[-1]) / 1e6:8.2f} MB")
 
 

@@ -2,10 +2,10 @@
 
     .venv/bin/python -m benchmarks.sweep [--sessions 10000] [--rows 20] [--repeats 3]
 
-Saves one small session (`--rows` experiments), copies its file under `--sessions` ids, then
-prints the median time of `store.sweep()` over a few runs. The sweep of issue 7 stats files
-only; the earlier one read and decoded every file (5-7 s for 10,000 sessions). The same script
-runs against an older checkout (PYTHONPATH=that checkout) to measure "before".
+Saves one small session (`--rows` experiments), copies its objects (a checkpoint and the claim of
+its revision number, alchemist.store.layout) under `--sessions` ids, then prints the median time
+of `store.sweep()` over a few runs. The sweep judges expiry from one listing and reads no session;
+the sweep before issue 7 read and decoded every file (5-7 s for 10,000 sessions).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ def filled_store(root: Path, sessions: int, rows: int) -> SessionStore:
     values = [i / max(rows, 1) for i in range(rows)]
     session.add_experiments(pd.DataFrame({"a": values, "b": values, "c": values, "y": values}), target="y")
     store.save(session)
-    source = store.sessions_dir / f"{session.id}.pkl"
+    source = store.sessions_dir / session.id
     for _ in range(sessions - 1):
-        shutil.copyfile(source, store.sessions_dir / f"{new_session_id()}.pkl")
+        shutil.copytree(source, store.sessions_dir / new_session_id())
     return SessionStore(root, ttl=timedelta(days=7))  # a fresh store, as after a restart
 
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     print(machine_line())
     with tempfile.TemporaryDirectory() as folder:
         store = filled_store(Path(folder) / "cache", args.sessions, args.rows)
-        size = sum(p.stat().st_size for p in store.sessions_dir.iterdir())
+        size = sum(p.stat().st_size for p in store.sessions_dir.rglob("*") if p.is_file())
         print(f"{args.sessions} sessions, {size / 1e6:.1f} MB in the cache")
         print(f"sweep: median {median_seconds(store.sweep, args.repeats):.3f} s over {args.repeats} runs")
         print(f"{len(store.sweep())} removed (none expected)")

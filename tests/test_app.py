@@ -303,7 +303,7 @@ def test_bad_session_file_gives_an_error_and_changes_nothing(cache: Path, conten
     assert any("could not be loaded" in t.value for t in at.toast)
     assert "session" not in at.session_state
     assert not at.query_params.get("session")
-    assert not list((cache / "sessions").glob("*.pkl"))
+    assert not list((cache / "sessions").rglob("checkpoint"))
 
 
 def test_reload_and_restart_find_the_session_from_the_url(cache: Path) -> None:
@@ -510,7 +510,7 @@ def stored_time_to_live(cache: Path, session_id: str):
     from alchemist.plain import timestamp_from_state
     from alchemist.files.container import decode_session_file
 
-    envelope = decode_session_file((cache / "sessions" / f"{session_id}.pkl").read_bytes())
+    envelope = decode_session_file((cache / "sessions" / session_id / "checkpoint").read_bytes())
     return timestamp_from_state(envelope["expires_at"]) - timestamp_from_state(envelope["last_accessed"])
 
 
@@ -539,7 +539,7 @@ def test_signing_key_ring_from_secrets(cache: Path) -> None:
     at.run()
     open_example(at)
     session_id = at.session_state["session"].id
-    data = (cache / "sessions" / f"{session_id}.pkl").read_bytes()
+    data = (cache / "sessions" / session_id / "checkpoint").read_bytes()
     ring = KeyRing.from_mapping({"2026-11": "the newest secret, long enough"})
     assert SessionStore(cache, keys=ring).get(session_id) is not None  # signed with the newest key
     assert b"2026-11" in data[:200] and not (cache / "session-signing-key").exists()

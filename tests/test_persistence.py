@@ -24,6 +24,7 @@ from alchemist.persistence import SessionStore, envelope_for, session_from_envel
 from alchemist.plain import timestamp_from_state, timestamp_to_state, utc_now
 from alchemist.session import Session, is_session_id
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
+from tests.store.store_support import age_session, stored_files
 
 DAY = timedelta(days=1)
 
@@ -33,14 +34,14 @@ def files_in(folder: Path) -> list[str]:
 
 
 def read_envelope(store: SessionStore, session_id: str) -> dict:
-    return decode_session_file((store.sessions_dir / f"{session_id}.pkl").read_bytes())
+    return decode_session_file(store.path_of(session_id).read_bytes())
 
 
 def rewrite_envelope(store: SessionStore, session_id: str, **changes) -> None:
     """Edit the timestamps of a cached file as if time had passed."""
     envelope = read_envelope(store, session_id)
     envelope.update({k: timestamp_to_state(v) for k, v in changes.items()})
-    (store.sessions_dir / f"{session_id}.pkl").write_bytes(encode_session_file(envelope, store.keys))
+    store.path_of(session_id).write_bytes(encode_session_file(envelope, store.keys))
 
 
 def full_session() -> Session:
@@ -84,7 +85,7 @@ def store(tmp_path) -> SessionStore:
 def test_create_writes_one_file_named_by_the_id(store):
     session = store.create("My campaign")
     assert is_session_id(session.id)
-    assert files_in(store.sessions_dir) == [f"{session.id}.pkl"]
+    assert stored_files(store) == [f"{session.id}/checkpoint"]
     envelope = read_envelope(store, session.id)
     assert set(envelope) == {"format", "format_version", "session", "created_at", "last_accessed", "expires_at", "history"}
     assert envelope["format"] == SESSION_FORMAT and envelope["format_version"] == CURRENT_FORMAT_VERSION
@@ -116,7 +117,7 @@ def test_delete(store):
     keep, gone = store.create(), store.create()
     store.delete(gone.id)
     assert store.get(gone.id) is None
-    assert files_in(store.sessions_dir) == [f"{keep.id}.pkl"]
+    assert stored_files(store) == [f"{keep.id}/checkpoint"]
     store.delete(gone.id)  # deleting twice is fine
 
 
@@ -175,7 +176,7 @@ def test_import_gives_a_new_id_and_leaves_the_original(store):
     data = store.export_session(original.id)
     first, second = store.import_session(data), store.import_session(data)
     assert len({original.id, first, second}) == 3
-    assert files_in(store.sessions_dir) == sorted(f"{i}.pkl" for i in (original.id, first, second))
+    assert stored_files(store) == sorted(f"{i}/checkpoint" for i in (original.id, first, second))
     assert store.get(original.id).name == original.name
     copy = store.get(first)
     assert copy.id == first
@@ -260,9 +261,9 @@ def test_tiny_ttl_expires_at_the_sweep(tmp_path):
     session = store.create()
     assert store.get(session.id) is not None
     assert store.sweep() == []
-    age(store.path_of(session.id), 6)
+    age_session(store, session.id, 6)
     assert store.sweep() == [session.id]
-    assert files_in(store.sessions_dir) == []
+    assert stored_files(store) == []
     assert store.get(session.id) is None
 
 
@@ -277,27 +278,29 @@ def test_expiry_follows_the_last_save_not_the_envelope(store):
 def test_get_extends_the_time_to_live_without_rewriting(store):
     session = store.create()
     path = store.path_of(session.id)
-    age(path, 23 * 3600)
+    age_session(store, session.id, 23 * 3600)
     before = (path.read_bytes(), path.stat().st_ino, store.version(session.id))
     assert store.get(session.id) is not None
     assert (path.read_bytes(), path.stat().st_ino, store.version(session.id)) == before, "opening never rewrites"
-    age(path, 2 * 24 * 3600)  # the last save is old, but the open just now keeps it alive
+    for saved in (store.sessions_dir / session.id).iterdir():
+        if saved.name != "seen":
+            age(saved, 2 * 24 * 3600)  # the last save is old, but the open just now keeps it alive
     assert store.sweep() == []
     assert store.get(session.id) is not None
 
 
 def test_get_right_after_a_save_does_not_rewrite(store):
     session = store.create()
-    path = store.sessions_dir / f"{session.id}.pkl"
+    path = store.path_of(session.id)
     before = (path.read_bytes(), path.stat().st_ino)
     store.get(session.id)
     assert (path.read_bytes(), path.stat().st_ino) == before
-    assert files_in(store.sessions_dir) == [path.name], "no sidecar either: it was saved a moment ago"
+    assert stored_files(store) == [f"{session.id}/checkpoint"], "no `seen` either: it was saved a moment ago"
 
 
 def test_save_extends_the_time_to_live(store):
     session = store.create()
-    age(store.path_of(session.id), 2 * 24 * 3600)
+    age_session(store, session.id, 2 * 24 * 3600)
     session.rename("Renamed")
     store.save(session)
     assert store.sweep() == []
@@ -307,8 +310,8 @@ def test_save_extends_the_time_to_live(store):
 # -- the sweep ---------------------------------------------------------------------------------------
 def test_sweep_removes_expired_only_and_leaves_a_corrupt_file_to_the_reader(store):
     live, expired, corrupt = store.create("live"), store.create("expired"), store.create("corrupt")
-    age(store.path_of(expired.id), 2 * 24 * 3600)
-    corrupt_path = store.sessions_dir / f"{corrupt.id}.pkl"
+    age_session(store, expired.id, 2 * 24 * 3600)
+    corrupt_path = store.path_of(corrupt.id)
     corrupt_bytes = corrupt_path.read_bytes()[:-40]
     corrupt_path.write_bytes(corrupt_bytes)
     other = store.sessions_dir / "README.txt"
@@ -316,7 +319,7 @@ def test_sweep_removes_expired_only_and_leaves_a_corrupt_file_to_the_reader(stor
 
     assert store.sweep() == [expired.id]
 
-    assert files_in(store.sessions_dir) == sorted([f"{live.id}.pkl", f"{corrupt.id}.pkl", "README.txt"])
+    assert stored_files(store) == sorted([f"{live.id}/checkpoint", f"{corrupt.id}/checkpoint", "README.txt"])
     with pytest.raises(SessionFileError, match="set aside"):
         store.get(corrupt.id)
     quarantined = files_in(store.quarantine_dir)
@@ -350,12 +353,12 @@ def test_sweep_clears_stale_temp_files_only(store):
     two_hours_ago = time.time() - 7200
     os.utime(stale, (two_hours_ago, two_hours_ago))
     store.sweep()
-    assert files_in(store.sessions_dir) == sorted([".in-progress.tmp", f"{session.id}.pkl"])
+    assert stored_files(store) == sorted([".in-progress.tmp", f"{session.id}/checkpoint"])
 
 
 def test_get_of_a_corrupt_file_quarantines_it_and_says_so(store):
     session = store.create()
-    path = store.sessions_dir / f"{session.id}.pkl"
+    path = store.path_of(session.id)
     path.write_bytes(b"\x80\x05garbage")
     with pytest.raises(SessionFileError, match="set aside"):
         store.get(session.id)
@@ -366,7 +369,7 @@ def test_get_of_a_corrupt_file_quarantines_it_and_says_so(store):
 
 def test_a_file_holding_another_session_is_not_served(store):
     victim, other = store.create("victim"), store.create("other")
-    (store.sessions_dir / f"{victim.id}.pkl").write_bytes((store.sessions_dir / f"{other.id}.pkl").read_bytes())
+    store.path_of(victim.id).write_bytes(store.path_of(other.id).read_bytes())
     with pytest.raises(SessionFileError):
         store.get(victim.id)
     assert store.get(other.id).name == "other"
@@ -410,7 +413,8 @@ def test_saves_leave_no_temp_files(store):
     for i in range(20):
         session.rename(f"Version {i}")
         store.save(session)
-    assert set(files_in(store.sessions_dir)) <= {f"{session.id}.pkl", f"{session.id}.log"}  # the revision log beside it
+    assert stored_files(store)[0] == f"{session.id}/checkpoint"
+    assert all(name.startswith(f"{session.id}/rev-") for name in stored_files(store)[1:])  # one per revision, no temp
     assert store.get(session.id).name == "Version 19"
 
 
@@ -446,7 +450,8 @@ def test_concurrent_saves_from_two_stores_leave_one_valid_file(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert set(files_in(stores[0].sessions_dir)) <= {f"{session.id}.pkl", f"{session.id}.log"}
+    assert stored_files(stores[0])[0] == f"{session.id}/checkpoint"
+    assert all(name.startswith(f"{session.id}/rev-") for name in stored_files(stores[0])[1:])
     assert len(stores[1].history(session.id)) == 31, "every save of both stores is a revision, none lost"
     assert stores[1].get(session.id).name in {"A 14", "B 14"}
 

@@ -135,7 +135,7 @@ def test_pkl_starts_with_magic_version_and_key_id(store, golden):
 
 def test_cache_files_are_signed_and_get_reads_them(store, golden):
     store.save(golden)
-    data = (store.sessions_dir / f"{golden.id}.pkl").read_bytes()
+    data = store.path_of(golden.id).read_bytes()
     assert inspect_session_file(data, store.keys).origin == "own"
     assert same_state(store.get(golden.id), golden)
 
@@ -286,7 +286,9 @@ def test_a_cached_version_1_file_is_read_once_and_rewritten_signed(store):
     path.write_bytes(pickle.dumps(envelope, protocol=5))  # a version-1 cache file, as the old app wrote it
     session = store.get(envelope["session"]["id"])
     assert session is not None and session.name.startswith("Golden")
-    assert inspect_session_file(path.read_bytes(), store.keys).origin == "own"
+    assert not path.exists(), "converted to the new layout"
+    assert inspect_session_file(store.path_of(session.id).read_bytes(), store.keys).origin == "own"
+    assert SessionStore(store.root, ttl=DAY).get(session.id).name == session.name
 
 
 def test_a_newer_version_is_refused_saying_which_is_needed(store, golden):
@@ -496,11 +498,18 @@ def test_a_cache_file_not_signed_by_the_store_is_set_aside(tmp_path, golden):
     store = SessionStore(tmp_path / "cache", ttl=DAY)
     other = SessionStore(tmp_path / "other", ttl=DAY)
     other.save(golden)
-    planted = (other.sessions_dir / f"{golden.id}.pkl").read_bytes()
-    (store.sessions_dir / f"{golden.id}.pkl").write_bytes(planted)
+    planted = other.path_of(golden.id).read_bytes()
+    store.path_of(golden.id).parent.mkdir(parents=True)
+    store.path_of(golden.id).write_bytes(planted)
     with pytest.raises(SessionFileError, match="set aside .*another installation"):
         store.get(golden.id)
     assert [p.read_bytes() for p in store.quarantine_dir.iterdir()] == [planted]
+    assert store.get(golden.id) is None
+    store.sessions_dir.mkdir(exist_ok=True)
+    (store.sessions_dir / f"{golden.id}.pkl").write_bytes(planted)  # the same in the layout from before
+    with pytest.raises(SessionFileError, match="set aside .*another installation"):
+        store.get(golden.id)
+    assert sorted(p.read_bytes() for p in store.quarantine_dir.iterdir()) == [planted, planted]
     assert store.get(golden.id) is None
 
 

@@ -1,11 +1,14 @@
 """kill -9 in the middle of a save, at every step of it: the session on disk is always the old or the new one.
 
-A forked child saves the same session under new names (v1, v2, ...). On the save it is told to
-interrupt, it stops at a chosen point (before the save, after the temporary file is written,
-after it is flushed to disk, after the rename, after the directory is flushed) and tells the
-parent so through a pipe; the parent then kills it with SIGKILL. Every kill lands at a known
-point, so the test knows exactly which version must be on disk and which temporary files are
-left behind, and checks both: the file must load, be signed by the store, and be that version.
+A forked child saves the same session under new names (v1, v2, ...), every save writing the
+checkpoint whole (after the revision object that takes its number). On the save it is told to
+interrupt, it stops at a chosen point of the checkpoint's write (before the save, after the
+temporary file is written, after it is flushed to disk, after the rename, after the directory is
+flushed) and tells the parent so through a pipe; the parent then kills it with SIGKILL. Every
+kill lands at a known point, so the test knows exactly which version the checkpoint must hold,
+which version the session loads as (the revision object is stored before the checkpoint is
+written, so from then on the save is kept), and which temporary files are left behind, and checks
+all three: the checkpoint must load, be signed by the store, and be that version.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from alchemist.session import Session
 from alchemist.variables import ContinuousVariable
 
 DAY = timedelta(days=1)
-# Where a kill lands, and whether the new version is on disk / a temporary file is left after it.
+# Where a kill lands, and whether the new version is in the checkpoint / a temporary file is left
+# after it / the new version is what the session loads as.
 KILL_POINTS = {
-    "before the save": (False, False),
-    "temporary file written, not yet flushed to disk": (False, True),
-    "temporary file flushed, not yet renamed": (False, True),
-    "renamed, directory not yet flushed": (True, False),
-    "directory flushed": (True, False),
+    "before the save": (False, False, False),
+    "temporary file written, not yet flushed to disk": (False, True, True),
+    "temporary file flushed, not yet renamed": (False, True, True),
+    "renamed, directory not yet flushed": (True, False, True),
+    "directory flushed": (True, False, True),
 }
 ROUNDS = 8  # each point, this many times (after 0, 1 or 2 complete saves in the same child)
 
@@ -66,18 +70,23 @@ def saver(root: str, session: Session, first: int, complete: int, point: str, co
 
     def fsync(fd: int) -> None:
         nonlocal fsyncs
-        fsyncs += 1
-        wait_here("temporary file written, not yet flushed to disk" if fsyncs == 1 else "renamed, directory not yet flushed")
+        fsyncs += 1  # counted from the revision object's rename: then the checkpoint's write begins
+        if fsyncs > 0:
+            wait_here("temporary file written, not yet flushed to disk" if fsyncs == 1 else "renamed, directory not yet flushed")
         real_fsync(fd)
 
     def replace(source, target) -> None:
-        wait_here("temporary file flushed, not yet renamed")
+        nonlocal fsyncs
+        if os.path.basename(target) == "checkpoint":
+            wait_here("temporary file flushed, not yet renamed")
         real_replace(source, target)
+        if os.path.basename(target).startswith("rev-"):
+            fsyncs = -1  # the revision object's directory flush comes next
 
     os.fsync, os.replace = fsync, replace  # in this forked child only: the save itself is the real one
     for version in range(first, first + complete + 1):
         interrupt = version == first + complete
-        fsyncs = 0
+        fsyncs = -10**6
         session.name = f"v{version}"
         wait_here("before the save")
         store.save(session)
@@ -90,9 +99,9 @@ def test_kill_9_at_every_step_of_a_save_never_tears_the_file(tmp_path):
     store = SessionStore(root, ttl=DAY)
     session = big_session()
     store.save(session)
-    path = store.sessions_dir / f"{session.id}.pkl"
+    path = store.path_of(session.id)
     context = multiprocessing.get_context("fork")
-    on_disk = 0
+    on_disk = in_checkpoint = 0
     expected_leftovers = 0
     plan = [(point, round_ % 3) for round_ in range(ROUNDS) for point in KILL_POINTS]
     for iteration, (point, complete) in enumerate(plan):
@@ -111,19 +120,21 @@ def test_kill_9_at_every_step_of_a_save_never_tears_the_file(tmp_path):
         done = [v for event, v in messages if event == "done"]
         assert len(done) == complete + (point == "directory flushed")
 
-        new_on_disk, leaves_temp = KILL_POINTS[point]
+        new_in_checkpoint, leaves_temp, saved = KILL_POINTS[point]
         writing = on_disk + 1 + complete
-        expected = writing if new_on_disk else writing - 1
+        # The checkpoint holds this save, else the last complete one of this child, else what it held.
+        in_checkpoint = writing if new_in_checkpoint else writing - 1 if complete else in_checkpoint
         expected_leftovers += leaves_temp
         data = path.read_bytes()
         assert inspect_session_file(data, store.keys).origin == "own", f"iteration {iteration}: torn or unsigned file"
-        assert decode_session_file(data)["session"]["name"] == f"v{expected}", (iteration, point)
-        leftovers = [p.name for p in store.sessions_dir.iterdir() if p.name != path.name]
+        assert decode_session_file(data)["session"]["name"] == f"v{in_checkpoint}", (iteration, point)
+        leftovers = [p.name for p in path.parent.iterdir() if p.name != path.name and not p.name.startswith("rev-")]
         assert len(leftovers) == expected_leftovers, (iteration, point, leftovers)
         assert all(name.startswith(".") and name.endswith(".tmp") for name in leftovers), leftovers
-        if iteration % 5 == 0:  # now and then the whole way, as the app reads it after a restart
-            loaded = SessionStore(root, ttl=DAY).get(session.id)
-            assert loaded is not None and loaded.name == f"v{expected}"
+        expected = writing if saved else writing - 1
+        loaded = SessionStore(root, ttl=DAY).get(session.id)  # as the app reads it after a restart
+        assert loaded is not None and loaded.name == f"v{expected}", (iteration, point)
+        if iteration % 5 == 0:
             pd.testing.assert_frame_equal(loaded.experiments.frame, session.experiments.frame)
         on_disk = expected
     assert expected_leftovers == 2 * ROUNDS

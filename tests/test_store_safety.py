@@ -18,6 +18,7 @@ from alchemist.errors import ConflictError, StorageError
 from alchemist.files.signing import KeyRing
 from alchemist.persistence import SessionStore
 from alchemist.store import disk, sweep
+from tests.store.store_support import age_session, stored_files
 
 DAY = timedelta(days=1)
 
@@ -51,7 +52,7 @@ def test_opening_in_a_second_tab_never_reverts_the_owners_edit(tmp_path):
     root = tmp_path / "cache"
     owner_store, visitor_store = SessionStore(root, ttl=DAY), SessionStore(root, ttl=DAY)
     session = owner_store.create("owner")
-    age(owner_store.path_of(session.id), 3600)  # long enough ago that opening extends the life
+    age_session(owner_store, session.id, 3600)  # long enough ago that opening extends the life
     visitor_copy = visitor_store.get(session.id)  # the visitor reads...
     session.rename("owner's edit")
     version = owner_store.save(session, expected_version=owner_store.version(session.id))
@@ -71,41 +72,51 @@ def test_versions_change_on_every_save_even_within_one_clock_tick(store):
 
 
 # -- the sweep racing a save ---------------------------------------------------------------------------
-def test_a_save_between_the_sweeps_look_and_its_unlink_is_kept(store, monkeypatch):
-    session = store.create("about to expire")
-    age(store.path_of(session.id), 2 * 86400)
-    real_list = sweep.list_folder
+def after_the_sweeps_look(store, monkeypatch, action) -> None:
+    """Run `action` right after the sweep's listing of every session, before it deletes anything."""
+    real_list = store.storage.list
 
-    def list_then_save(folder):
-        listing = real_list(folder)  # the sweep has judged the session expired...
-        session.rename("saved just in time")
-        store.save(session)  # ...and the owner saves before the sweep unlinks
+    def list_then_act(prefix):
+        listing = real_list(prefix)
+        if prefix == "sessions/":
+            monkeypatch.setattr(store.storage, "list", real_list)
+            action()
         return listing
 
-    monkeypatch.setattr(sweep, "list_folder", list_then_save)
+    monkeypatch.setattr(store.storage, "list", list_then_act)
+
+
+def test_a_save_between_the_sweeps_look_and_its_unlink_is_kept(store, monkeypatch):
+    session = store.create("about to expire")
+    age_session(store, session.id, 2 * 86400)
+
+    def save():  # the sweep has judged the session expired, and the owner saves before it deletes
+        session.rename("saved just in time")
+        store.save(session)
+
+    after_the_sweeps_look(store, monkeypatch, save)
     assert store.sweep() == []
     assert store.get(session.id).name == "saved just in time"
 
 
 def test_an_open_between_the_sweeps_look_and_its_unlink_is_kept(store, monkeypatch):
     session = store.create()
-    age(store.path_of(session.id), 2 * 86400)
-    real_list = sweep.list_folder
+    age_session(store, session.id, 2 * 86400)
 
-    def list_then_open(folder):
-        listing = real_list(folder)
-        assert store.get(session.id) is not None  # touches the sidecar
-        return listing
+    def open_it():
+        assert store.get(session.id) is not None  # writes its `seen`
 
-    monkeypatch.setattr(sweep, "list_folder", list_then_open)
+    after_the_sweeps_look(store, monkeypatch, open_it)
     assert store.sweep() == []
     assert store.get(session.id) is not None
 
 
 def test_the_sweep_reads_no_session_file(store, monkeypatch):
     sessions = [store.create() for _ in range(3)]
-    age(store.path_of(sessions[0].id), 2 * 86400)
-    monkeypatch.setattr(SessionStore, "_read", lambda *a: pytest.fail("the sweep read a session file"))
+    sessions[1].rename("edited")
+    store.save(sessions[1])
+    age_session(store, sessions[0].id, 2 * 86400)
+    monkeypatch.setattr(store.storage, "get", lambda *a: pytest.fail("the sweep read a session file"))
     assert store.sweep() == [sessions[0].id]
 
 
@@ -119,7 +130,8 @@ def test_a_clock_eight_days_ahead_deletes_nothing(store, monkeypatch):
     assert restarted.sweep() == []
     newly_saved = restarted.create()  # activity after the jump does not age the others
     ahead = real() + 8 * 86400
-    os.utime(restarted.path_of(newly_saved.id), (ahead, ahead))  # written by the clock that is ahead
+    for path in (restarted.sessions_dir / newly_saved.id).iterdir():
+        os.utime(path, (ahead, ahead))  # written by the clock that is ahead
     assert restarted.sweep() == []
     assert all(restarted.get(s.id) is not None for s in sessions + [newly_saved])
 
@@ -128,8 +140,8 @@ def test_sessions_expire_relative_to_the_store_clock(tmp_path):
     root = tmp_path / "cache"
     first = SessionStore(root, ttl=DAY)
     old, recent = first.create(), first.create()
-    age(first.path_of(old.id), 3 * 86400)
-    age(first.path_of(recent.id), 3600)
+    age_session(first, old.id, 3 * 86400)
+    age_session(first, recent.id, 3600)
     assert SessionStore(root, ttl=DAY).sweep() == [old.id]
 
 
@@ -149,7 +161,8 @@ def test_a_disk_that_fills_up_mid_write_keeps_the_old_copy(store, monkeypatch):
     with pytest.raises(StorageError):
         store.create()
     assert store.path_of(session.id).read_bytes() == before
-    assert sorted(p.name for p in store.sessions_dir.iterdir()) == [f"{session.id}.pkl"], "no temp left"
+    assert stored_files(store) == [f"{session.id}/checkpoint"], "no temp left, no revision stored"
+    assert not [p for p in store.root.rglob(".*") if p.name != ".sessions.lock" and "key" not in p.name], "no temp left"
     monkeypatch.undo()
     store.save(session)  # space again: the session held in memory is stored
     assert store.get(session.id).name == "not stored yet"
@@ -157,12 +170,12 @@ def test_a_disk_that_fills_up_mid_write_keeps_the_old_copy(store, monkeypatch):
 
 def test_opening_a_link_works_on_a_full_disk(store, monkeypatch):
     session = store.create()
-    age(store.path_of(session.id), 3600)
+    age_session(store, session.id, 3600)
 
     def full(*args, **kwargs):
         raise StorageError("full")
 
-    monkeypatch.setattr("alchemist.persistence.touch", full)
+    monkeypatch.setattr(store.storage, "put", full)  # opening writes `seen`: it fails
     assert store.get(session.id) is not None
 
 
@@ -201,7 +214,7 @@ def test_quarantine_is_swept_after_its_own_time_to_live(store):
     assert store.sweep() == [] and kept.exists(), "fresh in quarantine: kept for a look"
     age(kept, 31 * 86400)
     store.sweep()
-    assert list(store.quarantine_dir.iterdir()) == []
+    assert not store.quarantine_dir.exists() or list(store.quarantine_dir.iterdir()) == []
 
 
 # -- keys ----------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""The parts of the session store below `alchemist.persistence`: the disk (atomic writes, a
-cross-process lock, version stamps, disk errors as StorageError) and the sweep (time to live
-judged from stat only, a store clock a jumped wall clock cannot fool, one sweeper per process).
+"""The session store below `alchemist.persistence`, talking to storage only through the four
+operations of `alchemist.store.blobs` (get, put-if-unchanged, list by prefix, delete-if-unchanged),
+which the local folder (`folder_blobs`) and object stores provide.
 
-These are the operations an object-store backend (issue 13) would provide instead: get,
-put-if-unchanged, list, delete-if-unchanged; everything above them is shared code.
+Shared code above them: where a session's objects are (`layout`), reading its current state
+(`heads`, and `legacy` for caches from before issue 13), committing changes and checkpoints
+(`timeline`, `revision_log`), the history requests (`history_requests`), expiry (`sweep`), the
+recent-sessions list (`recent`), and the session files a user loads (`session_files`).
 """

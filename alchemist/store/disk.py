@@ -1,4 +1,4 @@
-"""The local folder behind the session store: atomic writes, stamps, a lock, disk errors in words.
+"""The local folder below alchemist.store.folder_blobs: atomic writes, stamps, a lock, disk errors in words.
 
 Every OSError a full, read-only or vanished disk can raise is turned into a StorageError here,
 so the app can say what happened and keep the user's session in memory. A missing folder is
@@ -101,17 +101,6 @@ def write_atomically(path: Path, data: bytes, not_before_ns: int = 0) -> Stamp:
         pass
     new = stamp(path)
     return new if new is not None else Stamp(mtime, len(data), 0)
-
-
-def touch(path: Path) -> None:
-    """Mark `path` as used now (create it empty if missing), without rewriting anything else."""
-    ensure_dir(path.parent)
-    try:
-        with open(path, "ab"):
-            pass
-        os.utime(path)
-    except OSError as error:
-        raise storage_error("kept alive", error) from None
 
 
 class FolderLock:

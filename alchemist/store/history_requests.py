@@ -2,7 +2,8 @@
 restore it, save a snapshot, undo and redo, and store a loaded file with its history.
 
 Every request that changes the session is a new revision (alchemist.store.timeline commits it):
-nothing is overwritten, and undoing a restore works like undoing any change.
+nothing is overwritten, and undoing a restore works like undoing any change. A request that loses
+a race with another replica's save is made again on the session as now stored.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from alchemist.errors import ConflictError
+from alchemist.store.blobs import ABSENT, ChangedMeanwhile
 from alchemist.history.patch import PatchConflict, apply_ops, campaign_ops, diff_states, invert
 from alchemist.history.revisions import (
     MAX_LABEL, MAX_SNAPSHOTS, History, Revision, RevisionKind, SavedState, undo_stacks,
@@ -27,8 +29,8 @@ if TYPE_CHECKING:
 class HistoryRequests(Timeline):
     """The history methods of SessionStore (see the module docstring)."""
 
-    def _existing_head(self: "SessionStore", session_id: str, locked: bool = False) -> Head:
-        head = self._locked_head(session_id) if locked else self.head(session_id)
+    def _existing_head(self: "SessionStore", session_id: str) -> Head:
+        head = self.head(session_id)
         if head is None:
             raise HistoryError("That session no longer exists.", "missing")
         return head
@@ -51,29 +53,30 @@ class HistoryRequests(Timeline):
 
     def restore(self: "SessionStore", session_id: str, number: int) -> Session:
         """Make the state after revision `number` current again, as a new revision; the session as now stored."""
-        with self.lock.held():
-            head = self._existing_head(session_id, locked=True)
+        def restore_on(head: Head) -> Head:
             tree = self._tree_at(head, number)
             self.session_of(session_id, tree)  # a damaged past state is refused before it is stored
             ops = campaign_ops(diff_states(head.tree, tree))
             labels = [s.label for s in head.history.snapshots if s.number == number]
             summary = {"target": number, **({"label": labels[-1]} if labels else {})}
-            new_head = self._append(session_id, head, ops, RevisionKind.RESTORE, summary, apply_ops(head.tree, ops))
-        return self.session_of(session_id, new_head.tree)
+            return self._append(session_id, head, ops, RevisionKind.RESTORE, summary, apply_ops(head.tree, ops))
+        return self.session_of(session_id, self._retrying(session_id, restore_on).tree)
 
     def snapshot(self: "SessionStore", session_id: str, label: str) -> SavedState:
         """Keep the current state under `label` (never pruned); the snapshot."""
         label = " ".join(str(label).split())[:MAX_LABEL]
         if not label:
             raise HistoryError("A snapshot needs a label.", "label")
-        with self.lock.held():
-            head = self._existing_head(session_id, locked=True)
+        def snapshot_on(head: Head) -> SavedState:
             if len(head.history.snapshots) >= MAX_SNAPSHOTS:
                 raise HistoryError(f"A session keeps at most {MAX_SNAPSHOTS} snapshots.", "snapshots")
             saved = SavedState(head.number, utc_now(), label, head.tree)
             history = replace(head.history, snapshots=[*head.history.snapshots, saved])
-            self._checkpoint(session_id, head.tree, history, head.version, head.created_at)
-        return saved
+            if head.legacy is not None:
+                raise ChangedMeanwhile(session_id)  # an old-layout session: converted by the read again
+            self._checkpoint(session_id, head.tree, history, head.created_at, head.checkpoint_version, head)
+            return saved
+        return self._retrying(session_id, snapshot_on)
 
     def undo_targets(self: "SessionStore", session_id: str) -> tuple[Revision | None, Revision | None]:
         """(the revision undo would take back, the revision redo would make again), each None if there is none."""
@@ -97,8 +100,7 @@ class HistoryRequests(Timeline):
         return self._undo_or_redo(session_id, RevisionKind.REDO)
 
     def _undo_or_redo(self: "SessionStore", session_id: str, kind: RevisionKind) -> Session:
-        with self.lock.held():
-            head = self._existing_head(session_id, locked=True)
+        def undo_on(head: Head) -> Head:
             target = self._targets(head)[0 if kind is RevisionKind.UNDO else 1]
             if target is None:
                 raise HistoryError(f"There is nothing to {kind.value}.", f"no_{kind.value}")
@@ -108,16 +110,18 @@ class HistoryRequests(Timeline):
             except PatchConflict as conflict:
                 raise conflict_error(conflict) from None
             summary = {"target": target.number, "target_kind": target.kind.value, "target_summary": target.summary}
-            new_head = self._append(session_id, head, ops, kind, summary, tree)
-        return self.session_of(session_id, new_head.tree)
+            return self._append(session_id, head, ops, kind, summary, tree)
+        return self.session_of(session_id, self._retrying(session_id, undo_on).tree)
 
-    def adopt(self: "SessionStore", session: Session, history: History) -> int:
+    def adopt(self: "SessionStore", session: Session, history: History) -> str:
         """Store a session read from a file together with the history the file carried; its version."""
         tree = session.to_state()
-        with self.lock.held():
-            if self._locked_head(session.id) is not None:
-                raise ConflictError("A session with this id is already stored.")
-            if not history.revisions and not history.snapshots:
-                history = History(1, [Revision(1, utc_now(), RevisionKind.CREATE, {}, tree_counts(tree), [])])
-            return self._checkpoint(session.id, tree, history, 0, tree["created"])
+        if not history.revisions and not history.snapshots:
+            history = History(1, [Revision(1, utc_now(), RevisionKind.CREATE, {}, tree_counts(tree), [])])
+        try:
+            if self._fresh_head(session.id) is not None:
+                raise ChangedMeanwhile(session.id)
+            return self._checkpoint(session.id, tree, history, tree["created"], ABSENT).version
+        except ChangedMeanwhile:
+            raise ConflictError("A session with this id is already stored.") from None
 

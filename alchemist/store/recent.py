@@ -4,9 +4,10 @@ Only for a single-user install: on a shared server every visitor's sessions are 
 and a session id is a secret (whoever has it can open the session), so the app shows this list
 only when its operator turns it on (ui/recent.py).
 
-Listing reads the newest files by their modification time (stat only) and then only those few,
-through the store's own reader, and never touches them: being listed does not extend a
-session's time to live.
+Listing takes one listing of the store, picks the sessions saved most recently (by the time of
+their last revision or checkpoint) and reads only those few, through the store's own reader
+(sessions of the old layout in place, unconverted), and writes nothing: being listed does not
+extend a session's time to live.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alchemist.errors import AlchemistError
-from alchemist.persistence import SessionStore, session_from_envelope
-from alchemist.session import is_session_id
-from alchemist.store.sweep import SESSION_SUFFIX
+from alchemist.persistence import SessionStore
+from alchemist.store.layout import SESSIONS, group
 
 # A list a person reads; also bounds the files read for it.
 MAX_RECENT = 10
@@ -38,23 +38,22 @@ def recent_sessions(store: SessionStore, limit: int = MAX_RECENT) -> list[Recent
     """Up to `limit` sessions of the store, the most recently saved first; unreadable ones are left out."""
     limit = max(0, min(int(limit), MAX_RECENT))
     stamped = []
-    for path in store.sessions_dir.glob(f"*{SESSION_SUFFIX}"):
-        if not is_session_id(path.stem):
-            continue
-        try:
-            stamped.append((path.stat().st_mtime_ns, path))
-        except OSError:
-            continue  # swept meanwhile
+    for session_id, found in group(store.storage.list(SESSIONS)).items():
+        saves = [found.checkpoint, *found.revs.values(), *(found.legacy.get(s) for s in (".pkl", ".log"))]
+        times = [info.modified for info in saves if info is not None]
+        if found.exists and times:
+            stamped.append((max(times), session_id))
     stamped.sort(reverse=True)
-    found = []
-    for _, path in stamped[:limit]:
+    found_sessions = []
+    for _, session_id in stamped[:limit]:
         try:
-            read = store._read(path)  # the store's reader: signed by this store, bounded, migrated
-            if read is None:
+            head = store._fresh_head(session_id)  # the store's reader: signed by this store, bounded, migrated
+            if head is None or head.tree.get("id") != session_id:
                 continue
-            session = session_from_envelope(read[0])
+            session = store.session_of(session_id, head.tree)
         except AlchemistError:
-            continue  # the store sets such a file aside when it is opened; the list just skips it
+            continue  # the store sets such a session aside when it is opened; the list just skips it
         counts = session.counts()
-        found.append(RecentSession(session.id, session.name, session.modified, counts["variables"], counts["experiments"]))
-    return found
+        found_sessions.append(RecentSession(session.id, session.name, session.modified, counts["variables"],
+                                            counts["experiments"]))
+    return found_sessions

@@ -1,7 +1,10 @@
-"""Expiry of cached sessions: judged from stat only, by a clock that a jumped wall clock cannot fool.
+"""Expiry of stored sessions: judged from one listing, by a clock that a jumped wall clock cannot
+fool, and safe with every replica sweeping the same storage at once.
 
-A session's last use is the later of its file's mtime (its last save) and the mtime of its
-sidecar `<id>.seen` (touched when it is opened), so keeping a session alive never rewrites it.
+A session's last use is the newest write among its objects (alchemist.store.layout): a save
+writes a revision or a checkpoint, an open writes `seen`. So keeping a session alive never
+rewrites it, and the sweep reads no session, only the listing (and the checkpoint of an expired
+session that has no revision object, to learn its revision number).
 
 The store clock. A wall clock set 8 days ahead must not delete sessions that were alive. The
 store clock starts at the *earlier* of the wall clock and the newest activity found in the
@@ -10,35 +13,42 @@ the wall clock. So a clock jump ahead (at start or while running) deletes nothin
 price is that after a long pause (a laptop off for a week) sessions live one more time to live
 counted from the restart. Errors here keep sessions, never lose them.
 
-Deleting. The sweep lists and stats, then, under the store's folder lock, checks that a file
-and its sidecar still have the stamps it saw before it unlinks them. Saves and touches take
-the same lock, so a save or an open that lands after the sweep's look keeps the session.
-Only a writer that bypasses the lock (a person editing the folder) could slip in between.
+Deleting, with other replicas saving, opening and sweeping at the same time. For an expired
+session at revision H the sweep first creates `rev-<H+1>` holding heads.CLAIM, only if absent:
+a save that took H+1 first keeps the session; a save that comes after meets the claim and
+writes a whole checkpoint instead (alchemist.store.timeline), which the sweep then cannot delete.
+H is the newest revision object's number, which a listing shows (every checkpoint's number is
+claimed by one). Then it lists the session again and stops if anything changed; it deletes
+`seen`, the checkpoint and the revisions, each only if unchanged since its listing: an open or a
+save since stops it (and it takes its claim back). The claim stays
+after a sweep, so a replica still holding the session meets it; objects left without a
+checkpoint are removed by a later sweep once older than timeline.REV_GRACE and the time to live.
+Sessions of the old layout (`<id>.pkl`, `.log`, `.seen`) are deleted each only if unchanged.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alchemist import limits
-from alchemist.session import is_session_id
-from alchemist.store.disk import Stamp, stamp
+from alchemist.errors import AlchemistError, StorageError
+from alchemist.history.revisions import History
+from alchemist.store.blobs import ABSENT, BlobInfo, ChangedMeanwhile
+from alchemist.store.heads import CLAIM
+from alchemist.store.layout import QUARANTINE, SESSIONS, Objects, checkpoint_key, group, prefix_of, rev_key
+from alchemist.store.session_files import read_cached
+from alchemist.store.timeline import REV_GRACE
 
 if TYPE_CHECKING:  # the store imports this module
     from alchemist.persistence import SessionStore
 
 log = logging.getLogger(__name__)
 
-SESSION_SUFFIX = ".pkl"
-SEEN_SUFFIX = ".seen"
-LOG_SUFFIX = ".log"  # the revision log beside a session file (alchemist.store.revision_log)
 STALE_TEMP_SECONDS = 3600
 DAY_SECONDS = 86400
 
@@ -60,111 +70,94 @@ class StoreClock:
         return min(wall_clock(), self._anchor_wall + (time.monotonic() - self._anchor_monotonic))
 
 
-@dataclass
-class Listing:
-    """One look at the sessions folder: stamps of session files and sidecars, stale temp files."""
-
-    sessions: dict[str, Stamp] = field(default_factory=dict)
-    seen: dict[str, int] = field(default_factory=dict)  # session id -> sidecar mtime_ns
-    logs: dict[str, Stamp] = field(default_factory=dict)  # session id -> revision log stamp
-    temps: list[Path] = field(default_factory=list)
-
-    def last_used(self, session_id: str) -> float:
-        log = self.logs.get(session_id)
-        return max(self.sessions[session_id].mtime_ns, self.seen.get(session_id, 0), log.mtime_ns if log else 0) / 1e9
-
-    @property
-    def newest(self) -> float | None:
-        return max((self.last_used(i) for i in self.sessions), default=None)
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(s.size for s in self.sessions.values()) + sum(s.size for s in self.logs.values())
-
-
-def list_folder(folder: Path) -> Listing:
-    listing = Listing()
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return listing
-    for entry in entries:
-        name = entry.name
-        try:
-            if name.startswith(".") and name.endswith(".tmp"):
-                listing.temps.append(Path(entry.path))
-            elif name.endswith(SESSION_SUFFIX) and is_session_id(name[: -len(SESSION_SUFFIX)]):
-                st = entry.stat()
-                listing.sessions[name[: -len(SESSION_SUFFIX)]] = Stamp(st.st_mtime_ns, st.st_size, st.st_ino)
-            elif name.endswith(LOG_SUFFIX) and is_session_id(name[: -len(LOG_SUFFIX)]):
-                st = entry.stat()
-                listing.logs[name[: -len(LOG_SUFFIX)]] = Stamp(st.st_mtime_ns, st.st_size, st.st_ino)
-            elif name.endswith(SEEN_SUFFIX) and is_session_id(name[: -len(SEEN_SUFFIX)]):
-                listing.seen[name[: -len(SEEN_SUFFIX)]] = entry.stat().st_mtime_ns
-        except FileNotFoundError:  # removed while we looked
-            continue
-    return listing
-
-
-def seen_mtime(path: Path) -> int:
-    found = stamp(path)
-    return found.mtime_ns if found is not None else 0
-
-
 def sweep_store(store: "SessionStore") -> list[str]:
-    """Remove sessions unused for longer than the store's time to live (ids returned), stale temp
-    files and quarantined files older than limits.quarantine_days. Reads no session file."""
+    """Remove sessions unused for longer than the store's time to live (ids returned), what is left
+    of swept sessions, stale temporary files of the folder, and quarantined objects older than
+    limits.quarantine_days. Reads listings, not sessions."""
     now = store.clock.now()
     ttl = store.ttl.total_seconds()
-    listing = list_folder(store.sessions_dir)
-    for temp in listing.temps:
-        _unlink_if_older(temp, now - STALE_TEMP_SECONDS)
+    if store.sessions_dir is not None:
+        _sweep_temps(store.sessions_dir, min(now, wall_clock()) - STALE_TEMP_SECONDS)
     removed: list[str] = []
     kept_bytes = 0
-    for session_id, seen_stamp in listing.sessions.items():
-        log_stamp = listing.logs.get(session_id)
-        size = seen_stamp.size + (log_stamp.size if log_stamp else 0)
-        if now - listing.last_used(session_id) <= ttl:
-            kept_bytes += size
-            continue
-        path, sidecar, log_path = store.path_of(session_id), store.sidecar_of(session_id), store.log_of(session_id)
-        with store.lock.held():
-            # Delete only what we judged: a save or an open since our look changed a stamp.
-            if (stamp(path) == seen_stamp and seen_mtime(sidecar) == listing.seen.get(session_id, 0)
-                    and stamp(log_path) == log_stamp):
-                path.unlink(missing_ok=True)
-                sidecar.unlink(missing_ok=True)
-                log_path.unlink(missing_ok=True)
-                store._forget(session_id)
-                removed.append(session_id)
+    for session_id, found in group(store.storage.list(SESSIONS)).items():
+        age = now - found.last_used.timestamp() if found.last_used else 0.0
+        if not found.exists:  # what a sweep left (its claim), or revisions whose checkpoint is gone
+            if age > max(ttl, REV_GRACE.total_seconds()):
+                _delete_quietly(store, found.all())
             else:
-                kept_bytes += size
-    for session_id, log_stamp in listing.logs.items():
-        if session_id not in listing.sessions:  # a log whose session file is gone is nothing
-            _unlink_if_older(store.log_of(session_id), now - ttl)
-    for session_id, mtime_ns in listing.seen.items():
-        if session_id not in listing.sessions and now - mtime_ns / 1e9 > ttl:
-            _unlink_if_older(store.sidecar_of(session_id), now - ttl)
+                kept_bytes += found.bytes
+        elif age > ttl and _sweep_one(store, session_id, found):
+            removed.append(session_id)
+        else:
+            kept_bytes += found.bytes
     store.note_total_bytes(kept_bytes)
-    _sweep_quarantine(store.quarantine_dir, now - limits.current().quarantine_days * DAY_SECONDS)
+    cutoff = now - limits.current().quarantine_days * DAY_SECONDS
+    _delete_quietly(store, [info for info in store.storage.list(QUARANTINE) if info.modified.timestamp() < cutoff])
     return sorted(removed)
 
 
-def _sweep_quarantine(folder: Path, cutoff: float) -> None:
+def _sweep_one(store: "SessionStore", session_id: str, found: Objects) -> bool:
+    """Delete one expired session unless someone saves or opens it meanwhile; True if it is gone."""
+    claim = None
+    if found.checkpoint is not None:
+        # The newest revision object names the head; a checkpoint without one (its objects deleted by
+        # hand) is read to learn it.
+        number = found.newest_rev or _checkpoint_number(store, session_id)
+        if number is None:
+            return False
+        try:
+            claim = store.storage.put(rev_key(session_id, number + 1), CLAIM, ABSENT)
+        except ChangedMeanwhile:
+            return False  # a save took the number first: the session lives
+    first = [found.seen, *found.legacy.values(), found.checkpoint]
     try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        _unlink_if_older(Path(entry.path), cutoff)
+        if claim is not None:
+            again = group(store.storage.list(prefix_of(session_id))).get(session_id) or Objects()
+            if sorted(_marks(again.all())) != sorted(_marks(found.all()) + [(rev_key(session_id, number + 1), claim)]):
+                raise ChangedMeanwhile(session_id)  # opened or saved since the first look
+        for info in [i for i in first if i is not None]:
+            store.storage.delete(info.key, info.version)
+    except ChangedMeanwhile:
+        if claim is not None:
+            _delete_quietly(store, [BlobInfo(rev_key(session_id, number + 1), claim, 0, found.last_used)])
+        return False
+    _delete_quietly(store, list(found.revs.values()))
+    # The process's cached head stays: a tab still holding the session saves it whole, with its history.
+    return True
 
 
-def _unlink_if_older(path: Path, cutoff: float) -> None:
+def _marks(infos: list[BlobInfo]) -> list[tuple[str, str]]:
+    return [(info.key, info.version) for info in infos]
+
+
+def _checkpoint_number(store: "SessionStore", session_id: str) -> int | None:
+    blob = store.storage.get(checkpoint_key(session_id))
+    if blob is None:
+        return None
     try:
-        if path.stat().st_mtime < cutoff:
-            path.unlink()
-    except FileNotFoundError:
-        pass
+        envelope, _legacy = read_cached(blob.data, store.keys)
+        return History.from_state(envelope.get("history")).head
+    except AlchemistError:
+        return None  # unreadable: left for the store to set aside when it is opened
+
+
+def _delete_quietly(store: "SessionStore", infos: list[BlobInfo]) -> None:
+    for info in infos:
+        try:
+            store.storage.delete(info.key, info.version)
+        except (ChangedMeanwhile, StorageError):
+            continue  # written again meanwhile, or storage hiccup: the next sweep looks again
+
+
+def _sweep_temps(folder: Path, cutoff: float) -> None:
+    """Temporary files a killed write left in the local folder (not objects: the listing skips them)."""
+    for path in folder.rglob(".*.tmp"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            pass
 
 
 # -- one sweeper thread per process -------------------------------------------------------------
@@ -175,11 +168,11 @@ _thread: threading.Thread | None = None
 
 def start_sweeper(store: "SessionStore", interval: timedelta = timedelta(hours=1)) -> threading.Thread:
     """Have the process's one sweeper thread sweep `store` now and then every `interval` (the first
-    caller's interval). A later store for the same folder replaces the earlier one, so the sweeper
+    caller's interval). A later store for the same storage replaces the earlier one, so the sweeper
     always works with the store the app uses. A failing sweep is logged, never fatal."""
     global _thread
     with _registry_lock:
-        _stores[str(store.root.resolve())] = store
+        _stores[str(store.root.resolve()) if store.root is not None else store.describe()] = store
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(
                 target=_loop, args=(interval.total_seconds(),), name="alchemist-session-sweeper", daemon=True
@@ -197,7 +190,7 @@ def _loop(interval_seconds: float) -> None:
             try:
                 removed = store.sweep()
                 if removed:
-                    log.info("Removed %d expired session(s) from %s", len(removed), store.root)
+                    log.info("Removed %d expired session(s) from %s", len(removed), store.describe())
             except Exception:  # the sweeper must outlive any one bad file or disk hiccup
                 log.exception("Session sweep failed")
         wake.wait(interval_seconds)

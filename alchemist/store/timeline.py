@@ -1,30 +1,34 @@
-"""A stored session as a checkpoint plus revisions: reading the current state, committing a change
-as a small signed record, checkpoints, undo/redo, restore and snapshots.
+"""Committing a change to a stored session: one small signed revision object per change, created
+only if absent, with checkpoints that fold the revisions in.
 
-The session file `<id>.pkl` is the checkpoint: the state after revision `history.head` and the
-history kept so far. `<id>.log` (alchemist.store.revision_log) holds the revisions since. The
-current state is the checkpoint with the log's patches applied. A checkpoint is written again
-when the log grows past CHECKPOINT_EVERY records or half the checkpoint's size (and at least
-CHECKPOINT_LOG_MIN_BYTES), and when a named
-snapshot is saved; the budget of alchemist.history.revisions is applied then.
+The protocol (alchemist.store.layout has the keys). A session at revision n is saved by creating
+`rev-<n+1>` with expected=ABSENT: of two replicas saving revision n+1, one wins; the loser lists
+again, reads the new revisions, and applies its change (its patch from the revision it started
+from) on top, or refuses it with ConflictError naming the conflict. A commit against a head that
+storage confirmed within HEAD_TRUST_SECONDS (the version check at the start of the page's run)
+writes at once: one wait on storage. A checkpoint is written again when the revisions grow past
+CHECKPOINT_EVERY objects or half the checkpoint's size (and at least CHECKPOINT_LOG_MIN_BYTES),
+and when a snapshot is saved: the revision object is created first (it takes the number), then the
+checkpoint is replaced only if it is still at the version read (compare-and-swap); the history
+budget of alchemist.history.revisions is applied then.
 
-The version token is the checkpoint's mtime (ns) plus the log's length: every commit makes it
-larger, and a checkpoint's mtime is set past the last token. A change made to an older revision
-is applied to the current state when it touches nothing that changed since (patches check what
-they expect to find), and refused with ConflictError naming the place otherwise.
+Revision objects a checkpoint holds are deleted only when older than REV_GRACE (much longer than
+HEAD_TRUST_SECONDS), and never the newest: a replica that read the session a moment ago and saves
+revision n+1 then always meets an object at n+1 if someone else saved it, never a gap a fold left. A commit that
+finds the session gone (swept, or deleted meanwhile) or doomed (a sweep claimed its next number)
+writes a whole checkpoint from the state it holds, so a save racing a sweep is never lost.
 
-SessionStore (alchemist.persistence) inherits these methods (and the history requests of
-alchemist.store.history_requests); it provides the paths, keys, lock,
-time to live and the reading of checkpoint files.
+SessionStore (alchemist.persistence) inherits these methods, the reading of alchemist.store.heads
+and alchemist.store.legacy, and the history requests of alchemist.store.history_requests.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from alchemist import limits
 from alchemist.errors import AlchemistError, ConflictError, LimitError, SessionFileError, StorageError
@@ -37,22 +41,33 @@ from alchemist.history.revisions import (
 )
 from alchemist.plain import column_to_state, timestamp_to_state, utc_now
 from alchemist.session import Session
+from alchemist.store.blobs import ABSENT, BlobInfo, ChangedMeanwhile
 from alchemist.store.conflicts import conflict_error
-from alchemist.store.disk import stamp, storage_error, write_atomically
-from alchemist.store.revision_log import (
-    LOG_SUFFIX, MAX_RECORD_BYTES, append_record, cut_tail, encode_record, log_version, read_log,
-)
+from alchemist.store.heads import CLAIM, Head, Heads, token, tree_counts
+from alchemist.store.layout import checkpoint_key, rev_key
+from alchemist.store.legacy import Legacy
+from alchemist.store.revision_log import MAX_RECORD_BYTES, encode_record
 
 if TYPE_CHECKING:
     from alchemist.persistence import SessionStore
 
-# Log records before the session file is written whole again. A checkpoint of a 100,000 x 20 session
-# takes seconds (it is the old whole-file save) while replaying a small record takes well under a
-# millisecond, so checkpoints are rare; big records bring one sooner (CHECKPOINT_LOG_MIN_BYTES).
+log = logging.getLogger(__name__)
+
+# Revision objects before the checkpoint is written whole again. A checkpoint of a 100,000 x 20
+# session takes seconds (it is the old whole-file save) while reading a small record takes well
+# under a millisecond (they are read in parallel), so checkpoints are rare; big records bring one
+# sooner (CHECKPOINT_LOG_MIN_BYTES).
 CHECKPOINT_EVERY = 1000
 CHECKPOINT_LOG_MIN_BYTES = 1024 * 1024
-_CACHED_HEADS = 4
+REV_GRACE = timedelta(minutes=10)
+# How often a commit lists again after losing a race before it gives up (another replica saving
+# this session many times a second).
+_COMMIT_ATTEMPTS = 10
 MIB = 1024 * 1024
+T = TypeVar("T")
+
+__all__ = ["CHECKPOINT_EVERY", "CacheFullError", "Checkout", "Committed", "Head", "HistoryError", "Timeline",
+           "tree_counts"]
 
 
 class HistoryError(AlchemistError):
@@ -72,29 +87,11 @@ class CacheFullError(StorageError):
 
 
 @dataclass(frozen=True)
-class Head:
-    """A stored session's current state tree, its history and where its files stand."""
-
-    tree: dict
-    history: History  # every revision kept: the checkpoint's and the log's
-    created_at: str
-    version: int
-    checkpoint_bytes: int
-    log_records: int
-    log_bytes: int
-    legacy: bool = False
-
-    @property
-    def number(self) -> int:
-        return self.history.head
-
-
-@dataclass(frozen=True)
 class Checkout:
     """A stored session with the version and revision number it is at, from one read."""
 
     session: Session
-    version: int
+    version: str
     number: int
 
 
@@ -103,7 +100,7 @@ class Committed:
     """The result of a commit: the new version and revision number, and the session as now stored
     when the change was applied on top of another tab's (None when the caller's copy is it)."""
 
-    version: int
+    version: str
     number: int
     merged: Session | None = None
 
@@ -124,111 +121,15 @@ def _with_columns(tree: dict, session: Session, columns: Sequence[str]) -> dict 
             "experiments": {**tree["experiments"], "table": {**table, "columns": new_columns}}}
 
 
-def tree_counts(tree: dict) -> dict:
-    table = (tree.get("experiments") or {}).get("table") or {}
-    return {"variables": len(tree.get("variables") or []), "experiments": int(table.get("n_rows") or 0)}
 
-
-class Timeline:
+class Timeline(Heads, Legacy):
     """The revision methods of SessionStore (see the module docstring)."""
 
-    _heads: "OrderedDict[str, Head]"
-    _heads_lock: threading.Lock
-
-    def log_of(self: "SessionStore", session_id: str) -> Path:
-        return self.path_of(session_id).with_suffix(LOG_SUFFIX)
-
-    def version(self: "SessionStore", session_id: str) -> int | None:
-        """A token that grows with every committed change (see revision_log.log_version), or None."""
-        from alchemist.session import is_session_id
-
-        if not is_session_id(session_id):
-            return None
-        try:
-            found = stamp(self.path_of(session_id))
-            log = stamp(self.log_of(session_id)) if found is not None else None
-        except OSError as error:  # the folder is gone or not a folder: a disk failure, in words
-            raise storage_error("read", error) from None
-        if found is None:
-            return None
-        return log_version(found.mtime_ns, log.mtime_ns if log else None, log.size if log else 0)
-
-    # -- reading ---------------------------------------------------------------------------
-    def head(self: "SessionStore", session_id: str) -> Head | None:
-        """The current state of a stored session (cached while its version stays), or None."""
-        version = self.version(session_id)
-        if version is None:
-            return None
-        with self._heads_lock:
-            cached = self._heads.get(session_id)
-        if cached is not None and cached.version == version:
-            return cached
-        for _ in range(3):  # a checkpoint written while we read: read again
-            head = self._read_head(session_id)
-            if head is None or self.version(session_id) == head.version:
-                break
-        else:
-            with self.lock.held():
-                head = self._read_head(session_id)
-                if head is not None and self.version(session_id) != head.version:
-                    # Bytes after the last whole record (a crash mid-append, damage): cut them off.
-                    cut_tail(self.log_of(session_id), head.log_bytes, self.version(session_id) or 0)
-                    head = self._read_head(session_id)
-        if head is not None:
-            self._remember(session_id, head)
-        return head
-
-    def _remember(self: "SessionStore", session_id: str, head: Head) -> None:
-        with self._heads_lock:
-            self._heads[session_id] = head
-            self._heads.move_to_end(session_id)
-            while len(self._heads) > _CACHED_HEADS:
-                self._heads.popitem(last=False)
-
-    def _forget(self: "SessionStore", session_id: str) -> None:
-        with self._heads_lock:
-            self._heads.pop(session_id, None)
-
-    def _read_head(self: "SessionStore", session_id: str) -> Head | None:
-        path = self.path_of(session_id)
-        read = self._read(path)
-        if read is None:
-            return None
-        envelope, legacy, mtime, size = read
-        history = History.from_state(envelope.get("history"))
-        tree = envelope["session"]
-        log = read_log(self.log_of(session_id), session_id, self.keys)
-        revisions = list(history.revisions)
-        applied = 0
-        for revision in log.revisions:
-            if revision.number <= history.head:
-                continue  # written before the checkpoint that now holds it
-            if revision.number != history.head + 1:
-                break
-            try:
-                tree = apply_ops(tree, revision.ops)
-            except PatchConflict:
-                break  # a log that does not fit its checkpoint: keep what fits
-            tree = {**tree, "modified": timestamp_to_state(revision.time)}
-            revisions.append(revision)
-            history = replace(history, head=revision.number)
-            applied += 1
-        history = replace(history, revisions=revisions)
-        version = log_version(mtime, log.mtime_ns if log.mtime_ns else None, log.valid_bytes)
-        return Head(tree, history, envelope.get("created_at") or tree.get("created"), version, size,
-                    applied, log.valid_bytes, legacy)
-
-    def session_of(self: "SessionStore", session_id: str, tree: dict) -> Session:
-        try:
-            return Session.from_state({**tree, "id": session_id})
-        except SessionFileError:
-            raise
-        except (AlchemistError, TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
-            raise SessionFileError(f"A past state of this session is not valid ({type(error).__name__}).") from None
+    HEAD_TRUST_SECONDS = 10.0
 
     # -- committing ------------------------------------------------------------------------
     def commit(self: "SessionStore", session: Session, base: int | None = None,
-               expected_version: int | None = None, columns: Sequence[str] | None = None) -> Committed:
+               expected_version: str | None = None, columns: Sequence[str] | None = None) -> Committed:
         """Store the session's change. `base` is the revision the caller's copy started from: when
         other revisions were committed since, the caller's change (its patch from `base`) is applied
         to the current state, or refused with ConflictError naming the conflict. Without `base`,
@@ -240,84 +141,134 @@ class Timeline:
         try:
             return self._commit(session, base, expected_version, columns)
         except CacheFullError:
-            self.sweep()  # expired sessions may make room (the sweep takes the lock itself)
+            self.sweep()  # expired sessions may make room
             return self._commit(session, base, expected_version, columns)
 
-    def _commit(self: "SessionStore", session: Session, base: int | None, expected_version: int | None,
+    def _commit(self: "SessionStore", session: Session, base: int | None, expected_version: str | None,
                 columns: Sequence[str] | None) -> Committed:
-        new_tree = None if columns else session.to_state()  # the slow part, outside the lock
-        with self.lock.held():
-            head = self._locked_head(session.id)
-            if head is None:
-                new_tree = new_tree or session.to_state()
-                revision = Revision(1, utc_now(), RevisionKind.CREATE, {}, tree_counts(new_tree), [])
-                version = self._checkpoint(session.id, new_tree, History(1, [revision]), 0, new_tree["created"])
-                return Committed(version, 1)
-            moved = expected_version is not None and head.version != expected_version
-            if moved and base is None:
-                raise ConflictError(
-                    "This session was changed in another tab or window since you opened it; "
-                    "your copy was not saved over it. Reload to see the latest version."
-                )
-            merged = moved and base != head.number
+        new_tree = None if columns else session.to_state()  # the slow part, done once
+        return self._retrying(session.id, lambda head: self._commit_on(head, session, base, expected_version,
+                                                                      columns, new_tree), missing_ok=True)
+
+    def _retrying(self: "SessionStore", session_id: str, action: Callable[[Head | None], T],
+                  missing_ok: bool = False) -> T:
+        """`action(head)`, again on a head read afresh each time another replica's write wins a race."""
+        head = self._trusted_head(session_id)
+        for _ in range(_COMMIT_ATTEMPTS):
+            if head is None and not missing_ok:
+                raise HistoryError("That session no longer exists.", "missing")
             try:
-                reference = self._tree_at(head, base) if merged else head.tree
-            except HistoryError:
-                raise ConflictError("This change was not applied: the session changed in another tab or window "
-                                    "so much since you opened it that it cannot be merged. Nothing was overwritten.") from None
-            if new_tree is None:
-                new_tree = _with_columns(reference, session, columns) or session.to_state()
-            ops = diff_states(reference, new_tree)
-            if merged:
-                try:
-                    new_tree = apply_ops(head.tree, ops)
-                except PatchConflict as conflict:
-                    raise conflict_error(conflict) from None
-            if not ops:
-                return Committed(head.version, head.number)
-            kind, summary = describe(ops)
-            new_head = self._append(session.id, head, ops, kind, summary, new_tree)
+                return action(head)
+            except ChangedMeanwhile:
+                head = self._fresh_head(session_id, convert=True)
+        raise ConflictError("This change was not applied: the session is being changed elsewhere "
+                            "many times a second. Nothing was overwritten; try again.")
+
+    def _commit_on(self: "SessionStore", head: Head | None, session: Session, base: int | None,
+                   expected_version: str | None, columns: Sequence[str] | None, new_tree: dict | None) -> Committed:
+        if head is None:
+            return self._store_whole(session, new_tree or session.to_state())
+        moved = expected_version is not None and head.version != expected_version
+        if moved and base is None:
+            raise ConflictError(
+                "This session was changed in another tab or window since you opened it; "
+                "your copy was not saved over it. Reload to see the latest version."
+            )
+        merged = moved and base != head.number
+        try:
+            reference = self._tree_at(head, base) if merged else head.tree
+        except HistoryError:
+            raise ConflictError("This change was not applied: the session changed in another tab or window "
+                                "so much since you opened it that it cannot be merged. Nothing was overwritten.") from None
+        tree = new_tree
+        if tree is None:
+            tree = _with_columns(reference, session, columns) or session.to_state()
+        ops = diff_states(reference, tree)
+        if merged:
+            try:
+                tree = apply_ops(head.tree, ops)
+            except PatchConflict as conflict:
+                raise conflict_error(conflict) from None
+        if not ops:
+            return Committed(head.version, head.number)
+        kind, summary = describe(ops)
+        new_head = self._append(session.id, head, ops, kind, summary, tree)
         return Committed(new_head.version, new_head.number,
                          self.session_of(session.id, new_head.tree) if merged else None)
 
-    def _locked_head(self: "SessionStore", session_id: str) -> Head | None:
-        """The head, read under the lock the caller holds (so no commit lands in between)."""
-        version = self.version(session_id)
-        with self._heads_lock:
-            cached = self._heads.get(session_id)
-        if cached is not None and version is not None and cached.version == version:
-            return cached
-        head = self._read_head(session_id)
-        if head is not None:
-            self._remember(session_id, head)
-        return head
+    def _store_whole(self: "SessionStore", session: Session, tree: dict) -> Committed:
+        """A first save, or the save of a session that is gone from storage (swept or deleted while
+        this tab held it): a whole checkpoint, with the history this process last knew of it."""
+        known = self._cached(session.id)
+        now = utc_now()
+        if known is None or known.legacy is not None:
+            history = History(1, [Revision(1, now, RevisionKind.CREATE, {}, tree_counts(tree), [])])
+            created_at = tree["created"]
+        else:
+            ops = diff_states(known.tree, tree)
+            history, created_at = known.history, known.created_at
+            if ops:
+                kind, summary = describe(ops)
+                revision = Revision(known.number + 1, now, kind, summary, tree_counts(tree), ops)
+                history = replace(history, head=revision.number, revisions=[*history.revisions, revision])
+        head = self._checkpoint(session.id, tree, history, created_at, ABSENT)
+        if known is not None:  # what the session left (a sweep's claim) shows in the version: list it
+            head = self._fresh_head(session.id) or head
+        return Committed(head.version, head.number)
 
     def _append(self: "SessionStore", session_id: str, head: Head, ops: list[dict], kind: RevisionKind,
                 summary: dict, new_tree: dict) -> Head:
+        """Store one more revision on `head`: a revision object created only if absent (ChangedMeanwhile
+        when another replica took the number), and a new checkpoint when one is due."""
         now = utc_now()
         revision = Revision(head.number + 1, now, kind, summary, tree_counts(new_tree), ops)
         new_tree = {**new_tree, "id": session_id, "modified": timestamp_to_state(now)}
         history = replace(head.history, head=revision.number, revisions=[*head.history.revisions, revision])
+        if head.doomed:  # a sweep claimed this number: a whole checkpoint stops it (see the docstring)
+            return self._checkpoint(session_id, new_tree, history, head.created_at, head.checkpoint_version, head)
         record = encode_record(session_id, revision, self.keys)
         budget = limits.current()
-        if (len(record) > MAX_RECORD_BYTES or head.log_records + 1 >= CHECKPOINT_EVERY
+        fold = (len(record) > MAX_RECORD_BYTES or head.log_records + 1 >= CHECKPOINT_EVERY
                 or head.log_bytes + len(record) > max(CHECKPOINT_LOG_MIN_BYTES, head.checkpoint_bytes // 2)
-                or head.checkpoint_bytes + head.log_bytes + len(record) > budget.session_bytes):
-            self._checkpoint(session_id, new_tree, history, head.version, head.created_at)
-            return self._locked_head(session_id)
-        if self._total_bytes + len(record) > budget.cache_bytes:
+                or head.checkpoint_bytes + head.log_bytes + len(record) > budget.session_bytes)
+        # The object that takes the number; a change too big for a record is held by the checkpoint alone.
+        claim = record if len(record) <= MAX_RECORD_BYTES else encode_record(session_id, replace(revision, ops=[]), self.keys)
+        if fold:
+            data, history = self._encoded(new_tree, history, head.created_at, head.checkpoint_bytes + head.log_bytes)
+        elif self._total_bytes + len(record) > budget.cache_bytes:
             raise CacheFullError()
-        found = append_record(self.log_of(session_id), record, head.log_bytes, head.version)
-        self._total_bytes += len(record)
-        pkl = stamp(self.path_of(session_id))
-        new_head = Head(new_tree, history, head.created_at, log_version(pkl.mtime_ns if pkl else 0, found.mtime_ns, found.size),
-                        head.checkpoint_bytes, head.log_records + 1, found.size)
+        key = rev_key(session_id, revision.number)
+        version = self.storage.put(key, claim, ABSENT)
+        self._total_bytes += len(claim)
+        revs = {**head.revs, revision.number: BlobInfo(key, version, len(claim), now)}
+        if fold:
+            try:
+                return self._write_checkpoint(session_id, data, new_tree, history, head.created_at,
+                                              head.checkpoint_version, revs)
+            except ChangedMeanwhile:
+                # Another replica rewrote the checkpoint meanwhile; the revision object stands.
+                if claim is not record:
+                    raise ConflictError("This change was not applied: it is too large to store while the session "
+                                        "is being changed elsewhere. Nothing was overwritten; try again.") from None
+        new_head = Head(new_tree, history, head.created_at, token(head.checkpoint_version, revs), head.checkpoint_version,
+                        head.checkpoint_bytes, head.log_records + 1, head.log_bytes + len(claim), revs, now)
         self._remember(session_id, new_head)
         return new_head
 
-    def _checkpoint(self: "SessionStore", session_id: str, tree: dict, history: History, not_before: int,
-                    created_at: str) -> int:
-        """Write the session file whole (history pruned to the budget) and drop the log; the new version."""
+    def _checkpoint(self: "SessionStore", session_id: str, tree: dict, history: History, created_at: str,
+                    expected: str | None, head: Head | None = None) -> Head:
+        """Write the checkpoint whole (history pruned to the budget), only if it is still at `expected`
+        (ABSENT: only if there is none); the new head. Revision objects it now holds are deleted
+        once older than REV_GRACE."""
+        replacing = head.checkpoint_bytes + head.log_bytes if head is not None else 0
+        data, history = self._encoded(tree, history, created_at, replacing)
+        revs = dict(head.revs) if head is not None else {}
+        if expected == ABSENT:  # a new checkpoint: its number is claimed first (see alchemist.store.heads)
+            key = rev_key(session_id, history.head)
+            revs[history.head] = BlobInfo(key, self.storage.put(key, CLAIM), len(CLAIM), utc_now())
+        return self._write_checkpoint(session_id, data, tree, history, created_at, expected, revs)
+
+    def _encoded(self: "SessionStore", tree: dict, history: History, created_at: str, replacing: int) -> tuple[bytes, History]:
         history = self._pruned(tree, history)
         now = utc_now()
         budget = limits.current()
@@ -343,20 +294,37 @@ class Timeline:
                 "a session may take in the cache. Download it with Save Session, or remove experiments.",
                 "session_bytes",
             )
-        path, log_path = self.path_of(session_id), self.log_of(session_id)
-        old, old_log = stamp(path), stamp(log_path)
-        old_size = (old.size if old else 0) + (old_log.size if old_log else 0)
-        if self._total_bytes - old_size + len(data) > budget.cache_bytes:
+        if self._total_bytes - replacing + len(data) > budget.cache_bytes:
             raise CacheFullError()
-        new = write_atomically(path, data, not_before)
-        try:
-            log_path.unlink(missing_ok=True)  # its records are in the checkpoint now
-        except OSError as error:
-            raise storage_error("stored", error) from None
-        self._total_bytes += new.size - old_size
-        head = Head({**tree, "id": session_id}, history, created_at, new.mtime_ns, new.size, 0, 0)
+        return data, history
+
+    def _write_checkpoint(self: "SessionStore", session_id: str, data: bytes, tree: dict, history: History,
+                          created_at: str, expected: str | None, revs: dict[int, BlobInfo]) -> Head:
+        version = self.storage.put(checkpoint_key(session_id), data, expected)
+        self._total_bytes += len(data)
+        # The newest stays: it names the head in a listing (alchemist.store.heads).
+        old = {n: info for n, info in revs.items() if n <= history.head and n != max(revs)
+               and self.clock.now() - info.modified.timestamp() > REV_GRACE.total_seconds()}
+        for number, gone in zip(old, self._delete_all(list(old.values()))):
+            if gone:
+                self._total_bytes -= old[number].size
+        listed = self._list(session_id).revs if old else revs  # what a reader's listing now shows
+        head = Head({**tree, "id": session_id}, history, created_at, token(version, listed), version, len(data),
+                    0, 0, listed, utc_now())
         self._remember(session_id, head)
-        return new.mtime_ns
+        return head
+
+    def _delete_all(self: "SessionStore", infos: list[BlobInfo]) -> list[bool]:
+        def delete(info: BlobInfo) -> bool:
+            try:
+                return self.storage.delete(info.key, info.version)
+            except (ChangedMeanwhile, StorageError) as error:
+                log.warning("Could not delete a folded revision object: %s", error)  # the sweep retries
+                return False
+        if len(infos) <= 2:
+            return [delete(info) for info in infos]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(delete, infos))
 
     def _pruned(self: "SessionStore", tree: dict, history: History) -> History:
         drop = over_budget(history.revisions)

@@ -106,10 +106,13 @@ def test_training_is_a_revision_and_undo_removes_the_model(store, stored):
 
 
 def test_a_one_cell_edit_appends_a_small_record_and_names_the_cell(store, stored):
-    log = store.log_of(stored.id)
+    before = {p.name for p in (store.sessions_dir / stored.id).iterdir()}
+    checkpoint = store.path_of(stored.id).read_bytes()
     edit_cell(stored, 11, "Temperature", 350.0)
     store.save(stored)
-    assert log.stat().st_size < 2_000
+    [written] = [p for p in (store.sessions_dir / stored.id).iterdir() if p.name not in before]
+    assert written.name.startswith("rev-") and written.stat().st_size < 2_000
+    assert store.path_of(stored.id).read_bytes() == checkpoint, "nothing else rewritten"
     revision = store.history(stored.id)[-1]
     assert revision.summary["cell"] == [11, "Temperature", 350.0] and revision.summary["cells"] == 1
     # A fresh store (a restart) reads the checkpoint plus the log.
@@ -331,30 +334,33 @@ def test_golden_v3_history_opens_in_a_store(tmp_path):
     assert store.snapshots(new_id)[0].label == "First «state»"
 
 
-def test_a_torn_or_tampered_log_record_is_not_a_revision(store, stored):
+def test_a_torn_or_tampered_revision_record_is_not_a_revision(store, stored):
     stored.rename("kept")
     store.save(stored)
-    log = store.log_of(stored.id)
-    good = log.read_bytes()
     stored.rename("torn")
     store.save(stored)
-    whole = log.read_bytes()
-    log.write_bytes(whole[: len(good) + (len(whole) - len(good)) // 2])  # a crash mid-append
+    [record] = [p for p in (store.sessions_dir / stored.id).iterdir() if p.name.endswith("3")]
+    whole = record.read_bytes()
+    record.write_bytes(whole[: len(whole) // 2])  # damaged in storage
     fresh = SessionStore(store.root, ttl=DAY)
     assert fresh.get(stored.id).name == "kept"
-    assert log.stat().st_size == len(good), "the torn tail is cut off"
-    tampered = bytearray(whole)
-    tampered[len(good) + 40] ^= 0xFF
-    log.write_bytes(bytes(tampered))
+    assert not record.exists(), "set aside, so it cannot block the next save at its number"
+    assert [p.read_bytes() for p in store.quarantine_dir.iterdir()] == [whole[: len(whole) // 2]]
+    stored.rename("saved again")
+    fresh.save(stored)
+    assert SessionStore(store.root, ttl=DAY).get(stored.id).name == "saved again"
+    tampered = bytearray(record.read_bytes())
+    tampered[40] ^= 0xFF
+    record.write_bytes(bytes(tampered))
     assert SessionStore(store.root, ttl=DAY).get(stored.id).name == "kept"
 
 
 def test_delete_and_sweep_remove_the_log(store, stored):
     stored.rename("x")
     store.save(stored)
-    assert store.log_of(stored.id).exists()
+    assert [p.name for p in (store.sessions_dir / stored.id).iterdir() if p.name.startswith("rev-")]
     store.delete(stored.id)
-    assert list(store.sessions_dir.iterdir()) == []
+    assert not store.sessions_dir.exists() or list(store.sessions_dir.iterdir()) == []
 
 
 def test_a_commit_naming_its_columns_stores_the_same_as_a_whole_save(store, stored, tmp_path):
