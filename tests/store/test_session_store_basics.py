@@ -182,3 +182,44 @@ def test_old_layout_sessions_are_listed_and_swept_like_the_rest(blobs, store):
     store.clock = Later(2 * 86400)
     assert store.sweep() == [session_id]
     assert [info.key for info in blobs.list("sessions/")] == []
+
+
+class CountingBlobs(FailingBlobs):
+    """Counts the calls that wait on storage."""
+
+    def __init__(self, inner) -> None:
+        super().__init__(inner)
+        self.calls: list[str] = []
+
+    def get(self, key):
+        self.calls.append("get")
+        return super().get(key)
+
+    def put(self, key, data, expected=None):
+        self.calls.append("put")
+        return super().put(key, data, expected)
+
+    def list(self, prefix):
+        self.calls.append("list")
+        return super().list(prefix)
+
+    def delete(self, key, expected=None):
+        self.calls.append("delete")
+        return super().delete(key, expected)
+
+
+def test_an_action_waits_on_storage_once_for_the_check_and_once_for_the_write(blobs):
+    counting = CountingBlobs(blobs)
+    store = SessionStore(counting, ttl=DAY, keys=replica_keys())
+    session = build_session(100)
+    store.save(session)
+    store.checkout(session.id)
+    for i in range(3):  # as the app runs an action: the version check, then the commit
+        session.experiments.frame.iat[i, 1] = 0.5 + i
+        counting.calls.clear()
+        store.version(session.id)
+        store.commit(session, columns=[str(session.experiments.frame.columns[1])])
+        assert counting.calls == ["list", "put"]
+    counting.calls.clear()
+    assert store.checkout(session.id) is not None
+    assert counting.calls == ["list"], "a session this process holds is opened with one listing"
