@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui
-from alchemist.errors import AlchemistError, ForeignFileError
-from alchemist.examples import catalyst_example
-from alchemist.session import Session
-from alchemist.files.bounds import whole_megabytes
-from alchemist.files.container import MAX_SESSION_FILE_BYTES
-from alchemist.files.kinds import MAX_UPLOAD_BYTES
-from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES
-from alchemist.history.revisions import History
-from ui import words
-from ui.history import show_history_error, undo_redo_buttons
-from ui.import_notes_words import note_lines
-from ui.recent import recent_list
-from ui.templates import new_from_template
-
+# First, before anything slow: the tab's title and the wide layout hold from the first paint on,
+# and a fresh server process says it is starting while it imports the library (ui/starting.py).
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
+from ui.starting import library_loaded, show_starting_notice  # noqa: E402 (imports only Streamlit)
+
+starting_notice = show_starting_notice()
+
+import ui  # noqa: E402
+from alchemist.errors import AlchemistError, ForeignFileError  # noqa: E402
+from alchemist.examples import catalyst_example  # noqa: E402
+from alchemist.session import Session  # noqa: E402
+from alchemist.files.bounds import whole_megabytes  # noqa: E402
+from alchemist.files.container import MAX_SESSION_FILE_BYTES  # noqa: E402
+from alchemist.files.kinds import MAX_UPLOAD_BYTES  # noqa: E402
+from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES  # noqa: E402
+from alchemist.history.revisions import History  # noqa: E402
+from ui import words  # noqa: E402
+from ui.history import show_history_error, undo_redo_buttons  # noqa: E402
+from ui.import_notes_words import note_lines  # noqa: E402
+from ui.recent import recent_list  # noqa: E402
+from ui.progress import report_stopped_work  # noqa: E402
+from ui.templates import new_from_template  # noqa: E402
+
+library_loaded(starting_notice)
 
 # One limit per kind of session file, stated the same wherever it is shown (and in README.md).
 SESSION_LIMITS = (f"A .pkl session file can be at most {words.size_limit(MAX_SESSION_FILE_BYTES)}, "
@@ -312,7 +320,7 @@ def header(session: Session) -> None:
 
 ui.get_store()  # a bad key ring, time to live or limit stops the app here, before anyone works
 session = ui.current_session()
-ui.report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header
+report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header
 if session is None:
     page = st.navigation([st.Page(welcome, title="Welcome", icon="⚗️")], position="hidden")
 else:
