@@ -102,6 +102,9 @@ if suggestions is not None and len(suggestions):
     shown.insert(0, "#", range(1, len(shown) + 1))
     # Why each one was chosen goes below the table, in full: a column of sentences scrolled sideways at 900 px.
     reasons = list(shown.pop("Reason")) if "Reason" in shown else []  # absent from sessions saved before
+    for variable in session.variables:  # each to its own precision, also in the table's copy for screen readers
+        if variable.kind != "categorical":
+            shown[variable.label] = [rounded(variable, value) for value in shown[variable.label]]
     st.dataframe(
         shown,
         hide_index=True,
@@ -125,7 +128,13 @@ if suggestions is not None and len(suggestions):
     if st.button("Add as pending experiments", icon="➕"):
         def add_pending() -> None:
             label = ACQUISITIONS[session.suggestion_settings.acquisition]
-            session.add_pending(suggestions, note=f"Suggested ({label})")
+            planned = suggestions.copy()
+            if not session.input_constraints:  # a constrained search rounds and repairs its points itself
+                # Values a chemist can set, as the table shows them (410.7 °C, not 410.67298770859406).
+                for variable in session.variables:
+                    if variable.kind == "continuous":
+                        planned[variable.name] = [rounded(variable, value) for value in planned[variable.name]]
+            session.add_pending(planned, note=f"Suggested ({label})")
             session.suggestions = None
 
         if ui.run_action(add_pending, f"Added {len(suggestions)} pending experiments. Enter their results on the Experiments page."):

@@ -131,6 +131,23 @@ def fit_progress(report: FitProgress) -> str:
             f"(stops at {report.budget_seconds:.0f} s at the latest, keeping the best found)")
 
 
+def table_edit(changes: dict) -> str:
+    """What an edit of the experiments table did, from the data editor's change set,
+    e.g. "Edited 2 cells (Temperature, Note); deleted 1 row."."""
+    edited = changes.get("edited_rows") or {}
+    cells = sum(len(row) for row in edited.values())
+    columns = sorted({column for row in edited.values() for column in row})
+    parts = []
+    if cells:
+        parts.append(f"edited {cells} cell{'' if cells == 1 else 's'} ({', '.join(columns)})")
+    for key, verb in (("added_rows", "added"), ("deleted_rows", "deleted")):
+        count = len(changes.get(key) or ())
+        if count:
+            parts.append(f"{verb} {count} row{'' if count == 1 else 's'}")
+    text = "; ".join(parts) or "changed nothing"
+    return text[0].upper() + text[1:] + "."
+
+
 def fold_progress(done: int, folds: int) -> str:
     """Cross-validation under way, e.g. "Predicting fold 3 of 10 from the other folds"."""
     return f"Predicting fold {min(done + 1, folds)} of {folds} from the other folds"
