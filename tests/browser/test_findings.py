@@ -95,6 +95,8 @@ def test_numbers_keep_a_precision_suited_to_each_variable_and_reasons_are_whole(
     assert not FULL_PRECISION.search(temperature) and abs(float(temperature) - suggested["Temperature"]) < 0.1, temperature
 
     # A value outside its range: the reason is given whole, range included.
+    table.focus()
+    page.keyboard.press("ControlOrMeta+ArrowUp")  # back to the first row (only the rows in view are in the grid's table)
     table.edit(table.cell(table.row_with(FIRST_ROW_RESULT), "Temperature"), "9999")
     expect(page.get_by_text(re.compile(r"^Row 1: Temperature: 9999 is outside \d+(\.\d+)? to \d+(\.\d+)?"))).to_be_visible()
     for width in (900, 1400):
@@ -174,6 +176,7 @@ def test_file_problems_and_model_units_are_worded_for_a_chemist(page: Page, serv
 
     zip_file = tmp_path / "notes.pkl"
     zip_file.write_bytes(b"PK\x03\x04 a zip file, not a session")
+    open_app(page, server.url)  # a fresh visit: the uploader holds no file
     with rerun(page):
         upload(page, SESSION_FILE, zip_file)
     expect(page.get_by_role("alert").filter(has_text="could not be loaded")).to_be_visible()
@@ -185,6 +188,7 @@ def test_file_problems_and_model_units_are_worded_for_a_chemist(page: Page, serv
     with rerun(page):
         page.get_by_role("button", name="Train model").click()
     expect(page.get_by_role("heading", name="Fitted hyperparameters")).to_be_visible()
+    expect(DataEditor(page).cell_named("Length scale: Temperature")).to_be_attached()
     cells = " ".join(grid_texts(page))
     assert "Length scale: Temperature" in cells and not re.search(r"standardi[sz]ed|transformed|units²", cells), cells
 
