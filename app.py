@@ -94,13 +94,14 @@ def foreign_file_prompt() -> None:
     name, data, message = st.session_state["foreign_file"]
     with st.container(border=True):
         st.warning(f"**{words.plain(name)}**: {words.plain(message)}")
-        load_col, cancel_col, _ = st.columns([1, 1, 5])
-        if load_col.button("Load anyway", type="primary", key="load_foreign"):
+        # A row of buttons as wide as their labels: fixed columns cut the labels off at 900 px.
+        buttons = st.container(horizontal=True)
+        if buttons.button("Load anyway", type="primary", key="load_foreign"):
             del st.session_state["foreign_file"]
             with st.spinner("Reading the file in a separate, limited process…"):
                 open_file(name, data, allow_foreign=True)
             st.rerun()
-        if cancel_col.button("Cancel", key="cancel_foreign"):
+        if buttons.button("Cancel", key="cancel_foreign"):
             del st.session_state["foreign_file"]
             st.toast("Nothing was loaded.", icon="↩️")
             st.rerun()
@@ -160,8 +161,8 @@ def closed_notice() -> None:
     with st.container(border=True):
         st.success(f"Closed **{words.plain(name)}**. It stays on this server for {words.duration(store.ttl)} "
                    "after its last use: reopen it here, or with its link.", icon="📁")
-        reopen_col, dismiss_col, _ = st.columns([1.4, 1, 4])
-        if reopen_col.button("Reopen it", type="primary", key="reopen_closed"):
+        buttons = st.container(horizontal=True)
+        if buttons.button("Reopen it", type="primary", key="reopen_closed"):
             del st.session_state[CLOSED_KEY]
             session = store.get(session_id)
             if session is None:
@@ -170,7 +171,7 @@ def closed_notice() -> None:
                 ui.open_session(session)
                 ui.announce(f"Reopened '{session.name}'.")
             st.rerun()
-        if dismiss_col.button("Dismiss", key="dismiss_closed"):
+        if buttons.button("Dismiss", key="dismiss_closed"):
             del st.session_state[CLOSED_KEY]
             st.rerun()
 
@@ -242,12 +243,12 @@ def link_notice(session: Session) -> None:
     """Once per tab, for a session opened from a link: whoever sent it can see and change it."""
     with st.container(border=True):
         st.warning("You opened this session from a link; anyone with the link can see and change it.", icon="🔗")
-        copy_col, keep_col, _ = st.columns([1.3, 1.2, 4])
-        if copy_col.button("Make a private copy", type="primary", key="private_copy",
+        buttons = st.container(horizontal=True)  # as wide as their labels, at 900 px too
+        if buttons.button("Make a private copy", type="primary", key="private_copy",
                            help="Copies this campaign under a new link that only you have; the original stays as it is."):
             start(session.private_copy(), f"Made a private copy of '{session.name}'. The link you opened is unchanged.")
             st.rerun()
-        if keep_col.button("Keep working here", key="keep_linked"):
+        if buttons.button("Keep working here", key="keep_linked"):
             st.session_state.pop(ui.FROM_LINK_KEY, None)
             st.rerun()
 
