@@ -144,7 +144,8 @@ def test_the_landscape_follows_the_suggestions_and_hides_measured_points(page: P
 
 
 def test_six_variables_show_every_fitted_hyperparameter(page: Page, server: StreamlitServer) -> None:
-    """Finding 11: with 6 variables the hyperparameter table clipped its last row."""
+    """Finding 11: with 6 variables the hyperparameter table clipped its last row (and finding 10: the
+    integer slider showed "109.00")."""
     session = build_session(40, n_variables=6)
     session.train(ModelSettings(n_restarts=0))
     SessionStore(server.cache_dir).save(session)
@@ -159,6 +160,13 @@ def test_six_variables_show_every_fitted_hyperparameter(page: Page, server: Stre
     page.set_viewport_size({"width": 900, "height": 1000})
     expect(table.cell_named(rows[-1]["Parameter"])).to_be_attached()
     screenshot(page, "findings-six-variables-model-900")
+
+    # Finding 10's last part: a slider of an integer variable shows a whole number ("12", not "12.00").
+    go_to(page, "Suggestions")
+    page.get_by_role("heading", name="Model landscape").scroll_into_view_if_needed()
+    integer = page.get_by_test_id("stSlider").filter(has_text="n0").get_by_test_id("stSliderThumbValue")
+    expect(integer).to_have_text(re.compile(r"^\d+$"))
+    screenshot(page, "findings-six-variables-landscape-900")
 
 
 def test_file_problems_and_model_units_are_worded_for_a_chemist(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
