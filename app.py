@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui
-from alchemist.errors import AlchemistError, ForeignFileError
-from alchemist.examples import catalyst_example
-from alchemist.session import Session
-from alchemist.files.bounds import whole_megabytes
-from alchemist.files.container import MAX_SESSION_FILE_BYTES
-from alchemist.files.kinds import MAX_UPLOAD_BYTES
-from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES
-from alchemist.history.revisions import History
-from ui import words
-from ui.history import show_history_error, undo_redo_buttons
-from ui.import_notes_words import note_lines
-from ui.recent import recent_list
-from ui.templates import new_from_template
-
+# First, before anything slow: the tab's title and the wide layout hold from the first paint on,
+# and a fresh server process says it is starting while it imports the library (ui/starting.py).
 st.set_page_config(page_title="ALchemist", page_icon="⚗️", layout="wide")
+from ui.starting import library_loaded, show_starting_notice  # noqa: E402 (imports only Streamlit)
+
+starting_notice = show_starting_notice()
+
+import ui  # noqa: E402
+from alchemist.errors import AlchemistError, ForeignFileError  # noqa: E402
+from alchemist.examples import catalyst_example  # noqa: E402
+from alchemist.session import Session  # noqa: E402
+from alchemist.files.bounds import whole_megabytes  # noqa: E402
+from alchemist.files.container import MAX_SESSION_FILE_BYTES  # noqa: E402
+from alchemist.files.kinds import MAX_UPLOAD_BYTES  # noqa: E402
+from alchemist.files.strict_json import MAX_JSON_SESSION_FILE_BYTES  # noqa: E402
+from alchemist.history.revisions import History  # noqa: E402
+from ui import words  # noqa: E402
+from ui.history import show_history_error, undo_redo_buttons  # noqa: E402
+from ui.import_notes_words import note_lines  # noqa: E402
+from ui.recent import recent_list  # noqa: E402
+from ui.progress import report_stopped_work  # noqa: E402
+from ui.templates import new_from_template  # noqa: E402
+
+library_loaded(starting_notice)
 
 # One limit per kind of session file, stated the same wherever it is shown (and in README.md).
 SESSION_LIMITS = (f"A .pkl session file can be at most {words.size_limit(MAX_SESSION_FILE_BYTES)}, "
@@ -86,13 +94,14 @@ def foreign_file_prompt() -> None:
     name, data, message = st.session_state["foreign_file"]
     with st.container(border=True):
         st.warning(f"**{words.plain(name)}**: {words.plain(message)}")
-        load_col, cancel_col, _ = st.columns([1, 1, 5])
-        if load_col.button("Load anyway", type="primary", key="load_foreign"):
+        # A row of buttons as wide as their labels: fixed columns cut the labels off at 900 px.
+        buttons = st.container(horizontal=True)
+        if buttons.button("Load anyway", type="primary", key="load_foreign"):
             del st.session_state["foreign_file"]
             with st.spinner("Reading the file in a separate, limited process…"):
                 open_file(name, data, allow_foreign=True)
             st.rerun()
-        if cancel_col.button("Cancel", key="cancel_foreign"):
+        if buttons.button("Cancel", key="cancel_foreign"):
             del st.session_state["foreign_file"]
             st.toast("Nothing was loaded.", icon="↩️")
             st.rerun()
@@ -152,8 +161,8 @@ def closed_notice() -> None:
     with st.container(border=True):
         st.success(f"Closed **{words.plain(name)}**. It stays on this server for {words.duration(store.ttl)} "
                    "after its last use: reopen it here, or with its link.", icon="📁")
-        reopen_col, dismiss_col, _ = st.columns([1.4, 1, 4])
-        if reopen_col.button("Reopen it", type="primary", key="reopen_closed"):
+        buttons = st.container(horizontal=True)
+        if buttons.button("Reopen it", type="primary", key="reopen_closed"):
             del st.session_state[CLOSED_KEY]
             session = store.get(session_id)
             if session is None:
@@ -162,7 +171,7 @@ def closed_notice() -> None:
                 ui.open_session(session)
                 ui.announce(f"Reopened '{session.name}'.")
             st.rerun()
-        if dismiss_col.button("Dismiss", key="dismiss_closed"):
+        if buttons.button("Dismiss", key="dismiss_closed"):
             del st.session_state[CLOSED_KEY]
             st.rerun()
 
@@ -234,12 +243,12 @@ def link_notice(session: Session) -> None:
     """Once per tab, for a session opened from a link: whoever sent it can see and change it."""
     with st.container(border=True):
         st.warning("You opened this session from a link; anyone with the link can see and change it.", icon="🔗")
-        copy_col, keep_col, _ = st.columns([1.3, 1.2, 4])
-        if copy_col.button("Make a private copy", type="primary", key="private_copy",
+        buttons = st.container(horizontal=True)  # as wide as their labels, at 900 px too
+        if buttons.button("Make a private copy", type="primary", key="private_copy",
                            help="Copies this campaign under a new link that only you have; the original stays as it is."):
             start(session.private_copy(), f"Made a private copy of '{session.name}'. The link you opened is unchanged.")
             st.rerun()
-        if keep_col.button("Keep working here", key="keep_linked"):
+        if buttons.button("Keep working here", key="keep_linked"):
             st.session_state.pop(ui.FROM_LINK_KEY, None)
             st.rerun()
 
@@ -312,7 +321,7 @@ def header(session: Session) -> None:
 
 ui.get_store()  # a bad key ring, time to live or limit stops the app here, before anyone works
 session = ui.current_session()
-ui.report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header
+report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header
 if session is None:
     page = st.navigation([st.Page(welcome, title="Welcome", icon="⚗️")], position="hidden")
 else:

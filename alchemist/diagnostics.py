@@ -26,7 +26,7 @@ row in the input; predicting all of 50,000 rows would cost minutes for no better
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,7 @@ def cross_validate(
     noise: np.ndarray | None = None,
     folds: int | None = None,
     model: GPModel | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> CVResult:
     """Leave-one-out (n <= 30, or folds == n) or k-fold cross-validation of the GP model.
 
@@ -75,10 +76,11 @@ def cross_validate(
     hyperparameters are reused; ModelError otherwise); without it one model is trained first.
     Predicted/Std are in the target's units (Std by the transform's local slope when outputs are
     power-transformed); Lower/Upper 95% are exact quantiles mapped back from the model's scale,
-    and coverage uses them.
+    and coverage uses them. `progress(folds done, folds)` is called before each fold; the caller
+    stops the work by raising from it (nothing is kept of a stopped cross-validation).
     """
     with blas_single_thread():
-        return _cross_validate(variables, settings, X, y, noise, folds, model)
+        return _cross_validate(variables, settings, X, y, noise, folds, model, progress)
 
 
 def _trained_model(variables, settings, X, y, noise, model: GPModel | None) -> GPModel:
@@ -107,7 +109,7 @@ def _used_rows(model: GPModel, U: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return used
 
 
-def _cross_validate(variables, settings, X, y, noise, folds, model) -> CVResult:
+def _cross_validate(variables, settings, X, y, noise, folds, model, progress=None) -> CVResult:
     y = as_outputs(y, len(X))
     n = len(y)
     if n < 3:
@@ -149,6 +151,8 @@ def _cross_validate(variables, settings, X, y, noise, folds, model) -> CVResult:
     position = np.full(n, -1)
     position[used] = np.arange(len(used))
     for fold in range(folds):
+        if progress is not None:
+            progress(fold, folds)
         rows = np.flatnonzero((assignment == fold) & (position >= 0))
         if not len(rows):
             continue

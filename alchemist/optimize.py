@@ -108,6 +108,7 @@ def suggest(
     exclude: pd.DataFrame | None = None,
     budget: int | None = None,
     constraints: Sequence[object] = (),
+    progress: Callable[[int, int], object] | None = None,
 ) -> pd.DataFrame:
     """The next `n` experiments to run, best first, with the model's prediction at each.
 
@@ -117,9 +118,10 @@ def suggest(
     chose), "Policy" (that acquisition's key) and "Reason" (an alchemist.acquisition.Reason value).
     `budget`, the total number of experiments planned, schedules the "auto" policy.
     `constraints` (alchemist.constraints) restrict the search to the points that meet them all.
+    `progress(points found, n)` is called before each point's search; the caller stops it by raising.
     """
     with blas_single_thread():
-        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, tuple(constraints))
+        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, tuple(constraints), progress)
 
 
 def _incumbent(posterior: Posterior, U: np.ndarray, y: np.ndarray, goal: str) -> float:
@@ -152,7 +154,7 @@ def replicates_informative(posterior: Posterior) -> bool:
     return hp.noise >= REPLICATE_NOISE_RATIO * hp.signal
 
 
-def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, constraints=()) -> pd.DataFrame:
+def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, constraints=(), progress=None) -> pd.DataFrame:
     check_acquisition(acquisition)
     if budget is not None:
         budget = whole_number(budget, 1, MAX_BUDGET, "experiment budget")
@@ -187,6 +189,8 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     policies: list[str] = []
     reasons: list[Reason] = []
     for _ in range(n):
+        if progress is not None:
+            progress(len(chosen), n)
         policy, reason = scheduled_acquisition(acquisition, n_done + len(chosen), budget)
         if widening > 1.0 and policy not in ("exploit", "explore"):
             reason = Reason.WIDENED

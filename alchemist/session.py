@@ -19,7 +19,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -306,8 +306,9 @@ class Session(CampaignRules):
         self.touch()
         return model
 
-    def validate(self) -> CVResult:
-        """Cross-validate the model's settings on the current training data; kept with the session."""
+    def validate(self, progress: Callable[[int, int], object] | None = None) -> CVResult:
+        """Cross-validate the model's settings on the current training data; kept with the session.
+        `progress`: see alchemist.diagnostics.cross_validate."""
         if self.model is None:
             raise ModelError("Train a model first.")
         X, y, noise = self.training_data()
@@ -315,7 +316,7 @@ class Session(CampaignRules):
             raise ModelError(f"Cross-validation needs at least 3 valid experiments with a result; there are {len(y)}.")
         # A current model lends its hyperparameters, so cross-validation costs no second fit.
         current = self.model if self.model_status().state is ModelState.TRAINED else None
-        self.validation = cross_validate(self.variables, self.model.settings, X, y, noise, model=current)
+        self.validation = cross_validate(self.variables, self.model.settings, X, y, noise, model=current, progress=progress)
         self.touch()
         return self.validation
 
@@ -335,6 +336,7 @@ class Session(CampaignRules):
         beta: float | None = None,
         seed: int | None = None,
         budget: int | None = None,
+        progress: Callable[[int, int], object] | None = None,
     ) -> pd.DataFrame:
         """Next experiments to run, from the trained model (trained first if it is missing or out of date).
 
@@ -376,6 +378,7 @@ class Session(CampaignRules):
             exclude=pending,
             budget=settings.budget,
             constraints=self.input_constraints,
+            progress=progress,
         )
         self.suggestions = session_rules.guard_points(self.suggestions, self.variables, self.input_constraints)
         self.suggestion_settings = settings

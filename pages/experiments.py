@@ -91,7 +91,8 @@ def commit_edits() -> None:
         st.session_state["experiments_edit_error"] = error.message
         return
     if applied:
-        ui.commit(session, columns=edited_columns(changes))  # a cell edit stores its columns only
+        if ui.commit(session, columns=edited_columns(changes)):  # a cell edit stores its columns only
+            ui.announce(words.table_edit(changes))
     else:
         st.toast("The experiments were changed in another tab, so this edit was not applied. "
                  "The table now shows the latest version; please make the edit again.", icon="⚠️")

@@ -93,10 +93,14 @@ st.subheader("How well does it predict? (cross-validation)")
 st.caption(f"Each experiment is predicted by a model fitted without it. Up to {LOO_MAX_POINTS} experiments: "
            f"leave-one-out; more: {DEFAULT_FOLDS}-fold.")
 if st.button("Cross-validate", disabled=status.state is ModelState.STALE or len(y) < 3):
+    kept = ("the figures below are the previous ones" if session.validation is not None else "nothing was changed")
     # The current model lends its fitted parameters: no refit, only one prediction per fold.
-    with st.status(f"Predicting each of the {len(y)} experiments from the others…", expanded=False):
-        if ui.run_action(session.validate, "Cross-validated the model; the figures are below."):
-            st.rerun()
+    with ui.cancellable(f"Predicting each of the {len(y)} experiments from the others…",
+                        f"Cross-validation cancelled; {kept}.") as bar:
+        ok = ui.run_action(lambda: session.validate(progress=bar.steps(words.fold_progress)),
+                           "Cross-validated the model; the figures are below.")
+    if ok:
+        st.rerun()
 validation = session.validation
 if validation is not None:
     metrics = st.columns(4)

@@ -77,16 +77,22 @@ if len(y) < 2:
             "Start with an initial design above.")
 else:
     if st.button("Suggest next experiments", type="primary"):
-        with ui.cancellable("Suggesting the next experiments…", "Suggesting cancelled; nothing was changed.") as bar:
+        untrained = session.model_status().state is not ModelState.TRAINED
+        had_suggestions = session.suggestions is not None and len(session.suggestions) > 0
+        kept = ("the suggestions below are the previous ones" if had_suggestions and not untrained
+                else "no new experiments were suggested")
+        with ui.cancellable("Suggesting the next experiments…", f"Suggesting cancelled; {kept}.") as bar:
+            # The long parts, shown and open to Cancel: training (kept once done, as on the Model page),
+            # then the search, one suggested experiment after another.
+            ok = not untrained or ui.run_action(lambda: session.train(progress=bar), f"Model trained on {len(y)} experiments.")
+
             def run_suggest() -> None:
-                if session.model_status().state is not ModelState.TRAINED:
-                    session.train(progress=bar)  # the long part, shown and open to Cancel
-                bar.say("Searching the space for the best next experiments…")
                 # None clears a budget stated before, which session.suggest's "None keeps it" cannot.
                 session.suggestion_settings = replace(session.suggestion_settings, budget=None if budget is None else int(budget))
-                session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed))
+                session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed),
+                                progress=bar.steps(words.search_progress))
 
-            ok = ui.run_action(run_suggest, f"Suggested {int(batch)} experiment(s) to run next; see the table below.")
+            ok = ok and ui.run_action(run_suggest, f"Suggested {int(batch)} experiment(s) to run next; see the table below.")
         if ok:
             st.rerun()
 
@@ -94,9 +100,11 @@ suggestions = session.suggestions
 if suggestions is not None and len(suggestions):
     shown = suggestions.rename(columns=labels).drop(columns=["Policy"], errors="ignore")
     shown.insert(0, "#", range(1, len(shown) + 1))
-    reasons = list(shown["Reason"]) if "Reason" in shown else []  # absent from sessions saved before
-    if reasons:
-        shown["Reason"] = [words.reason_text(r) for r in reasons]
+    # Why each one was chosen goes below the table, in full: a column of sentences scrolled sideways at 900 px.
+    reasons = list(shown.pop("Reason")) if "Reason" in shown else []  # absent from sessions saved before
+    for variable in session.variables:  # each to its own precision, also in the table's copy for screen readers
+        if variable.kind != "categorical":
+            shown[variable.label] = [rounded(variable, value) for value in shown[variable.label]]
     st.dataframe(
         shown,
         hide_index=True,
@@ -105,11 +113,12 @@ if suggestions is not None and len(suggestions):
             "Predicted mean": st.column_config.NumberColumn(f"Predicted {session.target}", format="%.4g"),
             "Predicted std": st.column_config.NumberColumn("± std", format="%.3g"),
             "Acquisition": st.column_config.NumberColumn("Acquisition value", format="%.4g"),
-            "Reason": st.column_config.TextColumn("Why"),
             **{v.label: st.column_config.NumberColumn(v.label, format=words.number_format(v))
                for v in session.variables if v.kind != "categorical"},
         },
     )
+    if reasons:
+        st.markdown("**Why these experiments** (by number in the table)  \n" + "  \n".join(words.reason_lines(reasons)))
     for note in words.reason_notes(reasons):
         st.info(note)
     st.caption(
@@ -119,7 +128,13 @@ if suggestions is not None and len(suggestions):
     if st.button("Add as pending experiments", icon="➕"):
         def add_pending() -> None:
             label = ACQUISITIONS[session.suggestion_settings.acquisition]
-            session.add_pending(suggestions, note=f"Suggested ({label})")
+            planned = suggestions.copy()
+            if not session.input_constraints:  # a constrained search rounds and repairs its points itself
+                # Values a chemist can set, as the table shows them (410.7 °C, not 410.67298770859406).
+                for variable in session.variables:
+                    if variable.kind == "continuous":
+                        planned[variable.name] = [rounded(variable, value) for value in planned[variable.name]]
+            session.add_pending(planned, note=f"Suggested ({label})")
             session.suggestions = None
 
         if ui.run_action(add_pending, f"Added {len(suggestions)} pending experiments. Enter their results on the Experiments page."):

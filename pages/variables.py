@@ -120,13 +120,13 @@ if pending:
     kind, args, message, success, confirm_label = pending
     with st.container(border=True):
         st.warning(words.plain(message))
-        go_col, cancel_col, _ = st.columns([1.2, 1, 4])
-        if go_col.button(confirm_label, type="primary", key="confirm_variable_change"):
+        buttons = st.container(horizontal=True)  # as wide as their labels: fixed columns cut them at 900 px
+        if buttons.button(confirm_label, type="primary", key="confirm_variable_change"):
             st.session_state.pop("pending_variable_change")
             if ui.run_action(lambda: apply_change(kind, args, True), success):
                 st.session_state["variables_form_round"] = st.session_state.get("variables_form_round", 0) + 1
                 st.rerun()
-        if cancel_col.button("Cancel", key="cancel_variable_change"):
+        if buttons.button("Cancel", key="cancel_variable_change"):
             st.session_state.pop("pending_variable_change")
             st.toast("Nothing was changed.", icon="↩️")
             st.rerun()
@@ -160,15 +160,15 @@ if pending_new:
         else:
             fill = st.text_input(f"{new_variable.label} of the existing experiments", key="fill_value",
                                  placeholder=new_variable.describe())
-        fill_col, missing_col, cancel_col, _ = st.columns([1.2, 1.2, 1, 3])
-        if fill_col.button("Fill in and add", type="primary", key="fill_new_variable"):
+        buttons = st.container(horizontal=True)
+        if buttons.button("Fill in and add", type="primary", key="fill_new_variable"):
             if fill:
                 add_with_fill(new_variable, fill, existing_rows)
             else:
                 st.error("Give the value first, or choose Not recorded.")
-        if missing_col.button("Not recorded", key="new_variable_not_recorded"):
+        if buttons.button("Not recorded", key="new_variable_not_recorded"):
             add_with_fill(new_variable, None, existing_rows)
-        if cancel_col.button("Cancel", key="cancel_new_variable"):
+        if buttons.button("Cancel", key="cancel_new_variable"):
             st.session_state.pop(PENDING_NEW_KEY)
             st.toast("Nothing was changed.", icon="↩️")
             st.rerun()
@@ -228,13 +228,13 @@ with files_tab:
                 attempt("import", (imported,), f"Imported {len(imported)} variable(s).", "Import anyway")
     if session.variables:
         st.markdown("**Export** the variable list")
-        json_col, csv_col, _ = st.columns([1, 1, 3])
+        buttons = st.container(horizontal=True)
         variables = list(session.variables)
-        json_col.download_button(
+        buttons.download_button(
             "Download JSON", data=lambda: variables_to_json(variables), file_name="variables.json",
             mime="application/json", on_click="ignore",
         )
-        csv_col.download_button(
+        buttons.download_button(
             "Download CSV", data=lambda: variables_to_csv(variables), file_name="variables.csv",
             mime="text/csv", on_click="ignore",
         )

@@ -18,11 +18,11 @@ def exclusion_section(session: Session) -> None:
         row = row_col.number_input("Row", min_value=1, max_value=len(session.experiments), value=1, step=1,
                                    key="exclude_row")
         reason = reason_col.text_input("Reason", key="exclude_reason", placeholder="e.g. balance not tared")
-        exclude_col, include_col, _ = st.columns([1, 1, 2])
-        if exclude_col.button("Exclude", key="exclude_button", disabled=not reason.strip()):
+        buttons = st.container(horizontal=True)  # as wide as their labels, at 900 px too
+        if buttons.button("Exclude", key="exclude_button", disabled=not reason.strip()):
             if ui.run_action(lambda: session.exclude(int(row) - 1, reason), f"Excluded row {int(row)} from the model."):
                 st.rerun()
-        if include_col.button("Include again", key="include_button"):
+        if buttons.button("Include again", key="include_button"):
             if ui.run_action(lambda: session.include(int(row) - 1, reason), f"Row {int(row)} trains the model again."):
                 st.rerun()
         if session.exclusion_log:

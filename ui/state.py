@@ -34,6 +34,9 @@ FROM_LINK_KEY = "session_from_link"
 # What the user's last change did, in words: a toast disappears after a few seconds, so the header
 # also keeps the sentence until the next change (and a test can wait for it without a race).
 LAST_CHANGE_KEY = "last_change"
+# Set when long work was stopped half way (ui.progress): this tab's copy may hold a part of it, so
+# the next run reads the session as stored.
+REREAD_KEY = "session_reread"
 
 
 def current_session() -> Session | None:
@@ -44,6 +47,8 @@ def current_session() -> Session | None:
     overwrites their changes with an older copy.
     """
     session = st.session_state.get(SESSION_KEY)
+    if session is not None and st.session_state.pop(REREAD_KEY, False) and not st.session_state.get(UNSAVED_KEY):
+        return _load(session.id)
     if session is not None and st.session_state.get(UNSAVED_KEY):
         # This tab's copy is the only up-to-date one: keep it, and try to save it again now.
         if commit(session):
@@ -88,6 +93,12 @@ def _load(session_id: str) -> Session | None:
         return None
     adopt(opened.session, opened.version, opened.number)
     return opened.session
+
+
+def reread_stored_session() -> None:
+    """Make the next run read the session as stored, dropping what this tab's copy holds beyond it
+    (kept when the copy holds changes the store could not take: it is the only up-to-date one)."""
+    st.session_state[REREAD_KEY] = True
 
 
 def adopt(session: Session, version: int | None, number: int | None) -> None:

@@ -131,6 +131,33 @@ def fit_progress(report: FitProgress) -> str:
             f"(stops at {report.budget_seconds:.0f} s at the latest, keeping the best found)")
 
 
+def table_edit(changes: dict) -> str:
+    """What an edit of the experiments table did, from the data editor's change set,
+    e.g. "Edited 2 cells (Temperature, Note); deleted 1 row."."""
+    edited = changes.get("edited_rows") or {}
+    cells = sum(len(row) for row in edited.values())
+    columns = sorted({column for row in edited.values() for column in row})
+    parts = []
+    if cells:
+        parts.append(f"edited {cells} cell{'' if cells == 1 else 's'} ({', '.join(columns)})")
+    for key, verb in (("added_rows", "added"), ("deleted_rows", "deleted")):
+        count = len(changes.get(key) or ())
+        if count:
+            parts.append(f"{verb} {count} row{'' if count == 1 else 's'}")
+    text = "; ".join(parts) or "changed nothing"
+    return text[0].upper() + text[1:] + "."
+
+
+def fold_progress(done: int, folds: int) -> str:
+    """Cross-validation under way, e.g. "Predicting fold 3 of 10 from the other folds"."""
+    return f"Predicting fold {min(done + 1, folds)} of {folds} from the other folds"
+
+
+def search_progress(found: int, wanted: int) -> str:
+    """The suggestion search under way, e.g. "Searching for experiment 2 of 5 (1 found)"."""
+    return f"Searching the space for experiment {min(found + 1, wanted)} of {wanted} ({found} found)"
+
+
 def model_notes(stopped_early: bool, reduced_on_load: bool, used: int, total: int, fit_seconds: float) -> list[str]:
     """What a chemist should know about how the current model was made, one sentence each."""
     notes = []
@@ -237,6 +264,15 @@ def reason_text(reason: str) -> str:
         Reason.WIDENED: "model unsure of itself: exploring wider",
         Reason.REPLICATE: "repeat: results are noisy here",
     }[Reason(reason)]
+
+
+def reason_lines(reasons: Sequence[str]) -> list[str]:
+    """Why each suggestion was chosen, one line per reason with the numbers of its suggestions
+    (e.g. "**1, 2, 4**: largest expected gain"): readable in full at any width, unlike a table column."""
+    numbers: dict[str, list[int]] = {}
+    for number, reason in enumerate(reasons, start=1):
+        numbers.setdefault(reason_text(reason), []).append(number)
+    return [f"**{', '.join(map(str, found))}**: {text}" for text, found in numbers.items()]
 
 
 def reason_notes(reasons: Sequence[str]) -> list[str]:

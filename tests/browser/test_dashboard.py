@@ -87,9 +87,15 @@ def test_training_shows_progress_cancel_keeps_the_model_and_changed_settings_are
     expect(page.get_by_text("Current model: Matérn 5/2 kernel · 0 restarts")).to_be_visible()
 
     # Settings changed since: the page says which, and that the model shown does not use them yet.
-    page.get_by_label("Kernel").click()
+    # Chosen by keyboard (type, Enter): a click on the option races the list's re-render.
+    kernel = page.get_by_role("combobox", name="Kernel")
+    kernel.click()
+    expect(kernel).to_be_focused()
+    page.keyboard.type("RBF")
+    expect(page.get_by_role("option", name="RBF")).to_be_visible()
     with rerun(page):
-        page.get_by_role("option", name="RBF").click()
+        page.keyboard.press("Enter")
+    expect(kernel).to_have_value(re.compile("RBF"))
     with rerun(page):
         restarts.fill("50")
         restarts.press("Enter")
@@ -124,12 +130,12 @@ def test_every_page_holds_its_layout_at_900_and_1400_px(page: Page, server: Stre
     with rerun(page):
         page.get_by_role("button", name="Suggest next experiments").click()
     expect(last_change(page, "Suggested 1 experiment(s) to run next; see the table below.")).to_be_visible()
-    for title in ("Variables", "Experiments", "Model", "Suggestions"):
+    for title in ("Variables", "Experiments", "Model", "Suggestions", "History", "Lab notebook", "Pareto"):
         go_to(page, title)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 1000})
             wait_idle(page)
-            screenshot(page, f"layout-{title.lower()}-{width}")
+            screenshot(page, f"layout-{title.lower().replace(' ', '-')}-{width}")
             lower = {"Model": "How well does it predict? (cross-validation)", "Suggestions": "Model landscape"}.get(title)
             if lower:  # the page scrolls inside Streamlit's own container: show its lower part too
                 page.get_by_role("heading", name=lower).scroll_into_view_if_needed()
