@@ -32,26 +32,20 @@ if TYPE_CHECKING:
     )
     from ui.store import get_store
 
-_EXPORTS = {
-    **dict.fromkeys(
-        ["FROM_LINK_KEY", "LAST_CHANGE_KEY", "QUERY_KEY", "announce", "close_session", "commit",
-         "current_session", "navigated_page", "open_session", "require_session", "require_variables",
-         "run_action", "store_new"],
-        "ui.state",
-    ),
-    "cancellable": "ui.progress",
-    "report_stopped_work": "ui.progress",
-    "get_store": "ui.store",
-}
-
-__all__ = sorted(_EXPORTS)
+# A literal list, so linters see the names above as used.
+__all__ = [
+    "FROM_LINK_KEY", "LAST_CHANGE_KEY", "QUERY_KEY", "announce", "cancellable", "close_session", "commit",
+    "current_session", "get_store", "navigated_page", "open_session", "report_stopped_work",
+    "require_session", "require_variables", "run_action", "store_new",
+]
+# Where each name lives; every other name of __all__ lives in ui.state.
+_HOMES = {"cancellable": "ui.progress", "report_stopped_work": "ui.progress", "get_store": "ui.store"}
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name not in __all__:
         raise AttributeError(f"module 'ui' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(_HOMES.get(name, "ui.state")), name)
     globals()[name] = value  # once imported, an ordinary attribute
     return value
 
