@@ -320,7 +320,7 @@ def header(session: Session) -> None:
 
 
 ui.get_store()  # a bad key ring, time to live or limit stops the app here, before anyone works
-session = ui.current_session()
+session = ui.current_session(retry_unsaved=True)
 report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header
 if session is None:
     page = st.navigation([st.Page(welcome, title="Welcome", icon="⚗️")], position="hidden")

@@ -615,8 +615,9 @@ def test_a_failing_store_keeps_the_change_in_memory_says_so_and_saves_it_later(c
     assert not at.exception, [e.message for e in at.exception]
     assert "could not be saved yet" in texts(at.warning)
     assert at.session_state["session"].name == "Kept while the disk fails"
-    at.run()  # another action while the disk still fails: still kept, still said
+    at.run()  # another action while the disk still fails: still kept, still said, once
     assert not at.exception and "could not be saved yet" in texts(at.warning)
+    assert sum("could not be saved yet" in w.value for w in at.warning) == 1
 
     sessions.unlink()
     aside.rename(sessions)

@@ -39,8 +39,11 @@ LAST_CHANGE_KEY = "last_change"
 REREAD_KEY = "session_reread"
 
 
-def current_session() -> Session | None:
+def current_session(retry_unsaved: bool = False) -> Session | None:
     """The user's session: from this browser tab's state, or from the id in the URL after a reload or restart.
+
+    `retry_unsaved`: app.py's one call at the top of a run tries again to store a change the store
+    could not take; the page's later calls in the same run do not (one attempt and one warning a run).
 
     When the stored file changed since this tab last read or wrote it (the same session open in
     another tab, or a colleague with the link), the tab takes the stored session, so that it never
@@ -51,7 +54,7 @@ def current_session() -> Session | None:
         return _load(session.id)
     if session is not None and st.session_state.get(UNSAVED_KEY):
         # This tab's copy is the only up-to-date one: keep it, and try to save it again now.
-        if commit(session):
+        if retry_unsaved and commit(session):
             st.toast("Your changes are saved now.", icon="💾")
         return session
     if session is not None:
