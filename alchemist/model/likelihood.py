@@ -97,9 +97,16 @@ class LogMarginalLikelihood:
         K_inv, info = dpotri(L, lower=1)  # inverse from the Cholesky factor (lower triangle only)
         if info != 0:
             return FAILED_VALUE, np.zeros_like(theta)
-        K_inv = np.tril(K_inv) + np.tril(K_inv, -1).T
+        K_inv = _symmetric(K_inv)
         W = np.outer(weights, weights) - K_inv
         return -lml, -0.5 * contract(W)
+
+
+def _symmetric(lower: np.ndarray) -> np.ndarray:
+    """The full matrix from dpotri's lower triangle. Its upper triangle is that of the factor it
+    was given, which numpy's cholesky leaves at zero, so one masked copy suffices (one of the
+    two the obvious form makes; this runs once per likelihood evaluation)."""
+    return lower + np.tril(lower, -1).T
 
 
 def short_scale_theta(covariance: Covariance) -> np.ndarray:
@@ -133,7 +140,7 @@ def loo_residuals(K: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray | None, np.
     K_inv, info = dpotri(L, lower=1)
     if info != 0:
         return None, None
-    K_inv = np.tril(K_inv) + np.tril(K_inv, -1).T
+    K_inv = _symmetric(K_inv)
     inv_diag = np.maximum(np.diag(K_inv), 1e-300)
     return (K_inv @ ys) / inv_diag, 1.0 / inv_diag
 
