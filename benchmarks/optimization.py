@@ -4,6 +4,7 @@
     .venv/bin/python -m benchmarks.optimization --seeds 20           # the full run (long)
     .venv/bin/python -m benchmarks.optimization --seeds 3 --problems branin hartmann3 --optimizers alchemist
     .venv/bin/python -m benchmarks.optimization --seeds 20 --stop-after 40   # bounded: no run starts after 40 min
+    .venv/bin/python -m benchmarks.optimization --seeds 20 --optimizers alchemist --merge skopt.csv   # skopt's rows from an earlier run
 
 Optimisers: ALchemist's loop driven through the public Python API (alchemist.Session, as a lab
 script would) - "alchemist" is the default a new session gets ("auto") with the budget stated;
@@ -250,20 +251,34 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def targets(table: pd.DataFrame) -> list[str]:
-    """The issue's targets for the default ("alchemist") against scikit-optimize, as lines."""
+def targets(results: pd.DataFrame) -> list[str]:
+    """The issue's targets for the default ("alchemist") against scikit-optimize, as lines, on
+    the seeds both finished (a bounded or merged run may hold more seeds of one than the other)."""
     lines = []
-    for problem, group in table.groupby("problem", sort=False):
-        rows = group.set_index("optimizer")
-        if "alchemist" not in rows.index or "skopt" not in rows.index:
+    for problem, group in results.groupby("problem", sort=False):
+        ours = group[group["optimizer"] == "alchemist"].set_index("seed")["final_regret"]
+        theirs = group[group["optimizer"] == "skopt"].set_index("seed")["final_regret"]
+        common = ours.index.intersection(theirs.index)
+        if len(common) == 0:
             continue
-        ours, theirs = rows.loc["alchemist"], rows.loc["skopt"]
+        ours, theirs = ours.loc[common].to_numpy(), theirs.loc[common].to_numpy()
+        dups = int(group[(group["optimizer"] == "alchemist") & group["seed"].isin(common)]["near_duplicates"].sum())
         lines.append(
-            f"  {problem:16s} median {ours['median regret'] / max(theirs['median regret'], 1e-300):.2f}x skopt's "
-            f"(target <= 0.5), upper quartile {ours['q75'] / max(theirs['q75'], 1e-300):.2f}x (target <= 1), "
-            f"near-duplicates {ours['near-duplicates']}"
+            f"  {problem:16s} median {np.median(ours) / max(np.median(theirs), 1e-300):.2f}x skopt's "
+            f"(target <= 0.5), upper quartile {np.quantile(ours, 0.75) / max(np.quantile(theirs, 0.75), 1e-300):.2f}x "
+            f"(target <= 1), near-duplicates {dups}  ({len(common)} common seeds)"
         )
     return lines
+
+
+def merge_earlier(results: pd.DataFrame, paths: list[Path]) -> pd.DataFrame:
+    """Rows of earlier runs of this benchmark for (problem, optimizer) pairs not run now, for
+    instance scikit-optimize's: nothing of ALchemist changes them, and they take the longest."""
+    run_now = set(zip(results["problem"], results["optimizer"])) if len(results) else set()
+    earlier = [pd.read_csv(path) for path in paths]
+    earlier = [e[[(p, o) not in run_now for p, o in zip(e["problem"], e["optimizer"])]] for e in earlier]
+    merged = pd.concat([results, *earlier], ignore_index=True)
+    return merged.drop_duplicates(subset=["problem", "optimizer", "seed"], keep="first")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -276,6 +291,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-large", action="store_true", help="skip the 1,000 x 6 timing")
     parser.add_argument("--out", type=Path, default=None, help="CSV path (default: benchmarks/results/...)")
     parser.add_argument("--stop-after", type=float, default=None, help="minutes after which no run starts")
+    parser.add_argument(
+        "--merge", nargs="+", type=Path, default=[],
+        help="CSVs of earlier runs whose rows join the table for pairs not run now (e.g. skopt's)",
+    )
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.out or RESULTS / f"optimization-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.csv"
@@ -309,6 +328,9 @@ def main(argv: list[str] | None = None) -> None:
                 )
     results = pd.DataFrame(records)
     print(f"\n{len(records)} of {len(tasks)} runs in {time.perf_counter() - started:.0f} s")
+    if args.merge:
+        results = merge_earlier(results, args.merge)
+        print(f"with rows of {', '.join(str(p) for p in args.merge)} for the pairs not run now")
     table = summarise(results)
     order = {p: i for i, p in enumerate(PROBLEMS)}
     table = table.sort_values(["problem", "optimizer"], key=lambda c: c.map(order) if c.name == "problem" else c)
@@ -325,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{row['median s/suggestion']:7.3f} {row['median CPU s/suggestion']:7.3f}  ({row['seeds']} seeds)"
         )
     print("\nTargets for the default against scikit-optimize:")
-    print("\n".join(targets(table)) or "  (run both 'alchemist' and 'skopt' to compare)")
+    print("\n".join(targets(results)) or "  (run both 'alchemist' and 'skopt' to compare)")
     if not args.no_large:
         large = time_large()
         print(

@@ -75,3 +75,38 @@ def test_the_guarded_fit_on_the_stuck_branin_start_holds_the_minimiser_in_its_95
     mean, std = model.predict(pd.DataFrame({"x1": [9.42478], "x2": [2.475]}))
     assert model.output.lam < 1.0 and model.output.pivot is not None  # still warped: the fix is not to switch it off
     assert abs(float(mean[0]) - 0.397887) <= 1.96 * float(std[0])
+
+
+def _branin(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
+    return (x2 - b * x1**2 + c * x1 - 6.0) ** 2 + 10.0 * (1 - 1 / (8 * math.pi)) * np.cos(x1) + 10.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_noisy_fit_on_25_points_learns_the_noise_within_a_factor_of_two(seed):
+    # On 25 spread-out points the likelihood is nearly flat in the noise below a few percent of
+    # the outputs' spread, so the noise prior decides. With its median at 1e-4 (model units) the
+    # model called 2%-of-range noise (sd 6.2 on Branin) a sd of 0.3-0.6 and interpolated it.
+    from alchemist.design import initial_design
+
+    true_sd = 0.02 * (308.1 - 0.398)
+    X = initial_design(BRANIN_VARIABLES, 25, method="lhs", seed=seed)
+    rng = np.random.default_rng(50_000 + seed)
+    y = _branin(X["x1"].to_numpy(float), X["x2"].to_numpy(float)) + true_sd * rng.standard_normal(25)
+    model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=seed)).fit(X, y)
+    noise = model.covariance.unpack(model.theta).noise
+    # The learned sd in target units where the optimum is (the transform is linear there).
+    learned_sd = math.sqrt(noise) / float(model.output.derivative(np.array([float(np.min(y))]))[0])
+    assert true_sd / 2 <= learned_sd <= 2 * true_sd
+
+
+def test_a_noise_free_fit_keeps_a_small_noise():
+    # The other side of the noise prior: on a smooth noise-free function the likelihood still
+    # pushes the noise well below the prior median (here: an sd under 0.5% of the outputs' spread).
+    from alchemist.design import initial_design
+
+    X = initial_design(BRANIN_VARIABLES, 25, method="lhs", seed=0)
+    y = _branin(X["x1"].to_numpy(float), X["x2"].to_numpy(float))
+    model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y)
+    noise = model.covariance.unpack(model.theta).noise
+    assert math.sqrt(noise) / float(model.output.derivative(np.array([float(np.min(y))]))[0]) < 0.005 * np.ptp(y)
