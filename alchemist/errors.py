@@ -1,5 +1,7 @@
 """Exceptions a user can cause. Each message is written for the user, not for a developer."""
 
+from enum import Enum
+
 
 class AlchemistError(Exception):
     """Base of every error the app shows to a user as it is."""
@@ -47,11 +49,30 @@ class ForeignFileError(SessionFileError):
         self.key_id = key_id
 
 
+class StorageReason(str, Enum):
+    """Why the session store could not be used: what the app words for the user."""
+
+    DISK_FULL = "disk full"
+    READ_ONLY = "read-only"  # the cache folder cannot be written (read-only, or no permission)
+    DISK = "disk"  # another disk failure
+    CACHE_FULL = "cache full"  # the cache's byte budget (limits.cache_bytes)
+    BUSY = "busy"  # the session kept changing while it was read
+    UNREACHABLE = "unreachable"  # object storage: no answer
+    CREDENTIALS = "credentials"  # object storage: key or secret refused, or missing
+    NO_BUCKET = "no bucket"  # object storage: the bucket of the store URL does not exist
+    REFUSED = "refused"  # object storage: any other refusal
+
+
 class StorageError(AlchemistError):
     """The session store cannot be written or read right now (disk full or read-only, storage unreachable).
 
     The session the user holds is not lost: the app keeps it in memory and saves it when it can.
+    `reason` says which kind of failure, for the app to word.
     """
+
+    def __init__(self, message: str, reason: StorageReason = StorageReason.DISK) -> None:
+        super().__init__(message)
+        self.reason = StorageReason(reason)
 
 
 class ConflictError(AlchemistError):

@@ -205,7 +205,7 @@ def test_storage_down_at_start_and_on_an_action_is_told_clearly(bucket_app):
     proxy.cut()
     at = app()
     at.run()
-    assert any("storage cannot be reached" in e.value and "reload this page" in e.value for e in at.error)
+    assert any("storage cannot be reached" in e.value and "Reload this page" in e.value for e in at.error)
     proxy.restore()
     at = app()
     at.run()
@@ -227,7 +227,7 @@ def test_wrong_credentials_are_told_as_such(bucket_app, monkeypatch, tmp_path_fa
         at.secrets["store_options"] = {**strict.options(), "key": "wrong", "secret": "wrong"}
         at.secrets["session_keys"] = OLD
         at.run()
-    assert any("refused the credentials" in e.value for e in at.error)
+    assert any("refused the app's credentials" in e.value for e in at.error)
 
 
 def test_the_app_keeps_a_change_while_the_bucket_is_away_and_saves_it_when_it_is_back(bucket_app, s3_server):

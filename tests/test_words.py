@@ -158,3 +158,12 @@ def test_slice_caption() -> None:
     assert "first suggested experiment" in words.slice_caption(SliceSource.SUGGESTION, False)
     assert "best experiment so far" in words.slice_caption(SliceSource.BEST, False)
     assert "(pinned)" in words.slice_caption(SliceSource.BEST, True)
+
+
+def test_every_storage_failure_has_words_for_the_user():
+    from alchemist.errors import LimitError, StorageError, StorageReason
+
+    for reason in StorageReason:
+        text = words.storage_problem(StorageError("library text", reason))
+        assert text and text.endswith(".") and "library text" not in text
+    assert words.storage_problem(LimitError("Too large.", "session_bytes")) == "Too large."

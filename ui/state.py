@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence
 
 import streamlit as st
 
-from alchemist.errors import AlchemistError, ConflictError, LimitError, StorageError
+from alchemist.errors import AlchemistError, ConflictError, LimitError, StorageError, StorageReason
 from alchemist.history.revisions import History
 from alchemist.session import Session, is_session_id
 from ui import words
@@ -193,12 +193,12 @@ def commit(session: Session, columns: Sequence[str] | None = None) -> bool:
         st.error(f"{words.plain(error.message)} Make it again on the latest version, shown now.")
         return False
     except (StorageError, LimitError) as error:
-        _keep_unsaved(error.message)
+        _keep_unsaved(words.storage_problem(error))
         return False
     except OSError:
         # The store words disk failures as StorageError; should one still slip through, the
         # user's work must not be lost with a traceback.
-        _keep_unsaved("The server could not write to its disk.")
+        _keep_unsaved(words.storage_problem(StorageError("", StorageReason.DISK)))
         return False
     st.session_state.pop(UNSAVED_KEY, None)
     if committed.merged is not None:  # applied on top of another tab's change: show the result
@@ -216,7 +216,7 @@ def store_new(session: Session, history: History | None = None) -> bool:
     try:
         version = get_store().adopt(session, history)
     except (StorageError, LimitError) as error:
-        _keep_unsaved(error.message)
+        _keep_unsaved(words.storage_problem(error))
         return False
     adopt(session, version, history.head)
     return True

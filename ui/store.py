@@ -29,6 +29,7 @@ import streamlit as st
 
 from alchemist import limits
 from alchemist.errors import AlchemistError, StorageError
+from ui import words
 from alchemist.files.signing import KeyRing
 from alchemist.store.blobs import BlobStore
 from alchemist.store.location import StoreLocationError, check_url, is_object_store, open_storage
@@ -218,8 +219,8 @@ def get_store() -> SessionStore:
         settings = store_settings(secrets, os.environ)
         store = store_for(settings)
     except StorageError as error:  # the object store did not answer while the store was set up
-        st.error(f"{error.message} Sessions can be neither opened nor stored until it answers: reload this "
-                 "page to try again. A session file saved with Save Session opens once it is back.")
+        st.error(f"Sessions can be neither opened nor stored right now: {words.storage_problem(error)} Reload "
+                 "this page to try again. A session file saved with Save Session opens once the storage is back.")
         st.stop()
         raise
     except AlchemistError as error:
@@ -248,21 +249,10 @@ def storage_problem(where: str) -> str | None:
         _storages[where].get(HEALTH_KEY)
         problem = None
     except StorageError as error:
-        problem = _why(error)
+        problem = words.storage_problem(error)
     _health[where] = (now, problem)
     return problem
 
 
 # A key no session uses: reading it costs one request and tells whether the storage answers.
 HEALTH_KEY = "health-check"
-
-
-def _why(error: StorageError) -> str:
-    reason = getattr(error, "reason", None)
-    if reason == "credentials":
-        return "the storage refused the app's credentials ([store_options] key and secret in secrets)."
-    if reason == "no bucket":
-        return "the bucket named in the store URL does not exist."
-    if reason == "unreachable":
-        return "the storage cannot be reached (network or storage service down)."
-    return "the storage failed the request."

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Sequence
 
 from alchemist.display import display_decimals
-from alchemist.errors import AlchemistError, ForeignFileError, LimitError
+from alchemist.errors import AlchemistError, ForeignFileError, LimitError, StorageError, StorageReason
 from alchemist.experiments import ImportReport
 from alchemist.files.bounds import megabytes, whole_megabytes
 from alchemist.model import KERNELS, FitProgress, FittedHyperparameter, ModelSettings, Parameter, Unit
@@ -358,3 +358,23 @@ def size_limit(limit_bytes: int) -> str:
 def measured(value: float) -> str:
     """A result or a prediction for reading: 4 significant digits (0.565, 1.234e+05), not 17."""
     return f"{value:.4g}"
+
+
+_STORAGE_PROBLEMS = {
+    StorageReason.DISK_FULL: "the server's disk is full.",
+    StorageReason.READ_ONLY: "the server's session folder cannot be written (read-only, or no permission).",
+    StorageReason.DISK: "the server's disk failed.",
+    StorageReason.CACHE_FULL: "the server's session cache is full.",
+    StorageReason.BUSY: "the session kept changing while it was read (another tab or a colleague is working on it).",
+    StorageReason.UNREACHABLE: "the session storage cannot be reached (network or storage service down).",
+    StorageReason.CREDENTIALS: "the session storage refused the app's credentials ([store_options] key and secret in secrets).",
+    StorageReason.NO_BUCKET: "the bucket named in the store URL does not exist.",
+    StorageReason.REFUSED: "the session storage refused the request.",
+}
+
+
+def storage_problem(error: StorageError | LimitError) -> str:
+    """Why a change could not be stored, as the end of "... could not be saved yet: <this>"."""
+    if isinstance(error, StorageError):
+        return _STORAGE_PROBLEMS[error.reason]
+    return error.message

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from alchemist.errors import StorageError
+from alchemist.errors import StorageError, StorageReason
 
 LOCK_FILE = ".sessions.lock"
 
@@ -43,14 +43,14 @@ def stamp(path: Path) -> Stamp | None:
 def storage_error(action: str, error: OSError) -> StorageError:
     """A disk failure in words for the user; the session itself is not lost."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        why = "the disk is full"
+        why, reason = "the disk is full", StorageReason.DISK_FULL
     elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        why = "the cache folder cannot be written (read-only or no permission)"
+        why, reason = "the cache folder cannot be written (read-only or no permission)", StorageReason.READ_ONLY
     else:
-        why = error.strerror or "a disk error"
+        why, reason = error.strerror or "a disk error", StorageReason.DISK
     return StorageError(
         f"The session could not be {action}: {why}. Your work is kept in this browser tab; "
-        "download it with Save Session to be safe. It will be stored again at your next change."
+        "download it with Save Session to be safe. It will be stored again at your next change.", reason
     )
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from alchemist.errors import AlchemistError, SessionFileError, StorageError
+from alchemist.errors import AlchemistError, SessionFileError, StorageError, StorageReason
 from alchemist.history.patch import PatchConflict, apply_ops
 from alchemist.history.revisions import History
 from alchemist.plain import timestamp_to_state, utc_now
@@ -137,7 +137,8 @@ class Heads:
                     continue
             self._remember(session_id, head)
             return head
-        raise StorageError("The session could not be read: it kept changing while it was read. Try again.")
+        raise StorageError("The session could not be read: it kept changing while it was read. Try again.",
+                           StorageReason.BUSY)
 
     def _trusted_head(self: "SessionStore", session_id: str) -> Head | None:
         """The cached head when storage confirmed it a moment ago (see alchemist.store.timeline's

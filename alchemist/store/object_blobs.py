@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, Mapping
 
-from alchemist.errors import StorageError
+from alchemist.errors import StorageError, StorageReason
 from alchemist.store.blobs import ABSENT, Blob, BlobInfo, ChangedMeanwhile, check_key, check_prefix
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,8 @@ _NO_BUCKET = {"NoSuchBucket"}
 class ObjectStoreError(StorageError):
     """The object store failed a call. `reason`: "unreachable", "credentials", "no bucket" or "refused"."""
 
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+    def __init__(self, message: str, reason: StorageReason) -> None:
+        super().__init__(message, reason)
 
 
 @dataclass(frozen=True)

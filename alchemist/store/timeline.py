@@ -31,7 +31,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from alchemist import limits
-from alchemist.errors import AlchemistError, ConflictError, LimitError, SessionFileError, StorageError
+from alchemist.errors import AlchemistError, ConflictError, LimitError, SessionFileError, StorageError, StorageReason
 from alchemist.files.container import encode_session_file
 from alchemist.files.migrations import CURRENT_FORMAT_VERSION, SESSION_FORMAT
 from alchemist.history.diff import describe
@@ -83,7 +83,7 @@ class CacheFullError(StorageError):
 
     def __init__(self) -> None:
         super().__init__("The session cache of this server is full, so the session could not be stored. "
-                         "Your work is kept in this browser tab; download it with Save Session.")
+                         "Your work is kept in this browser tab; download it with Save Session.", StorageReason.CACHE_FULL)
 
 
 @dataclass(frozen=True)
