@@ -96,21 +96,22 @@ def test_prefixes_outside_the_rules_are_refused(blobs, prefix):
         blobs.list(prefix)
 
 
+def add_by_compare_and_swap(blobs, times: int) -> None:
+    """Add 1 to the object "counter" `times` times, re-reading and retrying whenever another writer came first."""
+    for _ in range(times):
+        while True:
+            found = blobs.get("counter")
+            try:
+                blobs.put("counter", str(int(found.data) + 1).encode(), expected=found.version)
+                break
+            except ChangedMeanwhile:
+                continue
+
+
 def test_no_lost_update_between_threads(blobs):
     """Writers that re-read and retry on ChangedMeanwhile never lose an increment."""
     blobs.put("counter", b"0")
-
-    def add(times: int) -> None:
-        for _ in range(times):
-            while True:
-                found = blobs.get("counter")
-                try:
-                    blobs.put("counter", str(int(found.data) + 1).encode(), expected=found.version)
-                    break
-                except ChangedMeanwhile:
-                    continue
-
-    threads = [threading.Thread(target=add, args=(15,)) for _ in range(4)]
+    threads = [threading.Thread(target=add_by_compare_and_swap, args=(blobs, 15)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 
-from alchemist.store.blobs import ChangedMeanwhile
 from alchemist.store.folder_blobs import FolderBlobs
+from tests.store.test_blob_contract import add_by_compare_and_swap
 
 
 def test_objects_are_files_and_a_write_in_progress_is_not_listed(tmp_path):
@@ -26,15 +26,7 @@ def test_old_layout_files_are_objects_too(tmp_path):
 
 
 def _add(root: str, times: int) -> None:
-    blobs = FolderBlobs(root)
-    for _ in range(times):
-        while True:
-            found = blobs.get("counter")
-            try:
-                blobs.put("counter", str(int(found.data) + 1).encode(), expected=found.version)
-                break
-            except ChangedMeanwhile:
-                continue
+    add_by_compare_and_swap(FolderBlobs(root), times)
 
 
 def test_no_lost_update_between_processes(tmp_path):
