@@ -88,6 +88,7 @@ def initial_points(problem: Problem, seed: int) -> pd.DataFrame:
 # -- ALchemist, through the Session API --------------------------------------------------------
 def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
     from alchemist.model import ModelSettings
+    from alchemist.objectives.suggest import FEASIBILITY
     from alchemist.session import Session
 
     session = Session.new(name=f"{problem.name}-{seed}")
@@ -100,7 +101,7 @@ def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
     X = X0[problem.names].reset_index(drop=True)
     Y = problem.outputs(X)
     session.add_experiments(pd.concat([X, Y], axis=1), target=problem.result_columns[0])
-    times, cpu_times = [], []
+    times, cpu_times, reported = [], [], []
     for iteration in range(problem.iterations):
         start, cpu_start = time.perf_counter(), time.process_time()
         if problem.objectives:
@@ -115,11 +116,13 @@ def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
         cpu_times.append(time.process_time() - cpu_start)
         x_new = proposal[problem.names].reset_index(drop=True).astype(float)
         y_new = problem.outputs(x_new)
+        if FEASIBILITY in proposal:
+            reported += [float(v) for v in proposal[FEASIBILITY]]
         session.add_experiments(pd.concat([x_new, y_new], axis=1), target=problem.result_columns[0])
         X = pd.concat([X, x_new], ignore_index=True)
         Y = pd.concat([Y, y_new], ignore_index=True)
     front = int(session.pareto_front()["On front"].sum()) if problem.kind == "pareto" else -1
-    return {"X": X, "Y": Y, "times": times, "cpu_times": cpu_times, "front_points": front}
+    return {"X": X, "Y": Y, "times": times, "cpu_times": cpu_times, "front_points": front, "reported": reported}
 
 
 BOTORCH_FAST = {"num_restarts": 4, "raw_samples": 256, "mc_samples": 64, "maxiter": 100}
@@ -189,10 +192,12 @@ def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
     # The score round by round (after the initial design, then after each call).
     marks = [problem.n_initial + k * problem.batch for k in range(problem.iterations + 1)]
     trace = [score(problem, X.iloc[:m], Y.iloc[:m]) for m in marks]
-    limit_misses = (
-        int(np.sum(Y[problem.limit_column].to_numpy(float)[problem.n_initial:] < problem.limit_at_least))
-        if problem.limit_column else 0
-    )
+    met = Y[problem.limit_column].to_numpy(float)[problem.n_initial:] >= problem.limit_at_least if problem.limit_column else np.array([], dtype=bool)
+    limit_misses = int(np.sum(~met))
+    # Is the reported probability of meeting the limit honest? Its mean against the share of
+    # suggestions that met it, and its Brier score (ALchemist's side; BoTorch reports none).
+    reported = np.asarray(out.get("reported", []), dtype=float)
+    honest = len(reported) == len(met) and len(met) > 0
     return {
         "problem": problem_name,
         "side": side,
@@ -202,6 +207,9 @@ def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
         "after_initial": trace[0],
         "infeasible": infeasible_suggestions(problem, X),
         "limit_misses": limit_misses,
+        "reported_probability": float(np.mean(reported)) if honest else math.nan,
+        "limit_met_share": float(np.mean(met)) if honest else math.nan,
+        "brier": float(np.mean((reported - met) ** 2)) if honest else math.nan,
         "evaluations": len(X),
         "front_points": out["front_points"],
         "median_s_per_call": float(np.median(out["times"])),
@@ -225,10 +233,20 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
             "q75": float(np.quantile(final, 0.75)),
             "infeasible": int(group["infeasible"].sum()),
             "limit misses": int(group["limit_misses"].sum()),
+            "reported probability": _mean(group, "reported_probability"),
+            "met share": _mean(group, "limit_met_share"),
+            "brier": _mean(group, "brier"),
             "s/call": float(np.median(group["median_s_per_call"])),
             "CPU s/call": float(np.median(group["median_cpu_s_per_call"])),
         })
     return pd.DataFrame(rows)
+
+
+def _mean(group: pd.DataFrame, column: str) -> float:
+    """Mean over the runs that have the figure (saved outputs from before it existed have not)."""
+    values = group[column].to_numpy(float) if column in group else np.array([])
+    values = values[np.isfinite(values)]
+    return float(np.mean(values)) if len(values) else math.nan
 
 
 def targets(table: pd.DataFrame) -> list[str]:
@@ -271,6 +289,13 @@ def print_table(table: pd.DataFrame) -> None:
             f"{row['infeasible']:6d} {row['limit misses']:6d} {row['s/call']:7.2f} {row['CPU s/call']:7.2f}"
             f"  ({row['seeds']} seeds)"
         )
+    for _, row in table.iterrows():
+        if math.isfinite(row["reported probability"]):
+            print(
+                f"  {row['problem']} ({row['side']}): reported probability of meeting the limit, mean "
+                f"{row['reported probability']:.2f}; share of suggestions that met it {row['met share']:.2f}; "
+                f"Brier score {row['brier']:.3f} (0 is perfect, 0.25 a coin toss)"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
