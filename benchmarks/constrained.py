@@ -25,8 +25,8 @@ objectives about 3-4, against ALchemist's 0.2-0.7; these budgets keep the full r
 x 2 sides x 10 seeds, about 1,500 CPU seconds) within about 30-45 minutes on a 2-core machine
 shared with other work (run with --jobs 4 there: the workers mostly wait for a core).
 Measured: 100 runs in 2,934 s with --jobs 4 at a load average of 10-22 (2026-11-30); again,
-one side at a time with --jobs 2 at a load average of 9-13, BoTorch's 50 runs in about 70 min,
-ALchemist's in about 15 (the two outputs' RESULT lines, concatenated, give the side-by-side
+one side at a time with --jobs 2 at a load average of 9-13, BoTorch's 50 runs in 4,385 s,
+ALchemist's in 739 s (the two outputs' RESULT lines, concatenated, give the side-by-side
 table with --report; BoTorch's side does not depend on ALchemist's search). They
 are early-campaign budgets; `--calls N` sets every problem's number of calls. For the same
 reason BoTorch runs by default with 4 restarts from 256 raw samples, 64 MC samples and at
