@@ -24,7 +24,10 @@ The iteration budget is set by BoTorch's cost: one round with linear constraints
 objectives about 3-4, against ALchemist's 0.2-0.7; these budgets keep the full run (5 problems
 x 2 sides x 10 seeds, about 1,500 CPU seconds) within about 30-45 minutes on a 2-core machine
 shared with other work (run with --jobs 4 there: the workers mostly wait for a core).
-Measured: 100 runs in 2,934 s with --jobs 4 at a load average of 10-22 (2026-11-30). They
+Measured: 100 runs in 2,934 s with --jobs 4 at a load average of 10-22 (2026-11-30); again,
+one side at a time with --jobs 2 at a load average of 9-13, BoTorch's 50 runs in 4,385 s,
+ALchemist's in 739 s (the two outputs' RESULT lines, concatenated, give the side-by-side
+table with --report; BoTorch's side does not depend on ALchemist's search). They
 are early-campaign budgets; `--calls N` sets every problem's number of calls. For the same
 reason BoTorch runs by default with 4 restarts from 256 raw samples, 64 MC samples and at
 most 100 optimiser iterations (`--botorch-tutorial` restores the tutorials' 10 / 512 / 128 /
@@ -88,6 +91,7 @@ def initial_points(problem: Problem, seed: int) -> pd.DataFrame:
 # -- ALchemist, through the Session API --------------------------------------------------------
 def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
     from alchemist.model import ModelSettings
+    from alchemist.objectives.suggest import FEASIBILITY
     from alchemist.session import Session
 
     session = Session.new(name=f"{problem.name}-{seed}")
@@ -100,7 +104,7 @@ def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
     X = X0[problem.names].reset_index(drop=True)
     Y = problem.outputs(X)
     session.add_experiments(pd.concat([X, Y], axis=1), target=problem.result_columns[0])
-    times, cpu_times = [], []
+    times, cpu_times, reported = [], [], []
     for iteration in range(problem.iterations):
         start, cpu_start = time.perf_counter(), time.process_time()
         if problem.objectives:
@@ -115,11 +119,13 @@ def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
         cpu_times.append(time.process_time() - cpu_start)
         x_new = proposal[problem.names].reset_index(drop=True).astype(float)
         y_new = problem.outputs(x_new)
+        if FEASIBILITY in proposal:
+            reported += [float(v) for v in proposal[FEASIBILITY]]
         session.add_experiments(pd.concat([x_new, y_new], axis=1), target=problem.result_columns[0])
         X = pd.concat([X, x_new], ignore_index=True)
         Y = pd.concat([Y, y_new], ignore_index=True)
     front = int(session.pareto_front()["On front"].sum()) if problem.kind == "pareto" else -1
-    return {"X": X, "Y": Y, "times": times, "cpu_times": cpu_times, "front_points": front}
+    return {"X": X, "Y": Y, "times": times, "cpu_times": cpu_times, "front_points": front, "reported": reported}
 
 
 BOTORCH_FAST = {"num_restarts": 4, "raw_samples": 256, "mc_samples": 64, "maxiter": 100}
@@ -189,10 +195,12 @@ def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
     # The score round by round (after the initial design, then after each call).
     marks = [problem.n_initial + k * problem.batch for k in range(problem.iterations + 1)]
     trace = [score(problem, X.iloc[:m], Y.iloc[:m]) for m in marks]
-    limit_misses = (
-        int(np.sum(Y[problem.limit_column].to_numpy(float)[problem.n_initial:] < problem.limit_at_least))
-        if problem.limit_column else 0
-    )
+    met = Y[problem.limit_column].to_numpy(float)[problem.n_initial:] >= problem.limit_at_least if problem.limit_column else np.array([], dtype=bool)
+    limit_misses = int(np.sum(~met))
+    # Is the reported probability of meeting the limit honest? Its mean against the share of
+    # suggestions that met it, and its Brier score (ALchemist's side; BoTorch reports none).
+    reported = np.asarray(out.get("reported", []), dtype=float)
+    honest = len(reported) == len(met) and len(met) > 0
     return {
         "problem": problem_name,
         "side": side,
@@ -202,6 +210,9 @@ def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
         "after_initial": trace[0],
         "infeasible": infeasible_suggestions(problem, X),
         "limit_misses": limit_misses,
+        "reported_probability": float(np.mean(reported)) if honest else math.nan,
+        "limit_met_share": float(np.mean(met)) if honest else math.nan,
+        "brier": float(np.mean((reported - met) ** 2)) if honest else math.nan,
         "evaluations": len(X),
         "front_points": out["front_points"],
         "median_s_per_call": float(np.median(out["times"])),
@@ -225,10 +236,20 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
             "q75": float(np.quantile(final, 0.75)),
             "infeasible": int(group["infeasible"].sum()),
             "limit misses": int(group["limit_misses"].sum()),
+            "reported probability": _mean(group, "reported_probability"),
+            "met share": _mean(group, "limit_met_share"),
+            "brier": _mean(group, "brier"),
             "s/call": float(np.median(group["median_s_per_call"])),
             "CPU s/call": float(np.median(group["median_cpu_s_per_call"])),
         })
     return pd.DataFrame(rows)
+
+
+def _mean(group: pd.DataFrame, column: str) -> float:
+    """Mean over the runs that have the figure (saved outputs from before it existed have not)."""
+    values = group[column].to_numpy(float) if column in group else np.array([])
+    values = values[np.isfinite(values)]
+    return float(np.mean(values)) if len(values) else math.nan
 
 
 def targets(table: pd.DataFrame) -> list[str]:
@@ -271,6 +292,13 @@ def print_table(table: pd.DataFrame) -> None:
             f"{row['infeasible']:6d} {row['limit misses']:6d} {row['s/call']:7.2f} {row['CPU s/call']:7.2f}"
             f"  ({row['seeds']} seeds)"
         )
+    for _, row in table.iterrows():
+        if math.isfinite(row["reported probability"]):
+            print(
+                f"  {row['problem']} ({row['side']}): reported probability of meeting the limit, mean "
+                f"{row['reported probability']:.2f}; share of suggestions that met it {row['met share']:.2f}; "
+                f"Brier score {row['brier']:.3f} (0 is perfect, 0.25 a coin toss)"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -56,3 +56,28 @@ def test_many_searches_on_a_mixture_with_levels_never_return_a_violation():
         top = encoder.decode(points[:1])
         assert top[list("ABCD")].sum(axis=1).to_numpy() == pytest.approx(1.0, abs=1e-6)
         assert (top[list("ABCD")].to_numpy() > 1e-6).sum() <= 3
+
+
+def test_an_interior_optimum_of_a_mixture_is_found_beside_a_lesser_one_on_a_face():
+    # As the benchmark's mixture: shares of at most 0.6 that sum to 1, and a temperature. The
+    # score has its best bump inside the simplex and a lower one on the face C = 0, where a
+    # search that clung to the boundary would stop.
+    import pandas as pd
+
+    variables = [ContinuousVariable(n, low=0, high=0.6) for n in "ABCD"] + [ContinuousVariable("T", low=20, high=80)]
+    constraints = [MixtureConstraint(list("ABCD"))]
+    encoder = Encoder(variables)
+    inside = encoder.encode(pd.DataFrame([[0.22, 0.23, 0.255, 0.295, 62.0]], columns=list("ABCDT")))[0]
+    on_face = encoder.encode(pd.DataFrame([[0.45, 0.25, 0.0, 0.30, 30.0]], columns=list("ABCDT")))[0]
+
+    def score(U):
+        return (np.exp(-30.0 * np.sum((U - inside) ** 2, axis=1))
+                + 0.8 * np.exp(-30.0 * np.sum((U - on_face) ** 2, axis=1)))
+
+    for seed in range(3):
+        points, values = maximize_constrained(score, encoder, constraints, seed)
+        best = encoder.decode(points[:1]).iloc[0]
+        assert is_feasible(encoder.decode(points[:1]), variables, constraints).all()
+        assert best[list("ABCD")].to_numpy(float) == pytest.approx([0.22, 0.23, 0.255, 0.295], abs=2e-3)
+        assert best["T"] == pytest.approx(62.0, abs=0.2)
+        assert values[0] == pytest.approx(float(score(inside[None, :])[0]), abs=1e-6)

@@ -163,6 +163,25 @@ def test_an_outcome_limit_steers_suggestions_and_is_reported():
     assert probability_of_feasibility(np.c_[mean], np.c_[std], [session.objectives[1]])[0] < 0.01
 
 
+def test_with_no_experiment_meeting_the_limit_yet_the_search_seeks_the_limit_first():
+    # Yield is best at x = 0, but no experiment reaches the purity limit yet; it is nearest at
+    # x = 1. Improving the yield of points that fail the limit is worth nothing, so the first
+    # suggestion goes where the limit is most likely met, and has no improvement to report.
+    session = Session.new("Purity first")
+    session.add_variable(ContinuousVariable("x", low=0, high=1))
+    session.model_settings = FAST
+    session.set_objectives([Objective("Yield", "maximize"), Objective("Purity", None, at_least=0.95)])
+    design = session.initial_design(8, seed=1)
+    design = design[design["x"] < 0.85].reset_index(drop=True)
+    design["Yield"] = 1 - design["x"]
+    design["Purity"] = 0.5 + 0.4 * design["x"]
+    session.add_experiments(design, target="Yield")
+    table = session.suggest(n=1, seed=0)
+    assert table["x"].iloc[0] > 0.9, table
+    assert np.isnan(table["Acquisition"].iloc[0])
+    assert table[FEASIBILITY].iloc[0] > 0.0
+
+
 def test_the_predicted_trade_off_is_a_front_of_model_means():
     session = two_objective_session()
     predicted = predicted_objectives(session, n=64)
