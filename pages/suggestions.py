@@ -111,7 +111,7 @@ if suggestions is not None and len(suggestions):
         width="stretch",
         column_config={
             "Predicted mean": st.column_config.NumberColumn(f"Predicted {session.target}", format="%.4g"),
-            "Predicted std": st.column_config.NumberColumn("± std", format="%.3g"),
+            "Predicted std": st.column_config.NumberColumn("± std", format="%.2g"),
             "Acquisition": st.column_config.NumberColumn("Acquisition value", format="%.4g"),
             **{v.label: st.column_config.NumberColumn(v.label, format=words.number_format(v))
                for v in session.variables if v.kind != "categorical"},
@@ -158,7 +158,7 @@ if model_current and len(y):
         "Best by the model", words.measured(best.best_by_model),
         help="The model's mean at the measured experiment it rates best: a lucky noisy reading counts less.",
     )
-    best_cols[1].caption(f"± {words.measured(best.std)} (one standard deviation)")
+    best_cols[1].caption(f"± {words.spread(best.std)} (one standard deviation)")
 
 # -- when to stop -------------------------------------------------------------------------------
 st.subheader("When to stop")

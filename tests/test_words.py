@@ -167,3 +167,9 @@ def test_every_storage_failure_has_words_for_the_user():
         text = words.storage_problem(StorageError("library text", reason))
         assert text and text.endswith(".") and "library text" not in text
     assert words.storage_problem(LimitError("Too large.", "session_bytes")) == "Too large."
+
+
+def test_an_uncertainty_reads_with_two_significant_digits():
+    assert words.spread(0.0019183) == "0.0019"
+    assert words.spread(12.345) == "12"
+    assert words.measured(0.56512) == "0.5651"

@@ -360,6 +360,11 @@ def measured(value: float) -> str:
     return f"{value:.4g}"
 
 
+def spread(value: float) -> str:
+    """An uncertainty (a standard deviation): 2 significant digits (0.0019), as a lab reports one."""
+    return f"{value:.2g}"
+
+
 _STORAGE_PROBLEMS = {
     StorageReason.DISK_FULL: "the server's disk is full.",
     StorageReason.READ_ONLY: "the server's session folder cannot be written (read-only, or no permission).",
