@@ -11,7 +11,9 @@ The library returns numbers (decimals, steps); the app turns them into formats.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Iterable, Sequence
+
+import pandas as pd
 
 from alchemist.variables import Variable
 
@@ -60,3 +62,13 @@ def display_step(variable: Variable) -> float:
 def rounded(variable: Variable, value: float) -> float:
     """`value` rounded to the variable's shown precision (integers stay whole)."""
     return round(float(value), display_decimals(variable))
+
+
+def rounded_points(variables: Sequence[Variable], points: pd.DataFrame) -> pd.DataFrame:
+    """The points as a chemist sets them: continuous values rounded to their shown precision
+    (410.7 °C, not 410.67298770859406); a rounded value stays within its variable's bounds."""
+    planned = points.copy()
+    for variable in variables:
+        if variable.kind == "continuous" and variable.name in planned.columns:
+            planned[variable.name] = [rounded(variable, value) for value in planned[variable.name]]
+    return planned

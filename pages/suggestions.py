@@ -12,7 +12,7 @@ from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA, scheduled
 from alchemist.analysis.stopping import Margin, model_best, settled_verdict, stopping_history
 from alchemist.design import DESIGNS, MAX_POINTS
 from alchemist.errors import AlchemistError
-from alchemist.display import display_step, rounded
+from alchemist.display import display_step, rounded, rounded_points
 from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid, slice_anchor
 from alchemist.optimize import MAX_BATCH, MAX_BUDGET
 from alchemist.session import ModelState
@@ -128,12 +128,9 @@ if suggestions is not None and len(suggestions):
     if st.button("Add as pending experiments", icon="➕"):
         def add_pending() -> None:
             label = ACQUISITIONS[session.suggestion_settings.acquisition]
-            planned = suggestions.copy()
-            if not session.input_constraints:  # a constrained search rounds and repairs its points itself
-                # Values a chemist can set, as the table shows them (410.7 °C, not 410.67298770859406).
-                for variable in session.variables:
-                    if variable.kind == "continuous":
-                        planned[variable.name] = [rounded(variable, value) for value in planned[variable.name]]
+            # Values a chemist can set, as the table shows them; a constrained search rounds and
+            # repairs its points itself.
+            planned = suggestions if session.input_constraints else rounded_points(session.variables, suggestions)
             session.add_pending(planned, note=f"Suggested ({label})")
             session.suggestions = None
 

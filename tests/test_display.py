@@ -42,3 +42,20 @@ def test_tiny_ranges_are_capped() -> None:
 def test_rounded_to_the_shown_precision() -> None:
     assert rounded(ContinuousVariable("T", low=300.0, high=500.0), 404.0684519878572) == 404.1
     assert rounded(ContinuousVariable("f", low=0.0, high=1.0), 0.4434049300649497) == 0.443
+
+
+def test_rounded_points_round_continuous_values_only_and_stay_in_bounds():
+    import pandas as pd
+
+    from alchemist.display import rounded_points
+    from alchemist.variables import CategoricalVariable, ContinuousVariable, IntegerVariable
+
+    variables = [ContinuousVariable("T", low=300.0, high=500.0), ContinuousVariable("x", low=0.0, high=1.0),
+                 IntegerVariable("n", low=1, high=9),
+                 CategoricalVariable("c", levels=("a", "b"))]
+    points = pd.DataFrame({"T": [404.0684519878572, 499.99], "x": [0.4434049300649497, 0.99999],
+                           "n": [3, 4], "c": ["a", "b"]})
+    planned = rounded_points(variables, points)
+    assert planned["T"].tolist() == [404.1, 500.0] and planned["x"].tolist() == [0.443, 1.0]
+    assert planned["n"].tolist() == [3, 4] and planned["c"].tolist() == ["a", "b"]
+    assert points["T"].tolist()[0] == 404.0684519878572  # the suggestions themselves are left as they are

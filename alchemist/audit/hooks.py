@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from alchemist.audit.chain import digest
+from alchemist.display import rounded_points
 from alchemist.audit.entries import AuditEntry, AuditKind, plain_value
 from alchemist.audit.provenance import (
     MAX_LINKED_VALUES, MAX_LINKS, MAX_ROWS_LISTED, ProvenanceLink, align_rows, entered_results, follow_links,
@@ -97,13 +98,19 @@ def _source_batch(session: Session, points: pd.DataFrame) -> tuple[int, list[int
     if last.outputs.get("digest") != digest(shown):
         return None  # the suggestions shown are not the ones that entry recorded
     keys = [repr(point) for point in shown]
+    # The app plans a suggestion as a chemist sets it, rounded to its shown precision.
+    as_set = [repr(point) for point in rows_values(rounded_points(session.variables, suggestions), range(len(suggestions)), names)]
     if len(points) > len(keys):
         return None
     places = []
     for point in rows_values(points, range(len(points)), names):
-        if repr(point) not in keys:
+        key = repr(point)
+        if key in keys:
+            places.append(keys.index(key))
+        elif key in as_set:
+            places.append(as_set.index(key))
+        else:
             return None
-        places.append(keys.index(repr(point)))
     return last.number, places
 
 
