@@ -42,6 +42,19 @@ EXPLOIT_SHARE = 0.1
 # deviations of the results seen): too little left to be worth exploring for. Branin, 5 seeds,
 # no budget: median regret 0.00665 with 1e-3 (it rarely fired), 0.00029 with 1e-2.
 LITTLE_LEFT = 1e-2
+# A spent basin: none of the last BASIN_RECENT experiments improved on the best before them by
+# more than LITTLE_LEFT (model units), and at least half of them lie within BASIN_RADIUS (max
+# norm, unit cube) of the best experiment. Refining there further is then worth nothing, so the
+# automatic policy explores outside it instead (alchemist.optimize: the best point of a posterior
+# draw; under constraints, expected improvement asking for a gain of at least LITTLE_LEFT).
+# Hartmann-6 seeds that ended in a local minimum spent their last 30 experiments within 0.01 of
+# one point.
+BASIN_RECENT = 6
+BASIN_RADIUS = 0.05
+# ... but only while over this share of a stated budget remains: a spent basin may be the best
+# one, and then every experiment spent elsewhere is a refinement step lost (Branin, 30
+# experiments: median regret 9e-5 -> 2.5e-4 on 6 seeds with the rule to the end).
+EXPLORE_AWAY_SHARE = 0.3
 
 
 class Reason(str, Enum):
@@ -90,6 +103,26 @@ def scheduled_acquisition(name: str, n_done: int, budget: int | None) -> tuple[s
     if budget is not None and budget - n_done <= max(1, round(EXPLOIT_SHARE * budget)):
         return "exploit", Reason.REFINE
     return "ei", Reason.EXPLORE
+
+
+def basin_spent(U: np.ndarray, ys: np.ndarray, goal: str) -> bool:
+    """Whether the experiments `U` (encoded, in the order measured) with outputs `ys` (model
+    units) have spent the basin of the best one (see BASIN_RECENT)."""
+    check_goal(goal)
+    ys = np.asarray(ys, dtype=float)
+    if len(ys) <= BASIN_RECENT:
+        return False
+    signed = ys if goal == "maximize" else -ys
+    if signed[-BASIN_RECENT:].max() - signed[:-BASIN_RECENT].max() > LITTLE_LEFT:
+        return False
+    best = U[int(np.argmax(signed))]
+    near = np.max(np.abs(U[-BASIN_RECENT:] - best), axis=1) < BASIN_RADIUS
+    return 2 * int(near.sum()) >= BASIN_RECENT
+
+
+def room_to_explore(n_done: int, budget: int | None) -> bool:
+    """Whether enough of the budget (if stated) remains to leave a spent basin (EXPLORE_AWAY_SHARE)."""
+    return budget is None or budget - n_done > EXPLORE_AWAY_SHARE * budget
 
 
 def improvement_z(mean: np.ndarray, std: np.ndarray, best: float, goal: str, xi: float = 0.0) -> np.ndarray:
@@ -168,10 +201,11 @@ def acquisition_value(name: str, mean, std, best: float, goal: str, beta: float 
     return np.asarray(mean, dtype=float).copy()  # "exploit", the last of ACQUISITIONS
 
 
-def acquisition_score(name: str, mean, std, best: float, goal: str, beta: float = 2.0) -> np.ndarray:
-    """A monotone transform of the acquisition where larger is better, for the optimiser."""
+def acquisition_score(name: str, mean, std, best: float, goal: str, beta: float = 2.0, xi: float = 0.0) -> np.ndarray:
+    """A monotone transform of the acquisition where larger is better, for the optimiser; `xi`,
+    the least gain EI counts (see BASIN_RECENT)."""
     if name == "ei":
-        return log_expected_improvement(mean, std, best, goal)
+        return log_expected_improvement(mean, std, best, goal, xi)
     if name == "pi":
         return log_probability_of_improvement(mean, std, best, goal)
     value = acquisition_value(name, mean, std, best, goal, beta)

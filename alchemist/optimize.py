@@ -39,10 +39,13 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from alchemist.acquisition import (
+    BASIN_RADIUS,
     LITTLE_LEFT,
     Reason,
     acquisition_score,
     acquisition_value,
+    basin_spent,
+    room_to_explore,
     check_acquisition,
     check_beta,
     check_goal,
@@ -202,7 +205,13 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
                 # Without a budget the evidence decides: when even the best point is expected to
                 # gain almost nothing, refining the best predicted conditions is worth more.
                 gain = float(np.exp(_scorer(posterior, policy, widening, best_s, goal, beta)(point[None, :])[0]))
-                if gain < LITTLE_LEFT:
+                # Unless that refining is what the recent experiments did, to no avail: then the
+                # basin is spent, and only a gain worth having elsewhere is sought.
+                if gain < LITTLE_LEFT and room_to_explore(n_done + len(chosen), budget) and basin_spent(U_measured[finite], model.output.forward(y[finite]), goal):
+                    point, replicate = _away_from_spent_basin(posterior, encoder, rng, goal, blocked, near, constraints, anchors[0])
+                    if point is None:
+                        point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, LITTLE_LEFT), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+                elif gain < LITTLE_LEFT:
                     policy, reason = "exploit", Reason.LITTLE_LEFT
                     point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
         except ModelError:
@@ -231,21 +240,36 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     return table
 
 
+def _away_from_spent_basin(posterior, encoder, rng, goal, blocked, near, constraints, best):
+    """The best point of a posterior draw (alchemist.thompson) outside the spent basin (farther
+    than BASIN_RADIUS from the best experiment), or None under constraints."""
+    if constraints:
+        return None, False
+    from alchemist.thompson import posterior_draw_order
+
+    for point in posterior_draw_order(posterior, encoder, rng, goal):
+        if np.max(np.abs(point - best)) < BASIN_RADIUS:
+            continue
+        if not _is_blocked(point, near, BATCH_SEPARATION) and not _is_blocked(point, blocked, NEAR_DUPLICATE):
+            return point, False
+    return None, False
+
+
 class _Score:
     """The acquisition score of encoded points under a posterior; `share` is the part of the full
     search (candidates, starts) that the posterior's size affords (see SEARCH_OPERATIONS)."""
 
-    def __init__(self, posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float) -> None:
-        self.posterior, self.policy, self.widening, self.best_s, self.goal, self.beta = posterior, policy, widening, best_s, goal, beta
+    def __init__(self, posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float, xi: float = 0.0) -> None:
+        self.posterior, self.policy, self.widening, self.best_s, self.goal, self.beta, self.xi = posterior, policy, widening, best_s, goal, beta, xi
         self.share = min(1.0, SEARCH_OPERATIONS / (N_SOBOL * float(len(posterior.ys)) ** 2))
 
     def __call__(self, U: np.ndarray) -> np.ndarray:
         mean, std = self.posterior.predict(U)
-        return acquisition_score(self.policy, mean, self.widening * std, self.best_s, self.goal, self.beta)
+        return acquisition_score(self.policy, mean, self.widening * std, self.best_s, self.goal, self.beta, self.xi)
 
 
-def _scorer(posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float) -> ScoreFn:
-    return _Score(posterior, policy, widening, best_s, goal, beta)
+def _scorer(posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float, xi: float = 0.0) -> ScoreFn:
+    return _Score(posterior, policy, widening, best_s, goal, beta, xi)
 
 
 def _maximize(

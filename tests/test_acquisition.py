@@ -9,7 +9,11 @@ import pytest
 
 from alchemist.acquisition import (
     ACQUISITIONS,
+    BASIN_RECENT,
+    LITTLE_LEFT,
     Reason,
+    basin_spent,
+    room_to_explore,
     scheduled_acquisition,
     MAX_BETA,
     acquisition_score,
@@ -134,3 +138,28 @@ def test_the_automatic_policy_explores_then_refines_over_a_stated_budget():
 def test_the_automatic_policy_has_no_value_of_its_own():
     with pytest.raises(ModelError):
         acquisition_value("auto", [0.0], [1.0], 0.0, "maximize")
+
+
+def test_a_basin_is_spent_when_the_recent_experiments_bunch_at_the_best_and_gain_nothing():
+    rng = np.random.default_rng(0)
+    spread = rng.random((10, 2))
+    ys_spread = -np.sum((spread - 0.3) ** 2, axis=1)
+    bunch = 0.3 + 0.004 * rng.standard_normal((BASIN_RECENT, 2))
+    U = np.vstack([spread, bunch])
+    flat = np.concatenate([ys_spread, np.full(BASIN_RECENT, ys_spread.max() + LITTLE_LEFT / 2)])
+    assert basin_spent(U, flat, "maximize")
+    assert basin_spent(U, -flat, "minimize")
+    # A gain worth having among the recent experiments: the basin still gives.
+    gaining = flat.copy()
+    gaining[-1] += 2 * LITTLE_LEFT
+    assert not basin_spent(U, gaining, "maximize")
+    # No gain, but the recent experiments are spread out: that is exploring, not refining.
+    assert not basin_spent(np.vstack([bunch, spread]), np.concatenate([np.full(BASIN_RECENT, -1.0), ys_spread]), "maximize")
+    # Too few experiments to judge.
+    assert not basin_spent(bunch, np.zeros(BASIN_RECENT), "maximize")
+
+
+def test_a_spent_basin_is_left_only_while_a_good_share_of_a_stated_budget_remains():
+    assert room_to_explore(10, None) and room_to_explore(1_000, None)
+    assert room_to_explore(20, 30)  # 10 of 30 left
+    assert not room_to_explore(21, 30)  # 9 of 30 left: refining the best basin is worth more

@@ -77,6 +77,23 @@ def test_the_guarded_fit_on_the_stuck_branin_start_holds_the_minimiser_in_its_95
     assert abs(float(mean[0]) - 0.397887) <= 1.96 * float(std[0])
 
 
+def test_a_warm_start_from_a_wrong_smooth_fit_is_overruled_on_the_stuck_branin_start():
+    # A warm fit starts from the previous model and the short length scales only (not the prior
+    # median): a previous model that called everything noise on very long length scales must not
+    # carry over when the data say otherwise.
+    data = pd.DataFrame(STUCK_BRANIN, columns=["x1", "x2", "y"])
+    X, y = data[["x1", "x2"]], data["y"].to_numpy()
+    previous = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y)
+    wrong = previous.theta.copy()
+    wrong[previous.covariance.scale_slice] = math.log(5.0)
+    wrong[-1] = math.log(0.5)  # half the outputs' variance called noise
+    previous.theta = wrong
+    model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y, warm_start=previous)
+    mean, std = model.predict(pd.DataFrame({"x1": [9.42478], "x2": [2.475]}))
+    assert abs(float(mean[0]) - 0.397887) <= 1.96 * float(std[0])
+    assert model.covariance.unpack(model.theta).noise < 0.05
+
+
 def _branin(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
     return (x2 - b * x1**2 + c * x1 - 6.0) ** 2 + 10.0 * (1 - 1 / (8 * math.pi)) * np.cos(x1) + 10.0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import qmc
 
-from alchemist.acquisition import ACQUISITIONS, Reason, acquisition_value, expected_improvement
+from alchemist.acquisition import ACQUISITIONS, BASIN_RADIUS, Reason, acquisition_value, expected_improvement
 from alchemist.design import initial_design
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, ModelSettings
@@ -203,6 +204,25 @@ def test_without_a_budget_the_default_policy_refines_once_little_is_left_to_gain
     early, late = campaign(5), campaign(21)
     assert (early["Policy"].iloc[0], early["Reason"].iloc[0]) == ("ei", Reason.EXPLORE)
     assert (late["Policy"].iloc[0], late["Reason"].iloc[0]) == ("exploit", Reason.LITTLE_LEFT)
+
+
+def test_a_campaign_bunched_at_its_best_without_gain_explores_far_from_the_bunch():
+    plane = [ContinuousVariable("a", low=0.0, high=1.0), ContinuousVariable("b", low=0.0, high=1.0)]
+    spread = pd.DataFrame(qmc.Sobol(2, seed=1).random(32), columns=["a", "b"])
+    bunch = pd.DataFrame(0.3 + 0.004 * np.random.default_rng(0).standard_normal((8, 2)), columns=["a", "b"])
+
+    def next_point(X: pd.DataFrame) -> pd.Series:
+        y = -((X["a"] - 0.3) ** 2 + (X["b"] - 0.3) ** 2).to_numpy()
+        model = GPModel(plane, ModelSettings(seed=0)).fit(X, y)
+        return suggest(model, X, y, n=1, acquisition="auto", goal="maximize", seed=0).iloc[0]
+
+    # The same experiments: the bunch measured last has spent the basin; measured first, it has
+    # not (the spread points came after it), and little is left anywhere, so the best is refined.
+    spent, refined = next_point(pd.concat([spread, bunch], ignore_index=True)), next_point(pd.concat([bunch, spread], ignore_index=True))
+    assert (spent["Policy"], spent["Reason"]) == ("ei", Reason.EXPLORE)
+    assert max(abs(spent["a"] - 0.3), abs(spent["b"] - 0.3)) > BASIN_RADIUS
+    assert (refined["Policy"], refined["Reason"]) == ("exploit", Reason.LITTLE_LEFT)
+    assert max(abs(refined["a"] - 0.3), abs(refined["b"] - 0.3)) < 0.02
 
 
 def test_the_search_shrinks_with_the_square_of_the_training_points_and_not_below_its_minimums():

@@ -152,9 +152,13 @@ def fit_theta(
     `n_restarts` draws of the prior; the optima are then compared.
 
     `warm_start`, the previous fit's theta on (mostly) the same data, replaces the draws of the
-    prior: one experiment more moves the optimum little, so the previous optimum is the best
-    start there is, and it converges in a few steps. The two fixed starts stay (the guard).
-    Measured on the benchmark campaigns: a fit costs about a third, with the same final regret.
+    prior and the prior-median start: one experiment more moves the optimum little, so the
+    previous optimum is the best start there is, and it converges in a few steps. The
+    short-length-scale start stays (the guard). Measured: a warm fit takes about 50 likelihood
+    evaluations instead of 75-80 with the prior median as a third start (6 variables, 31-101
+    points). Final regret on the benchmark campaigns (4 seeds each): the same to 3 digits on
+    Branin, Hartmann-3, mixed Branin and noisy Hartmann-3; Hartmann-6 (9 seeds) differs only in
+    the refinement digits (median 5e-5 before, 2.7e-4 after; the same 3 seeds stuck).
 
     Starts come from the prior rather than uniformly from the (wide) bounds, so that each one
     begins at a plausible model instead of at, say, length scale 80 and noise 0.9. On a few points
@@ -176,7 +180,10 @@ def fit_theta(
 
     starts = [initial_theta(covariance), short_scale_theta(covariance)]
     if warm_start is not None and warm_start.shape == starts[0].shape and np.all(np.isfinite(warm_start)):
-        starts.insert(0, np.array(warm_start, dtype=float))
+        # The warm start replaces the prior median too: next to the previous optimum it only
+        # re-finds the smooth explanation (a third of the likelihood evaluations of a fit),
+        # while the short-length-scale start stays as the guard against a wrong smooth fit.
+        starts = [np.array(warm_start, dtype=float), starts[1]]
         n_restarts = 0
     for _ in range(n_restarts):
         starts.append(prior_mean + prior_sd * rng.standard_normal(len(prior_mean)))
