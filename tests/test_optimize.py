@@ -226,7 +226,7 @@ def test_a_campaign_bunched_at_its_best_without_gain_explores_far_from_the_bunch
 
 
 def test_the_search_shrinks_with_the_square_of_the_training_points_and_not_below_its_minimums():
-    from alchemist import optimize
+    from alchemist import optimize, search_points
 
     variables = [ContinuousVariable(f"x{i}", low=0.0, high=1.0) for i in range(3)]
     rng = np.random.default_rng(0)
@@ -238,11 +238,11 @@ def test_the_search_shrinks_with_the_square_of_the_training_points_and_not_below
         score = optimize._scorer(model.posterior, "ei", 1.0, 0.0, "minimize", 2.0)
         np.testing.assert_allclose(model.posterior.predict_mean(X.to_numpy()), model.posterior.predict(X.to_numpy())[0])
         anchors = model.encoder.encode(X.iloc[:3])
-        sizes[n] = (score.share, len(optimize._candidates(model.encoder, rng, anchors, score.share)))
-    assert sizes[100] == (1.0, optimize.N_SOBOL + 3 * len(optimize.LOCAL_RADII) * optimize.N_LOCAL_PER_RADIUS)
-    share = optimize.SEARCH_OPERATIONS / (optimize.N_SOBOL * 2_000.0**2)
+        sizes[n] = (score.share, len(search_points.candidates(model.encoder, rng, anchors, score.share)))
+    assert sizes[100] == (1.0, search_points.N_SOBOL + 3 * len(search_points.LOCAL_RADII) * search_points.N_LOCAL_PER_RADIUS)
+    share = search_points.SEARCH_OPERATIONS / (search_points.N_SOBOL * 2_000.0**2)
     assert sizes[2_000][0] == pytest.approx(share)
-    assert optimize.MIN_SOBOL <= sizes[2_000][1] < 0.5 * sizes[100][1]
+    assert search_points.MIN_SOBOL <= sizes[2_000][1] < 0.5 * sizes[100][1]
 
 
 def test_the_incumbent_of_a_large_campaign_is_sought_among_the_best_readings(monkeypatch):

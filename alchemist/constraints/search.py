@@ -48,7 +48,7 @@ def maximize_constrained(
     `score` maps encoded points (k, encoder.n_dims) to values where larger is better (for
     example alchemist.acquisition.acquisition_score on the model's prediction). The caller
     takes the first point that is not a measured, pending or already chosen one, as
-    optimize._maximize does today; batches condition the model and call again.
+    optimize._maximize (with alchemist.search_points) does today; batches condition the model and call again.
     Raises VariableError when the constraints do not fit the encoder's variables.
     """
     rng = np.random.default_rng(rng)
