@@ -25,6 +25,8 @@ and alchemist.store.legacy, and the history requests of alchemist.store.history_
 from __future__ import annotations
 
 import logging
+import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -60,9 +62,13 @@ log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 1000
 CHECKPOINT_LOG_MIN_BYTES = 1024 * 1024
 REV_GRACE = timedelta(minutes=10)
-# How often a commit lists again after losing a race before it gives up (another replica saving
-# this session many times a second).
-_COMMIT_ATTEMPTS = 10
+# A commit that loses a race to another replica reads the head again and retries, after a pause
+# that doubles (with jitter, so two losers do not retry in lockstep) up to a cap. It gives up only
+# when another replica has kept winning for this long: a count of attempts alone let a loser that
+# is slower than the winner (a busy CPU) lose every time while the winner saved a dozen times.
+COMMIT_PATIENCE_S = 5.0
+_FIRST_PAUSE_S = 0.005
+_MAX_PAUSE_S = 0.25
 MIB = 1024 * 1024
 T = TypeVar("T")
 
@@ -126,6 +132,7 @@ class Timeline(Heads, Legacy):
     """The revision methods of SessionStore (see the module docstring)."""
 
     HEAD_TRUST_SECONDS = 10.0
+    commit_patience_s = COMMIT_PATIENCE_S
 
     # -- committing ------------------------------------------------------------------------
     def commit(self: "SessionStore", session: Session, base: int | None = None,
@@ -154,12 +161,18 @@ class Timeline(Heads, Legacy):
                   missing_ok: bool = False) -> T:
         """`action(head)`, again on a head read afresh each time another replica's write wins a race."""
         head = self._trusted_head(session_id)
-        for _ in range(_COMMIT_ATTEMPTS):
+        deadline = time.monotonic() + self.commit_patience_s
+        pause = _FIRST_PAUSE_S
+        while True:
             if head is None and not missing_ok:
                 raise HistoryError("That session no longer exists.", "missing")
             try:
                 return action(head)
             except ChangedMeanwhile:
+                if time.monotonic() + pause > deadline:
+                    break
+                time.sleep(random.uniform(0.5, 1.0) * pause)
+                pause = min(2 * pause, _MAX_PAUSE_S)
                 head = self._fresh_head(session_id, convert=True)
         raise ConflictError("This change was not applied: the session is being changed elsewhere "
                             "many times a second. Nothing was overwritten; try again.")

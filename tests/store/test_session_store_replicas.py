@@ -12,6 +12,7 @@ import pytest
 from alchemist.errors import ConflictError
 from alchemist.persistence import SessionStore
 from alchemist.session import Session
+from alchemist.store.blobs import ChangedMeanwhile
 from alchemist.store.layout import checkpoint_key, rev_key
 from benchmarks.campaign import build_session
 from tests.store.store_support import Later, replica_keys
@@ -99,6 +100,29 @@ def test_concurrent_saves_from_two_replicas_lose_nothing(blobs):
     fresh = replicas(blobs, 1)[0]  # a restart of both
     assert len(fresh.history(session.id)) == 25, "every save of both replicas is a revision, none lost"
     assert fresh.get(session.id).name in {"A 11", "B 11"}
+
+
+def test_a_replica_that_always_loses_the_race_gives_up_in_bounded_time_and_overwrites_nothing(blobs, monkeypatch):
+    a, b = replicas(blobs)
+    session = a.create("kept")
+    b.commit_patience_s = 0.2
+    real_put = blobs.put
+    tries: list[str] = []
+
+    def another_replica_always_first(key, data, expected=None):
+        if key.startswith(rev_key(session.id, 2).rsplit("-", 1)[0]):
+            tries.append(key)
+            raise ChangedMeanwhile(key)
+        return real_put(key, data, expected)
+
+    monkeypatch.setattr(blobs, "put", another_replica_always_first)
+    copy = b.get(session.id)
+    copy.rename("never stored")
+    with pytest.raises(ConflictError):
+        b.save(copy)
+    assert 2 <= len(tries) < 40, "it retried, with pauses, and stopped"
+    monkeypatch.setattr(blobs, "put", real_put)
+    assert replicas(blobs, 1)[0].get(session.id).name == "kept"
 
 
 def test_sweeps_from_two_replicas_at_once_delete_each_expired_session_once(blobs):
