@@ -17,7 +17,8 @@ fi
 
 export ALCHEMIST_CHROMIUM="${ALCHEMIST_CHROMIUM:-$(command -v chromium)}"
 set +e
-.venv/bin/python -m pytest "$@"
+# The slowest tests are listed at the end, so a CI log shows where its time goes.
+.venv/bin/python -m pytest --durations=20 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
