@@ -24,6 +24,7 @@ from ui import words  # noqa: E402
 from ui.history import show_history_error, undo_redo_buttons  # noqa: E402
 from ui.import_notes_words import note_lines  # noqa: E402
 from ui.recent import recent_list  # noqa: E402
+from ui.plurals import bold_counted, counted  # noqa: E402
 from ui.progress import report_stopped_work  # noqa: E402
 from ui.templates import new_from_template  # noqa: E402
 
@@ -296,8 +297,8 @@ def header(session: Session) -> None:
             st.session_state[CLOSING_KEY] = session.id
             st.rerun()
     st.markdown(
-        f"**ID** `{session.short_id}` · {words.plural(counts['variables'], 'variable')} · "
-        f"{words.plural(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
+        f"**ID** `{session.short_id}` · {bold_counted(counts['variables'], 'variable')} · "
+        f"{bold_counted(counts['experiments'], 'experiment')} · **Model:** {words.model_status_text(status)}"
     )
     with st.container(horizontal=True, vertical_alignment="center"):
         undo_redo_buttons(session)
@@ -311,7 +312,7 @@ def header(session: Session) -> None:
         link_notice(session)
     notes = st.session_state.get("load_notes")
     if notes:
-        with st.expander(f"ℹ️ {len(notes)} note(s) about the file just loaded", expanded=True):
+        with st.expander(f"ℹ️ {counted(len(notes), 'note')} about the file just loaded", expanded=True):
             st.markdown("\n".join(f"- {words.plain(note)}" for note in notes))
             if st.button("Dismiss", key="dismiss_notes"):
                 del st.session_state["load_notes"]

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from alchemist.constraints import ConditionalRule, ForbiddenCombination, LinearConstraint, MixtureConstraint
     from alchemist.model import GPModel, ModelSettings
     from alchemist.objectives import Objective
-    from alchemist.session import ChangeNeedsConfirmation, Session
+    from alchemist.errors import ChangeNeedsConfirmation
+    from alchemist.session import Session
     from alchemist.variables import (
         CategoricalVariable,
         ContinuousVariable,
@@ -46,7 +47,7 @@ _EXPORTS = {
     "MixtureConstraint": "alchemist.constraints",
     "Objective": "alchemist.objectives",
     "ModelSettings": "alchemist.model",
-    "ChangeNeedsConfirmation": "alchemist.session",
+    "ChangeNeedsConfirmation": "alchemist.errors",
     "Session": "alchemist.session",
     "CategoricalVariable": "alchemist.variables",
     "ContinuousVariable": "alchemist.variables",

@@ -1,6 +1,7 @@
 """Exceptions a user can cause. Each message is written for the user, not for a developer."""
 
 from enum import Enum
+from typing import Sequence
 
 
 class AlchemistError(Exception):
@@ -88,3 +89,27 @@ class LimitError(AlchemistError):
     def __init__(self, message: str, limit: str) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class ChangeKind(str, Enum):
+    """Which change of the variables waits for the user's confirmation."""
+
+    EDIT_VARIABLE = "edit_variable"
+    DELETE_VARIABLE = "delete_variable"
+    IMPORT_VARIABLES = "import_variables"
+
+
+class ChangeNeedsConfirmation(AlchemistError):
+    """A change would make experiments invalid or remove data; the user decides.
+
+    `rows` are the 0-based positions of the experiments it affects, `variable` the variable
+    deleted, `dropped` the columns an import of variables removes with their values. The app
+    words it (the message here is for logs)."""
+
+    def __init__(self, change: ChangeKind, rows: Sequence[int], variable: str | None = None,
+                 dropped: Sequence[str] = ()) -> None:
+        super().__init__(f"{change.value} affects {len(rows)} experiment rows and needs confirmation")
+        self.change = change
+        self.rows = list(rows)
+        self.variable = variable
+        self.dropped = list(dropped)

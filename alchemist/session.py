@@ -30,7 +30,7 @@ from alchemist.campaign_rules import CampaignRules
 from alchemist.constraints import session_rules
 from alchemist.constraints.state import Constraint
 from alchemist import exclusions
-from alchemist.errors import AlchemistError, ExperimentError, ModelError, VariableError
+from alchemist.errors import ChangeKind, ChangeNeedsConfirmation, ExperimentError, ModelError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
 from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
 from alchemist.model import GPModel, ModelSettings, ProgressCallback
@@ -58,19 +58,6 @@ def new_session_id() -> str:
 
 def is_session_id(value: object) -> bool:
     return isinstance(value, str) and SESSION_ID_PATTERN.fullmatch(value) is not None
-
-
-class ChangeNeedsConfirmation(AlchemistError):
-    """A change would make experiments invalid or remove data; the user decides."""
-
-    def __init__(self, message: str, rows: Sequence[int]):
-        super().__init__(message)
-        self.rows = list(rows)
-
-
-def _row_list(rows: Sequence[int], limit: int = 12) -> str:
-    shown = ", ".join(str(r + 1) for r in rows[:limit])
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
 @dataclass
@@ -181,11 +168,7 @@ class Session(CampaignRules):
         trial.conform(updated, renamed)
         broken = sorted(set(trial.invalid_rows(updated)) - before)
         if broken and not confirm:
-            raise ChangeNeedsConfirmation(
-                f"This change makes {len(broken)} experiment(s) invalid: row(s) {_row_list(broken)}. "
-                "They stay in the table, marked, but a model will not use them.",
-                broken,
-            )
+            raise ChangeNeedsConfirmation(ChangeKind.EDIT_VARIABLE, broken)
         self.variables = updated
         self.experiments = trial
         self.input_constraints = constraints
@@ -197,10 +180,7 @@ class Session(CampaignRules):
         session_rules.check_variable_change([v for v in self.variables if v.name != name], self.input_constraints)
         filled = [i for i, v in enumerate(self.experiments.cells()[name].tolist()) if not is_missing(v)]
         if filled and not confirm:
-            raise ChangeNeedsConfirmation(
-                f"Deleting '{name}' removes its values from {len(filled)} experiment(s): row(s) {_row_list(filled)}.",
-                filled,
-            )
+            raise ChangeNeedsConfirmation(ChangeKind.DELETE_VARIABLE, filled, variable=name)
         self.variables.remove(variable)
         self.experiments.conform(self.variables)
         self.touch()
@@ -220,11 +200,7 @@ class Session(CampaignRules):
         trial.conform(variables)
         broken = sorted((set(trial.invalid_rows(variables)) - before) | set(lost))
         if broken and not confirm:
-            parts = []
-            if dropped and lost:
-                parts.append(f"removes the column(s) {', '.join(dropped)} with their values")
-            parts.append(f"affects {len(broken)} experiment(s): row(s) {_row_list(broken)}")
-            raise ChangeNeedsConfirmation("Importing these variables " + " and ".join(parts) + ".", broken)
+            raise ChangeNeedsConfirmation(ChangeKind.IMPORT_VARIABLES, broken, dropped=dropped if lost else ())
         self.variables = variables
         self.experiments = trial
         self.touch()

@@ -15,6 +15,7 @@ from ui.editor import display_cells, edit_if_current, is_draft
 from ui.exclusion_form import exclusion_section
 from ui.history import edited_columns
 from ui.importing import import_experiments
+from ui.plurals import counted
 
 session = ui.require_session()
 st.header("Experiments")
@@ -40,7 +41,7 @@ shown.insert(0, "Status", status_with_flags(session, [words.status_cell(check) f
 problems = [(i, check) for i, check in enumerate(checks) if check.status is RowStatus.INVALID]
 st.markdown(words.table_summary(checks))
 if problems:
-    with st.expander(f"⚠️ {len(problems)} row(s) cannot be used until they are fixed", expanded=True):
+    with st.expander(f"⚠️ {counted(len(problems), 'row')} cannot be used until {'it is' if len(problems) == 1 else 'they are'} fixed", expanded=True):
         st.markdown("\n".join(f"- Row {i + 1}: {words.plain(words.status_text(check))}" for i, check in problems[:50]))
         if len(problems) > 50:
             st.caption(f"… and {len(problems) - 50} more; see the Status column.")

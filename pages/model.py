@@ -11,13 +11,14 @@ from alchemist.diagnostics import DEFAULT_FOLDS, LOO_MAX_POINTS
 from alchemist.model import KERNELS, MAX_RESTARTS, ModelSettings
 from alchemist.session import ModelState
 from ui import charts, words
+from ui.plurals import counted
 
 session = ui.require_session()
 st.header("Model")
 
 status = session.model_status()
 X, y, _ = session.training_data()
-st.caption(f"A Gaussian process trained on the {len(y)} valid experiment(s) that have a result.")
+st.caption(f"A Gaussian process trained on the {counted(len(y), 'valid experiment')} with a result.")
 
 settings = session.model_settings
 kernel_col, restarts_col, seed_col = st.columns([2, 1.3, 1.3], vertical_alignment="bottom")

@@ -11,6 +11,7 @@ from alchemist.audit.export import to_json, to_markdown
 from alchemist.audit.provenance import row_values
 from alchemist.plain import timestamp_to_state
 from ui import audit_words, words
+from ui.plurals import counted
 
 session = ui.require_session()
 st.header("Lab notebook")
@@ -92,7 +93,7 @@ with st.expander("🔍 One entry in full"):
              "previous_hash": entry.previous_hash}, expanded=True)
 
 if trail.links:
-    with st.expander(f"🔗 Where the {len(trail.links)} planned experiment(s) came from"):
+    with st.expander(f"🔗 Where the {counted(len(trail.links), 'planned experiment')} came from"):
         frame = session.experiments.frame
         names = [v.name for v in session.variables]
         st.dataframe(

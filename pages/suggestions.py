@@ -18,6 +18,7 @@ from alchemist.optimize import MAX_BATCH, MAX_BUDGET
 from alchemist.session import ModelState
 from ui import charts, words
 from ui.objectives_form import objectives_section
+from ui.plurals import counted
 
 # Above this many measured experiments the landscape starts without their dots (they would hide it).
 MANY_POINTS = 300
@@ -92,7 +93,7 @@ else:
                 session.suggest(n=int(batch), acquisition=acquisition, goal=goal, beta=float(beta), seed=int(seed),
                                 progress=bar.steps(words.search_progress))
 
-            ok = ok and ui.run_action(run_suggest, f"Suggested {int(batch)} experiment(s) to run next; see the table below.")
+            ok = ok and ui.run_action(run_suggest, f"Suggested {counted(int(batch), 'experiment')} to run next; see the table below.")
         if ok:
             st.rerun()
 

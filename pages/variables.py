@@ -6,14 +6,14 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from alchemist.errors import AlchemistError
-from alchemist.session import ChangeNeedsConfirmation
+from alchemist.errors import AlchemistError, ChangeNeedsConfirmation
 from alchemist.variable_fill import FillValueError, NeedsFillValue
 from alchemist.files.bounds import whole_megabytes
 from alchemist.files.variable_files import MAX_VARIABLES_FILE_BYTES, read_variables, variables_to_csv, variables_to_json
 from alchemist.variables import KIND_LABELS, KINDS, Variable, make_variable
 from ui import import_words, words
 from ui.constraints_form import constraints_section
+from ui.plurals import counted
 from ui.uploads import parse_once
 
 session = ui.require_session()
@@ -100,7 +100,8 @@ def attempt(kind: str, args: tuple, success: str, confirm_label: str) -> None:
     try:
         apply_change(kind, args, False)
     except ChangeNeedsConfirmation as needs:
-        st.session_state["pending_variable_change"] = (kind, args, needs.message, success, confirm_label)
+        st.session_state["pending_variable_change"] = (kind, args, words.confirmation_text(needs), success,
+                                                       confirm_label)
         st.rerun()
     except NeedsFillValue as needs:  # a new variable, and experiments without a value for it: ask
         st.session_state[PENDING_NEW_KEY] = (args[0], needs.rows)
@@ -223,9 +224,9 @@ with files_tab:
         except AlchemistError as error:
             st.error(words.plain(f"'{upload.name}' could not be read: {error.message}"))
         else:
-            st.text(f"{len(imported)} variable(s): " + ", ".join(v.label for v in imported))
+            st.text(f"{counted(len(imported), 'variable')}: " + ", ".join(v.label for v in imported))
             if st.button("Replace the variables with these", type="primary", key="import_variables"):
-                attempt("import", (imported,), f"Imported {len(imported)} variable(s).", "Import anyway")
+                attempt("import", (imported,), f"Imported {counted(len(imported), 'variable')}.", "Import anyway")
     if session.variables:
         st.markdown("**Export** the variable list")
         buttons = st.container(horizontal=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from alchemist.experiments import ExperimentTable, ImportReport
+from alchemist.experiments import ExperimentTable
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
 from alchemist.session import ModelState, ModelStatus
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
+from alchemist.errors import ChangeKind, ChangeNeedsConfirmation
 from ui import words
+from ui.plurals import bold_counted, counted
 
 
 @pytest.mark.parametrize(
@@ -85,21 +87,15 @@ def test_model_status_sentences():
     assert words.model_status_text(ModelStatus(ModelState.TRAINED, 3)) == "Trained on 3 experiments"
     assert words.model_status_text(ModelStatus(ModelState.STALE, 3)) == "Out of date (trained on 3 experiments)"
     assert words.model_status_text(ModelStatus(ModelState.TRAINED, 50_000, 2_000)) == (
-        "Trained on 50000 experiments, using a representative 2000 of them"
+        "Trained on 50,000 experiments, using a representative 2,000 of them"
     )
 
 
-def test_import_summary():
-    assert words.import_summary(ImportReport(5, "Yield", (), 0)) == "Added 5 experiment(s) with target 'Yield'."
-    assert words.import_summary(ImportReport(7, "Yield", ("Operator", "Date"), 2)) == (
-        "Added 7 experiment(s) with target 'Yield'. 2 row(s) need attention; see the Status column. "
-        "Columns not used: Operator, Date."
-    )
-
-
-def test_plural():
-    assert words.plural(1, "variable") == "**1** variable"
-    assert words.plural(0, "experiment") == "**0** experiments"
+def test_counts_take_the_singular_only_for_one():
+    assert bold_counted(1, "variable") == "**1** variable"
+    assert bold_counted(0, "experiment") == "**0** experiments"
+    assert counted(2000, "experiment") == "2,000 experiments"
+    assert counted(2, "entry", "entries") == "2 entries" and counted(1, "entry", "entries") == "1 entry"
 
 
 def test_plain_makes_links_images_and_streamlit_syntax_inert() -> None:
@@ -173,3 +169,17 @@ def test_an_uncertainty_reads_with_two_significant_digits():
     assert words.spread(0.0019183) == "0.0019"
     assert words.spread(12.345) == "12"
     assert words.measured(0.56512) == "0.5651"
+
+
+def test_a_change_that_needs_confirmation_names_the_experiments_it_affects():
+    edit = ChangeNeedsConfirmation(ChangeKind.EDIT_VARIABLE, [1, 2])
+    assert words.confirmation_text(edit) == (
+        "This change makes 2 experiments invalid: rows 2, 3. They stay in the table, marked, but a model will not use them.")
+    one = ChangeNeedsConfirmation(ChangeKind.EDIT_VARIABLE, [4])
+    assert words.confirmation_text(one).startswith("This change makes 1 experiment invalid: row 5. It stays")
+    delete = ChangeNeedsConfirmation(ChangeKind.DELETE_VARIABLE, list(range(30)), variable="T")
+    assert words.confirmation_text(delete) == (
+        "Deleting 'T' removes its values from 30 experiments: rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 18 more.")
+    imported = ChangeNeedsConfirmation(ChangeKind.IMPORT_VARIABLES, [0, 1], dropped=["Catalyst"])
+    assert words.confirmation_text(imported) == (
+        "Importing these variables removes the column Catalyst with its values and affects 2 experiments: rows 1, 2.")

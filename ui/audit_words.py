@@ -14,6 +14,7 @@ from alchemist.audit.entries import plain_value
 from alchemist.audit.hooks import differing_inputs
 from alchemist.model import KERNELS
 from alchemist.templates import Template
+from ui.plurals import counted
 
 KIND_LABELS = {
     AuditKind.FIT: "🧠 Model fit",
@@ -31,11 +32,6 @@ _BREAKS = {
     BreakReason.OUT_OF_ORDER: "it is out of order: entries were moved or copied",
     BreakReason.LINK: "the entry before it was replaced (its link no longer matches)",
 }
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """"3 experiments", "1 entry": plain text, for tables (ui.words.plural is bold Markdown)."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def _short(value: Any) -> str:
@@ -63,7 +59,7 @@ def entry_summary(entry: AuditEntry) -> str:
         return _summary(entry)
     except (TypeError, KeyError, IndexError, AttributeError, ValueError):
         # A trail from a file is checked for form, not for every field of every kind: say what it holds.
-        return f"{len(entry.inputs)} input(s), {len(entry.outputs)} output(s)"
+        return f"{counted(len(entry.inputs), 'input')}, {counted(len(entry.outputs), 'output')}"
 
 
 def _summary(entry: AuditEntry) -> str:
@@ -71,28 +67,28 @@ def _summary(entry: AuditEntry) -> str:
     kind = entry.kind
     if kind is AuditKind.FIT:
         settings = i.get("settings") or {}
-        return (f"Trained on {plural(i.get('experiments', 0), 'experiment')} "
+        return (f"Trained on {counted(i.get('experiments', 0), 'experiment')} "
                 f"({KERNELS.get(settings.get('kernel'), settings.get('kernel'))}, seed {i.get('seed')})")
     if kind is AuditKind.SUGGESTIONS:
         settings = i.get("settings") or {}
         acquisition = ACQUISITIONS.get(settings.get("acquisition"), settings.get("acquisition"))
-        return f"{plural(o.get('count', 0), 'experiment')} suggested ({acquisition}, seed {i.get('seed')})"
+        return f"{counted(o.get('count', 0), 'experiment')} suggested ({acquisition}, seed {i.get('seed')})"
     if kind is AuditKind.PENDING:
         rows = o.get("rows") or [0, 0]
         source = f"suggestions of entry {i['suggestions']}" if i.get("suggestions") else f"'{i.get('note', '')}'"
-        return f"{plural(i.get('count', 0), 'experiment')} planned as rows {rows[0]}–{rows[-1]}, from {source}"
+        return f"{counted(i.get('count', 0), 'experiment')} planned as rows {rows[0]}–{rows[-1]}, from {source}"
     if kind is AuditKind.RESULT:
         listed = o.get("results")
         if not isinstance(listed, list):
-            return f"{plural(i.get('count', 0), 'result')} entered"
+            return f"{counted(i.get('count', 0), 'result')} entered"
         text = "; ".join(_result_text(item) for item in listed[:3] if isinstance(item, dict))
         more = i.get("count", len(listed)) - min(3, len(listed))
         return f"{i.get('target', 'Result')} entered: {text}" + (f"; and {more} more" if more > 0 else "")
     if kind is AuditKind.DATA_IMPORT:
-        text = f"{plural(o.get('rows_added', 0), 'experiment')} imported, {o.get('with_result', 0)} with a result"
+        text = f"{counted(o.get('rows_added', 0), 'experiment')} imported, {o.get('with_result', 0)} with a result"
         return text + (", replacing the table" if i.get("replace") else "")
     if kind is AuditKind.TEMPLATE:
-        return f"Started from the template '{i.get('template')}' ({plural(o.get('variables', 0), 'variable')})"
+        return f"Started from the template '{i.get('template')}' ({counted(o.get('variables', 0), 'variable')})"
     if kind is AuditKind.NOTE:
         about = f"On entry {i['entry']}: " if i.get("entry") is not None else ""
         return about + entry.note
@@ -130,4 +126,4 @@ def link_row(link: ProvenanceLink, result: Any, actual: dict[str, Any]) -> dict[
 
 def template_summary(template: Template) -> str:
     names = ", ".join(v.label for v in template.variables)
-    return f"{plural(len(template.variables), 'variable')}: {names}. Result column: {template.target}."
+    return f"{counted(len(template.variables), 'variable')}: {names}. Result column: {template.target}."

@@ -14,6 +14,7 @@ from alchemist.constraints import (
 )
 from alchemist.objectives import Objective, Pick, PickReason
 from alchemist.variables import format_number
+from ui.plurals import counted
 
 KIND_LABELS = {
     "linear": "Linear limit (a·x + b·y ≤ c)",
@@ -62,7 +63,7 @@ def violation_text(violation: Violation, constraints: Sequence[object]) -> str:
     if violation.kind is ViolationKind.FORBIDDEN:
         return f"is a forbidden combination ({what})"
     if violation.kind is ViolationKind.MIXTURE_ACTIVE:
-        return f"has {int(violation.amount)} non-zero component(s) too many ({what})"
+        return f"has {counted(int(violation.amount), 'non-zero component')} too many ({what})"
     if violation.kind is ViolationKind.MIXTURE_TOTAL:
         return f"does not add up ({what}; off by {format_number(violation.amount)})"
     return f"breaks {what} (by {format_number(violation.amount)})"
@@ -98,4 +99,4 @@ def pick_text(pick: Pick, target: str, direction: str) -> str:
     if pick.reason is PickReason.NONE_MEETS_LIMITS:
         return "No point meets these limits; relax them to see the trade-off."
     best = "lowest" if direction == "minimize" else "highest"
-    return f"Of {pick.n_meeting} point(s) meeting the limits, this one has the {best} {target}."
+    return f"Of {counted(pick.n_meeting, 'point')} meeting the limits, this one has the {best} {target}."

@@ -12,6 +12,7 @@ from alchemist.errors import AlchemistError
 from alchemist.session import Session
 from ui import words
 from ui.constraint_words import KIND_LABELS, RELATION_LABELS, constraint_text, flagged_rows_text, violation_text
+from ui.plurals import counted
 
 NUMERIC = ("continuous", "integer")
 LEVELLED = ("categorical", "discrete")
@@ -131,7 +132,8 @@ def _flagged(session: Session) -> None:
     lines = flagged_rows_text(flags, session.constraints)
     if lines:
         count = sum(1 for f in flags if f)
-        with st.expander(f"⚠️ {count} experiment(s) break a constraint (they still train the model)"):
+        with st.expander(f"⚠️ {counted(count, 'experiment')} {'breaks' if count == 1 else 'break'} a constraint "
+                         f"({'it still trains' if count == 1 else 'they still train'} the model)"):
             st.markdown("\n".join(f"- {words.plain(line)}" for line in lines))
 
 

@@ -12,11 +12,7 @@ from alchemist.history.diff import Comparison
 from alchemist.history.revisions import Revision, RevisionKind
 from alchemist.plain import utc_now
 from alchemist.variables import format_number
-
-
-def plural(count: int, noun: str) -> str:
-    """"1 cell", "3 cells": plain text (these lines go through words.plain where shown)."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+from ui.plurals import counted
 
 
 def _value(value: object) -> str:
@@ -50,11 +46,11 @@ def change_text(kind: RevisionKind, summary: dict) -> str:
         if cell:
             row, column, value = cell
             return f"Set {column} in row {row + 1} to {_value(value)}"
-        return f"Edited {plural(int(summary.get('cells', 0)), 'cell')} in {', '.join(summary.get('columns', []))}"
+        return f"Edited {counted(int(summary.get('cells', 0)), 'cell')} in {', '.join(summary.get('columns', []))}"
     if kind in (RevisionKind.ADD_ROWS, RevisionKind.DELETE_ROWS):
         before, after = summary.get("rows", [0, 0])
         verb = "Added" if after > before else "Deleted"
-        return f"{verb} {plural(abs(after - before), 'experiment')} ({after} now)"
+        return f"{verb} {counted(abs(after - before), 'experiment')} ({after} now)"
     if kind is RevisionKind.ADD_VARIABLE:
         return f"Added variable {_names(summary.get('variables_added', []))}"
     if kind is RevisionKind.DELETE_VARIABLE:
@@ -111,11 +107,11 @@ def comparison_lines(comparison: Comparison) -> list[str]:
         if names:
             lines.append(f"Variables {what}: {_names(names)}")
     if comparison.rows_added:
-        lines.append(f"{plural(comparison.rows_added, 'experiment')} added since")
+        lines.append(f"{counted(comparison.rows_added, 'experiment')} added since")
     if comparison.rows_removed:
-        lines.append(f"{plural(comparison.rows_removed, 'experiment')} removed since")
+        lines.append(f"{counted(comparison.rows_removed, 'experiment')} removed since")
     if comparison.cells_changed:
-        lines.append(f"{plural(comparison.cells_changed, 'cell')} changed since, in {', '.join(comparison.columns_changed)}")
+        lines.append(f"{counted(comparison.cells_changed, 'cell')} changed since, in {', '.join(comparison.columns_changed)}")
     if comparison.model_changed:
         lines.append("The model differs")
     if comparison.settings_changed:

@@ -10,11 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from alchemist.files.nrel_notes import NotMapped, NotMappedKind as K
-
-
-def plural(count: int, noun: str, nouns: str = "") -> str:
-    """"3 experiments", "1 variable": plain text, since the whole line is escaped for Markdown when shown."""
-    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+from ui.plurals import counted
 
 
 def _names(note: NotMapped) -> str:
@@ -33,10 +29,10 @@ _WORDS = {
     K.METADATA_FIELDS: lambda n: f"Metadata not imported: {_list(n)}.",
     K.VARIABLE: lambda n: f"Variable {_list(n)} of the search space was not imported: {n.detail}",
     K.VARIABLE_FIELDS: lambda n: f"Variable fields not imported: {_list(n)}.",
-    K.DERIVED_VARIABLES: lambda n: f"{plural(n.count, 'derived variable')} not imported (this app has none): {_list(n)}.",
-    K.CONSTRAINTS: lambda n: f"{plural(n.count, 'input constraint')} not imported: {_list(n)}.",
+    K.DERIVED_VARIABLES: lambda n: f"{counted(n.count, 'derived variable')} not imported (this app has none): {_list(n)}.",
+    K.CONSTRAINTS: lambda n: f"{counted(n.count, 'input constraint')} not imported: {_list(n)}.",
     K.SEARCH_SPACE_FIELDS: lambda n: f"Search-space fields not imported: {_list(n)}.",
-    K.RESULT_COLUMNS: lambda n: f"This session models one result; the result column(s) {_names(n)} were not imported.",
+    K.RESULT_COLUMNS: lambda n: f"This session models one result; the result {'column' if n.count == 1 else 'columns'} {_names(n)} {'was' if n.count == 1 else 'were'} not imported.",
     K.EXPERIMENT_COLUMNS: lambda n: f"Experiment columns not imported: {_names(n)}.",
     K.NOT_A_RECORD: lambda n: f"Experiments that are not records, not imported: {n.count:,}.",
     K.ROWS_INVALID: lambda n: f"Experiments that do not fit the variables: {n.count:,}; they were kept and are marked in the Status column.",
@@ -47,18 +43,18 @@ _WORDS = {
     K.QUEUE_FIELDS: lambda n: f"Work-queue fields not imported: {_list(n)}.",
     K.QUEUE_HISTORY: lambda n: f"States of the {n.count:,} oldest work-queue items not recorded in the lab notebook (their rows are in the table).",
     K.QUEUE_OUTPUTS: lambda n: f"Work-queue results for {_names(n)} were not imported: they are not result columns.",
-    K.OUTCOME_CONSTRAINTS: lambda n: f"{plural(n.count, 'outcome constraint')} not imported: {_list(n)}.",
+    K.OUTCOME_CONSTRAINTS: lambda n: f"{counted(n.count, 'outcome constraint')} not imported: {_list(n)}.",
     K.OBJECTIVES: lambda n: f"Objectives not imported: {_list(n)}.",
     K.OBJECTIVE_LABELS: lambda n: f"Labels and units of the results not imported: {_list(n)}.",
-    K.LAST_SUGGESTIONS: lambda n: f"{plural(n.count, 'last suggestion')} not in the work queue, not imported.",
-    K.PROVENANCE: lambda n: f"{plural(n.count, 'provenance record')} not imported.",
-    K.AUDIT_ENTRIES: lambda n: f"{plural(n.count, 'audit-log entry', 'audit-log entries')} not imported.",
+    K.LAST_SUGGESTIONS: lambda n: f"{counted(n.count, 'last suggestion')} not in the work queue, not imported.",
+    K.PROVENANCE: lambda n: f"{counted(n.count, 'provenance record')} not imported.",
+    K.AUDIT_ENTRIES: lambda n: f"{counted(n.count, 'audit-log entry', 'audit-log entries')} not imported.",
     K.AUDIT_DATA_DIFFERS: lambda n: "The audit log's copy of the experiment data differs from the experiments; the experiments were imported.",
     K.SETTINGS: lambda n: f"ALchemist settings not imported: {_list(n)}.",
     K.KERNEL: lambda n: f"ALchemist's kernel {_names(n)}{f' (nu={n.detail})' if n.detail else ''} has no match here; the default kernel is used.",
     K.MODEL_FIT: lambda n: (
         f"ALchemist's trained model ({n.detail or 'backend not given'}) was not imported: its fitted values "
-        f"({', '.join(n.names)}: {plural(n.count, 'number')}) are ALchemist's own. Train a model here on the Model page."
+        f"({', '.join(n.names)}: {counted(n.count, 'number')}) are ALchemist's own. Train a model here on the Model page."
     ),
     K.UNKNOWN_PARTS: lambda n: f"Parts of the file this import does not know, not imported: {_list(n)}.",
 }

@@ -10,6 +10,7 @@ from alchemist.files.numbers import DecimalMark
 from alchemist.import_preview import ImportPreview
 from alchemist.problems import RowStatus
 from alchemist.variables import Variable
+from ui.plurals import counted
 
 _REASONS = {
     MatchReason.REMEMBERED: "as at your last import",
@@ -66,7 +67,9 @@ def mapping_notes(check: MappingCheck, variables: Sequence[Variable]) -> tuple[l
 
 
 def recode_heading(column: str, variable: str, count: int) -> str:
-    return (f"{count} value(s) of '{column}' are not levels of '{variable}'. Choose the level each one means; "
+    which = (f"1 value of '{column}' is not a level" if count == 1
+             else f"{count:,} values of '{column}' are not levels")
+    return (f"{which} of '{variable}'. Choose the level each one means; "
             "a value kept as is is imported and flagged.")
 
 
@@ -90,39 +93,42 @@ def preview_summary(preview: ImportPreview) -> str:
     counts = (f"{preview.count(RowStatus.OK)} usable for the model, {preview.count(RowStatus.PENDING)} pending "
               f"(no result), {preview.count(RowStatus.INVALID)} need attention")
     if preview.rows_replaced:
-        return f"The {preview.rows_replaced} experiment(s) in the table will be replaced by these {rows} row(s): {counts}."
-    return f"{rows} row(s) will be added: {counts}."
+        return (f"The {counted(preview.rows_replaced, 'experiment')} in the table will be replaced by "
+                f"{'this row' if rows == 1 else f'these {rows:,} rows'}: {counts}.")
+    return f"{counted(rows, 'row')} will be added: {counts}."
 
 
 def import_button(preview: ImportPreview) -> str:
     rows = len(preview.checks)
     if preview.rows_replaced:
-        return f"Replace {preview.rows_replaced} row(s) with {rows}"
-    return f"Add {rows} row(s)"
+        return f"Replace {counted(preview.rows_replaced, 'row')} with {rows:,}"
+    return f"Add {counted(rows, 'row')}"
 
 
 def import_account(report: ImportReport, empty_rows_skipped: int = 0) -> str:
     """What an import did: "Added 26 experiments." or "Replaced 22 rows with 26.", and what needs attention."""
     if report.rows_replaced:
-        parts = [f"Replaced {report.rows_replaced} row(s) with {report.rows_added}."]
+        parts = [f"Replaced {counted(report.rows_replaced, 'row')} with {report.rows_added:,}."]
     else:
-        parts = [f"Added {report.rows_added} experiment(s)."]
+        parts = [f"Added {counted(report.rows_added, 'experiment')}."]
     if report.invalid_rows:
-        parts.append(f"{report.invalid_rows} need attention; see the Status column.")
+        parts.append(f"{report.invalid_rows:,} {'needs' if report.invalid_rows == 1 else 'need'} attention; "
+                     "see the Status column.")
     if empty_rows_skipped:
-        parts.append(f"{empty_rows_skipped} empty row(s) of the file skipped.")
+        parts.append(f"{counted(empty_rows_skipped, 'empty row')} of the file skipped.")
     return " ".join(parts)
 
 
 # -- a new variable in a table with experiments ------------------------------------------------------
 def fill_question(variable: str, rows: int) -> str:
-    return (f"The {rows} experiment(s) in the table have no value for '{variable}'. If they were all run at the "
+    which = "The experiment in the table has" if rows == 1 else f"The {rows:,} experiments in the table have"
+    return (f"{which} no value for '{variable}'. If they were all run at the "
             f"same {variable}, give that value. Otherwise choose **Not recorded**: those experiments then need "
             "attention and the model leaves them out until you fill in their values.")
 
 
 def fill_done(variable: str, rows: int, value: object | None) -> str:
     if value is None:
-        return (f"Added variable '{variable}'. Its value is not recorded for the {rows} existing experiment(s): "
+        return (f"Added variable '{variable}'. Its value is not recorded for the {counted(rows, 'existing experiment')}: "
                 "they need attention and the model leaves them out until you fill it in.")
-    return f"Added variable '{variable}', with {value} for the {rows} existing experiment(s)."
+    return f"Added variable '{variable}', with {value} for the {counted(rows, 'existing experiment')}."

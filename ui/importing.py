@@ -26,6 +26,7 @@ from alchemist.session import Session
 from ui import import_words, words
 from ui.editor import display_cells, numeric_columns
 from ui.uploads import forget, parse_once
+from ui.plurals import counted
 
 UPLOAD_KIND = "experiments"
 PREVIEW_ROWS = 200  # rows drawn in the preview; those that need attention come first
@@ -165,8 +166,9 @@ def import_experiments(session: Session, round_: int) -> None:
         digest += hashlib.sha256(sheet.encode()).hexdigest()[:8]
     skipped = incoming.attrs.get("empty_rows_skipped", 0)
     st.caption(words.plain(
-        f"{len(incoming)} row(s), columns: {', '.join(map(str, incoming.columns))}"
-        + (f". {skipped} completely empty row(s) in the file are skipped." if skipped else "")
+        f"{counted(len(incoming), 'row')}, columns: {', '.join(map(str, incoming.columns))}"
+        + (f". {counted(skipped, 'completely empty row')} in the file {'is' if skipped == 1 else 'are'} skipped."
+           if skipped else "")
     ))
     matches = _mapping(session, incoming, round_, digest)
     check = check_mapping(matches, session.variables)

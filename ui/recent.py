@@ -14,6 +14,7 @@ import streamlit as st
 
 from alchemist.store.recent import recent_sessions
 from ui import words
+from ui.plurals import bold_counted
 from ui.state import announce, open_session
 from ui.store import get_store
 
@@ -51,8 +52,8 @@ def recent_list() -> None:
     for entry in found:
         name_col, open_col = st.columns([5, 1], vertical_alignment="center")
         name_col.markdown(
-            f"**{words.plain(entry.name)}** · {words.plural(entry.variables, 'variable')} · "
-            f"{words.plural(entry.experiments, 'experiment')} · changed {entry.modified:%Y-%m-%d %H:%M} UTC"
+            f"**{words.plain(entry.name)}** · {bold_counted(entry.variables, 'variable')} · "
+            f"{bold_counted(entry.experiments, 'experiment')} · changed {entry.modified:%Y-%m-%d %H:%M} UTC"
         )
         if open_col.button("Open", key=f"recent_{entry.id}"):
             session = store.get(entry.id)

@@ -11,13 +11,15 @@ from datetime import timedelta
 from typing import Sequence
 
 from alchemist.display import display_decimals
-from alchemist.errors import AlchemistError, ForeignFileError, LimitError, StorageError, StorageReason
-from alchemist.experiments import ImportReport
+from alchemist.errors import (
+    AlchemistError, ChangeKind, ChangeNeedsConfirmation, ForeignFileError, LimitError, StorageError, StorageReason,
+)
 from alchemist.files.bounds import megabytes, whole_megabytes
 from alchemist.model import KERNELS, FitProgress, FittedHyperparameter, ModelSettings, Parameter, Unit
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
 from alchemist.session import ModelState, ModelStatus
 from alchemist.variables import format_number
+from ui.plurals import counted
 
 PENDING_TEXT = "pending: no result yet"
 EXCLUDED_TEXT = "excluded from the model (kept in the table)"
@@ -98,15 +100,16 @@ def table_summary(checks: list[RowCheck]) -> str:
 def model_status_text(status: ModelStatus) -> str:
     if status.state is ModelState.NONE:
         return "No model"
-    subset = f", using a representative {status.n_used} of them" if 0 < status.n_used < status.n_train else ""
+    subset = f", using a representative {status.n_used:,} of them" if 0 < status.n_used < status.n_train else ""
+    trained = f"{counted(status.n_train, 'experiment')}{subset}"
     if status.state is ModelState.TRAINED:
-        return f"Trained on {status.n_train} experiments{subset}"
-    return f"Out of date (trained on {status.n_train} experiments{subset})"
+        return f"Trained on {trained}"
+    return f"Out of date (trained on {trained})"
 
 
 def model_settings_text(settings: ModelSettings) -> str:
     """The settings a model was trained with, e.g. "Matérn 5/2 kernel · 5 restarts · seed 0 · skewed results transformed"."""
-    restarts = f"{settings.n_restarts} restart{'' if settings.n_restarts == 1 else 's'}"
+    restarts = counted(settings.n_restarts, "restart")
     warp = "skewed results transformed" if settings.warp_outputs else "results not transformed"
     return f"{KERNELS[settings.kernel]} kernel · {restarts} · seed {settings.seed} · {warp}"
 
@@ -139,11 +142,11 @@ def table_edit(changes: dict) -> str:
     columns = sorted({column for row in edited.values() for column in row})
     parts = []
     if cells:
-        parts.append(f"edited {cells} cell{'' if cells == 1 else 's'} ({', '.join(columns)})")
+        parts.append(f"edited {counted(cells, 'cell')} ({', '.join(columns)})")
     for key, verb in (("added_rows", "added"), ("deleted_rows", "deleted")):
         count = len(changes.get(key) or ())
         if count:
-            parts.append(f"{verb} {count} row{'' if count == 1 else 's'}")
+            parts.append(f"{verb} {counted(count, 'row')}")
     text = "; ".join(parts) or "changed nothing"
     return text[0].upper() + text[1:] + "."
 
@@ -195,20 +198,6 @@ def load_failure(name: str, error: AlchemistError) -> tuple[str, str | None]:
         return f"'{name}' could not be loaded. {foreign_file_text(error.reason)}", None
     return (f"'{name}' could not be loaded: it is not a session file ALchemist can open, or it is damaged. "
             "Nothing was changed.", error.message)
-
-
-def import_summary(report: ImportReport) -> str:
-    parts = [f"Added {report.rows_added} experiment(s) with target '{report.target}'."]
-    if report.invalid_rows:
-        parts.append(f"{report.invalid_rows} row(s) need attention; see the Status column.")
-    if report.ignored_columns:
-        parts.append("Columns not used: " + ", ".join(report.ignored_columns) + ".")
-    return " ".join(parts)
-
-
-def plural(count: int, noun: str) -> str:
-    """"**3** experiments", "**1** variable": a bold count with its noun."""
-    return f"**{count}** {noun}{'' if count == 1 else 's'}"
 
 
 _PARAMETER_TEXT = {
@@ -320,9 +309,9 @@ def duration(span: timedelta) -> str:
     hours = span.total_seconds() / 3600
     if hours >= 24:
         days = round(hours / 24)
-        return f"{days} day{'' if days == 1 else 's'}"
+        return counted(days, 'day')
     whole = max(1, round(hours))
-    return f"{whole} hour{'' if whole == 1 else 's'}"
+    return counted(whole, 'hour')
 
 
 def slice_caption(source, pinned: bool) -> str:
@@ -383,3 +372,29 @@ def storage_problem(error: StorageError | LimitError) -> str:
     if isinstance(error, StorageError):
         return _STORAGE_PROBLEMS[error.reason]
     return error.message
+
+
+ROWS_LISTED = 12  # a longer list of rows ends in "and N more"
+
+
+def row_list(rows: Sequence[int]) -> str:
+    """ "row 3", "rows 1, 2, 3 and 18 more": 0-based positions, counted from 1 as the table shows them."""
+    shown = ", ".join(str(r + 1) for r in rows[:ROWS_LISTED])
+    more = f" and {len(rows) - ROWS_LISTED:,} more" if len(rows) > ROWS_LISTED else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+def confirmation_text(needs: ChangeNeedsConfirmation) -> str:
+    """What a change of the variables would do to the experiments, asked before it is made."""
+    n, rows = len(needs.rows), row_list(needs.rows)
+    if needs.change is ChangeKind.DELETE_VARIABLE:
+        return f"Deleting '{needs.variable}' removes its values from {counted(n, 'experiment')}: {rows}."
+    if needs.change is ChangeKind.IMPORT_VARIABLES:
+        dropped = ""
+        if needs.dropped:
+            columns = "column {} with its values" if len(needs.dropped) == 1 else "columns {} with their values"
+            dropped = f"removes the {columns.format(', '.join(needs.dropped))} and "
+        return f"Importing these variables {dropped}affects {counted(n, 'experiment')}: {rows}."
+    kept = "It stays in the table, marked, but a model will not use it." if n == 1 else \
+        "They stay in the table, marked, but a model will not use them."
+    return f"This change makes {counted(n, 'experiment')} invalid: {rows}. {kept}"

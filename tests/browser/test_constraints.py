@@ -55,7 +55,7 @@ def _import_variables(page: Page, path: Path) -> None:
         upload(page, "Variables file", path)
     with rerun(page):
         page.get_by_role("button", name="Replace the variables with these").click()
-    expect(page.get_by_text("Last change: Imported 5 variable(s).")).to_be_visible()
+    expect(page.get_by_text("Last change: Imported 5 variables.")).to_be_visible()
 
 
 def _import_experiments(page: Page, path: Path) -> None:

@@ -129,7 +129,7 @@ def test_every_page_holds_its_layout_at_900_and_1400_px(page: Page, server: Stre
     go_to(page, "Suggestions")
     with rerun(page):
         page.get_by_role("button", name="Suggest next experiments").click()
-    expect(last_change(page, "Suggested 1 experiment(s) to run next; see the table below.")).to_be_visible()
+    expect(last_change(page, "Suggested 1 experiment to run next; see the table below.")).to_be_visible()
     for title in ("Variables", "Experiments", "Model", "Suggestions", "History", "Lab notebook", "Pareto"):
         go_to(page, title)
         for width in WIDTHS:

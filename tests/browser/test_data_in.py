@@ -71,7 +71,7 @@ def test_our_own_example_file_maps_onto_the_example_and_imports(page: Page, serv
     expect(picker(page, "Output")).to_have_value("Result (measured)")
     expect(picker(page, "Reason")).to_have_value("Note")
     expect(page.get_by_text("matches the variable's levels")).to_be_visible()
-    expect(page.get_by_text("26 row(s) will be added: 0 usable for the model, 0 pending (no result), 26 need attention."))\
+    expect(page.get_by_text("26 rows will be added: 0 usable for the model, 0 pending (no result), 26 need attention."))\
         .to_be_visible()
     for width in (900, 1400):
         page.set_viewport_size({"width": width, "height": 1000})
@@ -79,11 +79,11 @@ def test_our_own_example_file_maps_onto_the_example_and_imports(page: Page, serv
     # SAR 80 and 280 are the example's Low and High SAR: say so, and every row is usable.
     choose(page, "SAR = 80", "Low SAR")
     choose(page, "SAR = 280", "High SAR")
-    expect(page.get_by_text("26 row(s) will be added: 26 usable for the model, 0 pending (no result), 0 need attention."))\
+    expect(page.get_by_text("26 rows will be added: 26 usable for the model, 0 pending (no result), 0 need attention."))\
         .to_be_visible()
     with rerun(page):
         page.get_by_role("button", name="Import experiments").click()
-    last_change(page, "Added 26 experiment(s).")
+    last_change(page, "Added 26 experiments.")
     expect(page.get_by_text(re.compile(r"48\s+experiments · 48\s+usable for the model"))).to_be_visible()
     stored = SessionStore(server.cache_dir).get(session_id(page))
     assert len(stored.experiments) == 48 and stored.import_mapping["SAR"] == "variable:Catalyst"
@@ -107,13 +107,13 @@ def test_a_decimal_comma_file_imports_and_a_typo_stays_as_typed_and_editable(
     with rerun(page):
         page.get_by_text("Replace them with this file").click()
     expect(page.get_by_text(
-        "The 22 experiment(s) in the table will be replaced by these 4 row(s): 3 usable for the model, "
+        "The 22 experiments in the table will be replaced by these 4 rows: 3 usable for the model, "
         "0 pending (no result), 1 need attention."
     )).to_be_visible()
     screenshot(page, "data-in-decimal-comma-preview")
     with rerun(page):
         page.get_by_role("button", name="Import experiments").click()
-    last_change(page, "Replaced 22 row(s) with 4. 1 need attention; see the Status column.")
+    last_change(page, "Replaced 22 rows with 4. 1 needs attention; see the Status column.")
 
     # The typo stays as typed, with its reason; the column stays numeric; valid rows stay valid.
     table = DataEditor(page)
@@ -153,7 +153,7 @@ def test_adding_a_variable_asks_for_the_value_of_the_existing_experiments(page: 
     page.get_by_label("Maximum", exact=True).locator("visible=true").fill("20")
     with rerun(page):
         page.get_by_role("button", name="Add variable").click()
-    expect(page.get_by_text("The 22 experiment(s) in the table have no value for 'Pressure'.")).to_be_visible()
+    expect(page.get_by_text("The 22 experiments in the table have no value for 'Pressure'.")).to_be_visible()
     screenshot(page, "data-in-new-variable-asks")
     page.get_by_label("Pressure [bar] of the existing experiments").fill("25")
     with rerun(page):
@@ -162,7 +162,7 @@ def test_adding_a_variable_asks_for_the_value_of_the_existing_experiments(page: 
     page.get_by_label("Pressure [bar] of the existing experiments").fill("5")
     with rerun(page):
         page.get_by_role("button", name="Fill in and add").click()
-    last_change(page, "Added variable 'Pressure', with 5 for the 22 existing experiment(s).")
+    last_change(page, "Added variable 'Pressure', with 5 for the 22 existing experiments.")
     go_to(page, "Experiments")
     expect(page.get_by_text(re.compile(r"22\s+experiments · 22\s+usable for the model"))).to_be_visible()
 
@@ -203,9 +203,9 @@ def test_a_workbook_with_several_sheets_asks_which_one(page: Page, server: Strea
         upload(page, UPLOAD_LABEL, path)
     expect(picker(page, "Sheet (this workbook has 2)")).to_have_value("Notes")
     choose(page, "Sheet (this workbook has 2)", "Runs")
-    expect(page.get_by_text("2 row(s) will be added: 2 usable for the model, 0 pending (no result), 0 need attention."))\
+    expect(page.get_by_text("2 rows will be added: 2 usable for the model, 0 pending (no result), 0 need attention."))\
         .to_be_visible()
     with rerun(page):
         page.get_by_role("button", name="Import experiments").click()
-    last_change(page, "Added 2 experiment(s).")
+    last_change(page, "Added 2 experiments.")
     expect(page.get_by_text(re.compile(r"24\s+experiments · 24\s+usable"))).to_be_visible()

@@ -59,11 +59,11 @@ def test_rename_a_cell_edit_and_a_utf16_file_say_what_they_did(page: Page, serve
     page.get_by_text("Upload experiments (CSV or Excel)").click()
     with rerun(page):
         upload(page, UPLOAD_LABEL, path)
-    expect(page.get_by_text("2 row(s) will be added: 2 usable for the model, 0 pending (no result), 0 need attention."))\
+    expect(page.get_by_text("2 rows will be added: 2 usable for the model, 0 pending (no result), 0 need attention."))\
         .to_be_visible()
     with rerun(page):
         page.get_by_role("button", name="Import experiments").click()
-    expect(last_change(page, "Added 2 experiment(s).")).to_be_visible()
+    expect(last_change(page, "Added 2 experiments.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"24\s+experiments · 24\s+usable"))).to_be_visible()
 
 
@@ -73,7 +73,7 @@ def test_numbers_keep_a_precision_suited_to_each_variable_and_reasons_are_whole(
     go_to(page, "Suggestions")
     with rerun(page):
         page.get_by_role("button", name="Suggest next experiments").click()
-    expect(last_change(page, "Suggested 1 experiment(s) to run next; see the table below.")).to_be_visible()
+    expect(last_change(page, "Suggested 1 experiment to run next; see the table below.")).to_be_visible()
     suggested = SessionStore(server.cache_dir).get(session_id(page)).suggestions.iloc[0]
     assert FULL_PRECISION.search(repr(float(suggested["Temperature"])))  # the model's value is a full float…
     table = DataEditor(page)
@@ -129,7 +129,7 @@ def test_the_landscape_follows_the_suggestions_and_hides_measured_points(page: P
         page.get_by_text("Minimize Output", exact=True).click()
     with rerun(page):
         page.get_by_role("button", name="Suggest next experiments").click()
-    expect(last_change(page, "Suggested 1 experiment(s) to run next; see the table below.")).to_be_visible()
+    expect(last_change(page, "Suggested 1 experiment to run next; see the table below.")).to_be_visible()
     first = SessionStore(server.cache_dir).get(session_id(page)).suggestions.iloc[0]
     page.get_by_role("heading", name="Model landscape").scroll_into_view_if_needed()
     expect(page.get_by_text("held at the first suggested experiment", exact=False)).to_be_visible()

@@ -68,7 +68,7 @@ def test_fifty_thousand_rows_upload_train_and_suggest_while_another_visitor_work
     page.get_by_text("Upload experiments (CSV or Excel)").click()
     with rerun(page, LONG_MS):
         upload(page, "Table with one column per variable and a result column", csv)
-    expect(page.get_by_text(f"{ROWS} row(s), columns:")).to_be_visible()
+    expect(page.get_by_text(f"{ROWS:,} rows, columns:")).to_be_visible()
     with rerun(page, LONG_MS):
         page.get_by_role("button", name="Import experiments").click()
     expect(page.get_by_text(re.compile(rf"{ROWS + 22}\s+experiments · {ROWS + 22}\s+usable"))).to_be_visible(timeout=LONG_MS)

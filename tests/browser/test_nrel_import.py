@@ -27,7 +27,7 @@ def test_the_two_objective_alchemist_file_loads_with_its_queue_and_both_objectiv
     expect(page.get_by_text(re.compile(
         r"Last change: Loaded 'Flow amination: yield vs cost' from an NREL ALchemist file as a new session"))).to_be_visible()
     # Only what has no place here is named: ALchemist's run settings, its fitted model, the results' labels.
-    notes = page.get_by_text("3 note(s) about the file just loaded")
+    notes = page.get_by_text("3 notes about the file just loaded")
     expect(notes).to_be_visible()
     lines = page.get_by_role("group").filter(has=notes).get_by_role("listitem")
     expect(lines).to_have_count(3)

@@ -76,7 +76,7 @@ def build_campaign(page: Page, server: StreamlitServer, tmp_path: Path) -> None:
         upload(page, "Table with one column per variable and a result column", csv_path)
     with rerun(page):
         page.get_by_role("button", name="Import experiments").click()
-    expect(page.get_by_role("status").filter(has_text="Added 5 experiment(s)")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Added 5 experiments")).to_be_visible()
     expect(header(page)).to_contain_text("5 experiments")
     screenshot(page, "experiments")
 

@@ -61,7 +61,7 @@ def test_the_pareto_page_counts_the_front_and_picks(cache: Path) -> None:
     at.number_input(key="pareto_limit_Yield").set_value(50.0).run()
     assert not at.exception, [e.message for e in at.exception]
     meeting = front[front["Yield"] >= 50]
-    assert any(f"Of {len(meeting)} point(s) meeting the limits" in m.value for m in at.markdown)
+    assert any(f"Of {len(meeting)} points meeting the limits" in m.value for m in at.markdown)
     shown = at.dataframe[0].value
     assert shown["Cost"].iloc[0] == meeting["Cost"].min()
 
