@@ -163,7 +163,7 @@ def test_two_objectives_give_a_pareto_plot_and_a_pick(page: Page, server: Stream
     with rerun(page):
         limit.fill("40")
         limit.press("Enter")
-    expect(page.get_by_text(re.compile(r"Of \d+ point\(s\) meeting the limits, this one has the lowest Cost"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Of \d+ points? meeting the limits, this one has the lowest Cost"))).to_be_visible()
     page.get_by_role("img").filter(has_text="Cost").scroll_into_view_if_needed()
     screenshot(page, "pareto-1400")
     page.set_viewport_size({"width": 900, "height": 1000})

@@ -78,7 +78,7 @@ def test_fifty_thousand_rows_upload_train_and_suggest_while_another_visitor_work
         page.get_by_role("button", name="Train model").click()
         second_visitor_works(browser, server.url)  # while this visitor's model is being fitted
         assert not server.died()
-    trained = finished_or_said_why(page, re.compile(rf"Trained on {ROWS + 22} experiments"))
+    trained = finished_or_said_why(page, re.compile(rf"Trained on {ROWS + 22:,} experiments"))
     screenshot(page, "large-upload-model")
     assert not server.died()
 
