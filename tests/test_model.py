@@ -435,3 +435,18 @@ def test_a_warm_start_from_the_previous_model_costs_fewer_evaluations_and_fits_a
     other = GPModel(BRANIN_VARS, ModelSettings(seed=0, kernel="rbf")).fit(X.iloc[:20], y[:20])
     assert GPModel(BRANIN_VARS, ModelSettings(seed=0))._warm_theta(other) is None
     assert GPModel(BRANIN_VARS[:1], ModelSettings(seed=0))._warm_theta(previous) is None
+
+
+def test_blas_runs_on_one_thread_inside_and_as_before_after_each_use():
+    from threadpoolctl import threadpool_info
+
+    from alchemist.model import blas_single_thread
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    for _ in range(2):  # the second use reuses the libraries found by the first
+        with blas_single_thread():
+            assert all(n == 1 for n in blas_threads())
+        assert blas_threads() == before
