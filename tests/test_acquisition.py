@@ -149,10 +149,14 @@ def test_a_basin_is_spent_when_the_recent_experiments_bunch_at_the_best_and_gain
     flat = np.concatenate([ys_spread, np.full(BASIN_RECENT, ys_spread.max() + LITTLE_LEFT / 2)])
     assert basin_spent(U, flat, "maximize")
     assert basin_spent(U, -flat, "minimize")
-    # A gain worth having among the recent experiments: the basin still gives.
+    # A gain worth having among the recent experiments (LITTLE_LEFT each on average): the basin still gives.
     gaining = flat.copy()
-    gaining[-1] += 2 * LITTLE_LEFT
+    gaining[-1] += (BASIN_RECENT + 1) * LITTLE_LEFT
     assert not basin_spent(U, gaining, "maximize")
+    # Small steps that add up to less than that: refining no longer pays for itself.
+    creeping = flat.copy()
+    creeping[-BASIN_RECENT:] += np.linspace(0.5, BASIN_RECENT - 1, BASIN_RECENT) * LITTLE_LEFT
+    assert basin_spent(U, creeping, "maximize")
     # No gain, but the recent experiments are spread out: that is exploring, not refining.
     assert not basin_spent(np.vstack([bunch, spread]), np.concatenate([np.full(BASIN_RECENT, -1.0), ys_spread]), "maximize")
     # Too few experiments to judge.

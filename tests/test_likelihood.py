@@ -127,3 +127,47 @@ def test_a_noise_free_fit_keeps_a_small_noise():
     model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y)
     noise = model.covariance.unpack(model.theta).noise
     assert math.sqrt(noise) / float(model.output.derivative(np.array([float(np.min(y))]))[0]) < 0.005 * np.ptp(y)
+
+
+def _warm_fit_runs(monkeypatch, theta_start, X, y, consistent=None):
+    """The number of L-BFGS-B runs of a warm fit (and its theta)."""
+    from alchemist.model import likelihood
+
+    runs = []
+    real = likelihood.minimize
+    monkeypatch.setattr(likelihood, "minimize", lambda *a, **k: runs.append(1) or real(*a, **k))
+    if consistent is not None:
+        monkeypatch.setattr(likelihood, "loo_consistent", lambda *a, **k: consistent)
+    previous = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y)
+    previous.theta = theta_start
+    runs.clear()
+    model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y, warm_start=previous)
+    return len(runs), model
+
+
+def test_a_warm_fit_that_explains_its_data_skips_the_short_length_scale_guard(monkeypatch):
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"x1": rng.uniform(-5, 10, 25), "x2": rng.uniform(0, 15, 25)})
+    y = _branin(X["x1"].to_numpy(), X["x2"].to_numpy())
+    theta = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y).theta
+    runs, model = _warm_fit_runs(monkeypatch, theta, X, y)
+    assert runs == 1
+    # ... and when the warm optimum predicts its own points worse than it claims, the guard runs.
+    runs_guarded, _ = _warm_fit_runs(monkeypatch, theta, X, y, consistent=False)
+    assert runs_guarded == 2
+
+
+def test_leave_one_out_consistency_tells_an_overconfident_model_from_a_fitted_one():
+    from alchemist.model.likelihood import LogMarginalLikelihood, loo_consistent
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"x1": rng.uniform(-5, 10, 25), "x2": rng.uniform(0, 15, 25)})
+    y = _branin(X["x1"].to_numpy(), X["x2"].to_numpy())
+    model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y)
+    objective = LogMarginalLikelihood(model.covariance, model.posterior.U, model.posterior.ys, model.posterior.diag)
+    assert loo_consistent(model.covariance, model.theta, objective)
+    overconfident = model.theta.copy()
+    overconfident[model.covariance.scale_slice] = math.log(0.01)  # no correlation: every point a surprise...
+    overconfident[0] = math.log(1e-4)  # ... with a tiny claimed spread
+    overconfident[-1] = math.log(1e-6)
+    assert not loo_consistent(model.covariance, overconfident, objective)

@@ -435,3 +435,38 @@ def test_a_warm_start_from_the_previous_model_costs_fewer_evaluations_and_fits_a
     other = GPModel(BRANIN_VARS, ModelSettings(seed=0, kernel="rbf")).fit(X.iloc[:20], y[:20])
     assert GPModel(BRANIN_VARS, ModelSettings(seed=0))._warm_theta(other) is None
     assert GPModel(BRANIN_VARS[:1], ModelSettings(seed=0))._warm_theta(previous) is None
+
+
+def test_blas_runs_on_one_thread_inside_and_as_before_after_each_use():
+    from threadpoolctl import threadpool_info
+
+    from alchemist.model import blas_single_thread
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    for _ in range(2):  # the second use reuses the libraries found by the first
+        with blas_single_thread():
+            assert all(n == 1 for n in blas_threads())
+        assert blas_threads() == before
+
+
+def test_a_large_campaign_fits_from_the_two_fixed_starts_only(monkeypatch):
+    from alchemist.model import gp, likelihood
+
+    monkeypatch.setattr(gp, "MAX_FIT_POINTS", 40)
+    monkeypatch.setattr(gp, "LARGE_CAMPAIGN", 80)
+    monkeypatch.setattr(gp, "LARGE_CAMPAIGN_FIT_POINTS", 30)
+    runs = []
+    real = likelihood.minimize
+    monkeypatch.setattr(likelihood, "minimize", lambda *a, **k: runs.append(1) or real(*a, **k))
+    rng = np.random.default_rng(0)
+    counts = {}
+    for n in (60, 100):  # above the fit subset's size; then above the large-campaign size too
+        X = pd.DataFrame({"x1": rng.uniform(-5, 10, n), "x2": rng.uniform(0, 15, n)})
+        runs.clear()
+        GPModel(BRANIN_VARS, ModelSettings(seed=0, n_restarts=3)).fit(X, np.sin(X["x1"].to_numpy()) + X["x2"].to_numpy())
+        counts[n] = len(runs)
+    # Prior median and short length scales, plus one draw of the prior below the large size only.
+    assert counts == {60: 3, 100: 2}

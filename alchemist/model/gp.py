@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from scipy.linalg import cho_solve, cholesky, solve_triangular
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from alchemist import limits
 from alchemist.encoding import Encoder, OutputTransform, check_encoded_dims
@@ -66,8 +66,18 @@ def query_chunk_rows(n_train: int) -> int:
 def blas_single_thread():
     """Run BLAS on one thread. Our matrices are small (tens to a few thousand rows): there,
     OpenBLAS's threads cost far more in synchronisation than they save, especially when the
-    app or another process keeps the other cores busy (measured: 10x slower fits)."""
-    return threadpool_limits(limits=1, user_api="blas")
+    app or another process keeps the other cores busy (measured: 10x slower fits).
+
+    The libraries are found once (the BLAS is loaded with numpy and scipy, before any model):
+    threadpool_limits looks for them on every call, by reading the process's memory map, which
+    cost 8-10 ms CPU per suggestion, a tenth of the time budget of one (issue 10)."""
+    global _BLAS_CONTROLLER
+    if _BLAS_CONTROLLER is None:
+        _BLAS_CONTROLLER = ThreadpoolController()
+    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_BLAS_CONTROLLER: ThreadpoolController | None = None
 
 
 def as_outputs(y: np.ndarray, n_rows: int) -> np.ndarray:
@@ -248,6 +258,11 @@ class GPModel:
             fit_points = LARGE_CAMPAIGN_FIT_POINTS if m > LARGE_CAMPAIGN else MAX_FIT_POINTS
             fit_index = np.sort(rng.choice(m, fit_points, replace=False))
         restarts = self.settings.n_restarts if m <= MAX_FIT_POINTS else min(self.settings.n_restarts, 1)
+        if m > LARGE_CAMPAIGN:
+            # With thousands of experiments the likelihood is sharply peaked: the prior-median
+            # and short-length-scale starts (alchemist.model.likelihood.fit_theta) find it, and a
+            # draw of the prior as a third start cost a third of a 2,000-experiment training.
+            restarts = 0
         objective = BudgetedObjective(
             LogMarginalLikelihood(self.covariance, U[fit_index], ys[fit_index], diag[fit_index]),
             limits.current().fit_seconds, progress,
