@@ -42,6 +42,13 @@ suggestions that break a known constraint (alchemist.constraints.is_feasible, re
 tolerance 1e-6); an outcome limit - the regret over the points meeting the limit. Time: wall
 and CPU seconds per call of suggest (one batch), model fitting included on both sides.
 
+Ten seeds are few where a run ends in one of two basins. The outcome problem's constrained
+optimum (regret 0) lies on the limit next to one of Branin's minima; the other reachable
+minimum ends at regret 1.77, and in 8 calls both sides end in either. Ours / BoTorch's median
+was 2.34 on seeds 0-9 and 0.69 on seeds 10-19 with the same code (2026-11-30), 0.88 on all 20
+(90% bootstrap interval 0.68-2.5). Hence the interval printed under the targets, and --reuse to
+add seeds without running BoTorch's saved ones again.
+
 Prints one machine line per run ("RESULT {json}"), a table per problem and side (medians and
 upper quartiles over seeds), and the issue's targets: hypervolume gap and constrained regret at
 or below half of BoTorch's median, 0 infeasible suggestions for known constraints, seconds per
