@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
         report_lines(args.report)
         return
 
-    reused = reused_runs(args.reuse, args.problems, args.calls)
+    reused = reused_runs(args.reuse, args.problems, args.calls, range(args.first_seed, args.first_seed + args.seeds))
     done = set(zip(reused["problem"], reused["side"], reused["seed"])) if len(reused) else set()
     tasks = [(p, s, seed, args.calls, args.botorch_tutorial) for p in args.problems for s in args.sides
              for seed in range(args.first_seed, args.first_seed + args.seeds) if (p, s, seed) not in done]
@@ -355,14 +355,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Wrote {out}")
 
 
-def reused_runs(paths: list[Path], problems: list[str], calls: int | None) -> pd.DataFrame:
-    """The runs of saved CSVs for the chosen problems, the last of each (problem, side, seed).
-    Runs made with another number of calls are not comparable and are left out."""
+def reused_runs(paths: list[Path], problems: list[str], calls: int | None, seeds: range | None = None) -> pd.DataFrame:
+    """The runs of saved CSVs for the chosen problems (and seeds, if given), the last of each
+    (problem, side, seed). Runs made with another number of calls are not comparable and are
+    left out."""
     frames = [pd.read_csv(path) for path in paths]
     if not frames:
         return pd.DataFrame()
     saved = pd.concat(frames, ignore_index=True)
     saved = saved[saved["problem"].isin(problems)]
+    if seeds is not None:
+        saved = saved[saved["seed"].isin(list(seeds))]
     budget = {name: PROBLEMS[name].n_initial + (calls if calls is not None else PROBLEMS[name].iterations) * PROBLEMS[name].batch for name in problems}
     saved = saved[saved["evaluations"] == saved["problem"].map(budget)]
     return saved.drop_duplicates(["problem", "side", "seed"], keep="last").reset_index(drop=True)

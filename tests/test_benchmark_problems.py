@@ -162,6 +162,8 @@ def test_reused_runs_keep_the_last_of_each_run_and_drop_other_budgets(tmp_path):
     runs = constrained.reused_runs([old, new], ["outcome"], None)
     assert sorted(zip(runs["side"], runs["seed"], runs["final"])) == [("botorch", 0, 4.0), ("botorch", 1, 3.0)]
     assert constrained.reused_runs([], ["outcome"], None).empty
+    only_first = constrained.reused_runs([old, new], ["outcome"], None, range(0, 1))
+    assert list(zip(only_first["seed"], only_first["final"])) == [(0, 4.0)]
 
 
 def test_ratio_interval_brackets_the_ratio_of_medians_and_needs_both_sides():
