@@ -144,3 +144,36 @@ def test_mixture_initial_design_meets_the_mixture():
     assert len(X0) == problem.n_initial
     assert np.allclose(X0[list(MIX)].sum(axis=1), 1.0)
     assert is_feasible(X0, problem.variables, problem.constraints).all()
+
+
+def _run(problem: str, side: str, seed: int, final: float, evaluations: int | None = None) -> dict:
+    p = PROBLEMS[problem]
+    return {"problem": problem, "side": side, "seed": seed, "metric": "regret", "final": final,
+            "evaluations": evaluations if evaluations is not None else p.budget}
+
+
+def test_reused_runs_keep_the_last_of_each_run_and_drop_other_budgets(tmp_path):
+    old = tmp_path / "old.csv"
+    new = tmp_path / "new.csv"
+    pd.DataFrame([_run("outcome", "botorch", 0, 5.0), _run("outcome", "botorch", 1, 3.0),
+                  _run("mixture", "botorch", 0, 1.0)]).to_csv(old, index=False)
+    pd.DataFrame([_run("outcome", "botorch", 0, 4.0),
+                  _run("outcome", "alchemist", 2, 9.0, evaluations=PROBLEMS["outcome"].budget - 1)]).to_csv(new, index=False)
+    runs = constrained.reused_runs([old, new], ["outcome"], None)
+    assert sorted(zip(runs["side"], runs["seed"], runs["final"])) == [("botorch", 0, 4.0), ("botorch", 1, 3.0)]
+    assert constrained.reused_runs([], ["outcome"], None).empty
+    only_first = constrained.reused_runs([old, new], ["outcome"], None, range(0, 1))
+    assert list(zip(only_first["seed"], only_first["final"])) == [(0, 4.0)]
+
+
+def test_ratio_interval_brackets_the_ratio_of_medians_and_needs_both_sides():
+    ours = [1.0, 2.0, 1.5, 1.2, 0.8, 1.1]
+    theirs = [2.0, 4.0, 3.0, 2.4, 1.6, 2.2]  # exactly twice ours, seed by seed
+    runs = pd.DataFrame([_run("outcome", "alchemist", i, v) for i, v in enumerate(ours)]
+                        + [_run("outcome", "botorch", i, v) for i, v in enumerate(theirs)])
+    low, high = constrained.ratio_interval(runs, "outcome")
+    assert low == pytest.approx(0.5) and high == pytest.approx(0.5)
+    runs.loc[runs["side"] == "botorch", "final"] = [4.0, 0.5, 3.0, 0.4, 2.0, 0.3]
+    low, high = constrained.ratio_interval(runs, "outcome")
+    assert low < np.median(ours) / np.median([4.0, 0.5, 3.0, 0.4, 2.0, 0.3]) < high
+    assert all(math.isnan(v) for v in constrained.ratio_interval(runs[runs["side"] == "botorch"], "outcome"))

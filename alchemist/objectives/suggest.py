@@ -98,10 +98,11 @@ def _suggest(models, objectives, X_measured, n, seed, pending, constraints) -> p
     # Only experiments the models expect to meet the limits count as achieved (constrained EI
     # and EHVI); with none yet, the search looks for the limits alone.
     feasible = np.ones(len(U_measured), dtype=bool)
+    log_pof = np.zeros(len(U_measured))
     if limited:
         mean, std = zip(*(m.predict(U_measured) for m in fitted))
-        pof = np.exp(log_probability_of_feasibility(np.column_stack(mean), np.column_stack(std), [m.objective for m in fitted]))
-        feasible = pof >= 0.5
+        log_pof = log_probability_of_feasibility(np.column_stack(mean), np.column_stack(std), [m.objective for m in fitted])
+        feasible = log_pof >= np.log(0.5)
     front = front[feasible]
     first = optimized[0]
     measured_s = first.posterior.predict(U_measured[feasible])[0] if feasible.any() else np.array([])
@@ -116,8 +117,7 @@ def _suggest(models, objectives, X_measured, n, seed, pending, constraints) -> p
         believed += list(np.column_stack([m.predict(U_pending)[0] for m in optimized]))
         for m in fitted:
             m.believe(U_pending)
-    sign = 1.0 if first.objective.direction == "maximize" else -1.0
-    anchors = U_measured[np.argsort(-sign * front[:, 0], kind="stable")[:N_ANCHORS]]
+    anchors = _anchors(U_measured, feasible, log_pof, front, first.objective.direction)
 
     def score(U: np.ndarray) -> np.ndarray:
         if len(optimized) > 1:
@@ -153,6 +153,16 @@ def _suggest(models, objectives, X_measured, n, seed, pending, constraints) -> p
         for m in fitted:
             m.believe(point[None, :])
     return _table(encoder, fitted, optimized, limited, np.array(chosen), front, reference, directions, best_s)
+
+
+def _anchors(U_measured: np.ndarray, feasible: np.ndarray, log_pof: np.ndarray, front: np.ndarray, direction: str) -> np.ndarray:
+    """The measured points the search refines around: the best of those expected to meet the
+    limits (by the first optimised objective; `front` holds their means, in the order of
+    U_measured[feasible]), or with none expected to, those nearest to meeting them."""
+    if not feasible.any():
+        return U_measured[np.argsort(-log_pof, kind="stable")[:N_ANCHORS]]
+    sign = 1.0 if direction == "maximize" else -1.0
+    return U_measured[feasible][np.argsort(-sign * front[:, 0], kind="stable")[:N_ANCHORS]]
 
 
 def _table(encoder, fitted, optimized, limited, U, front, reference, directions, best_s) -> pd.DataFrame:
