@@ -24,13 +24,16 @@ def skewed(sign: float) -> np.ndarray:
     return sign * np.exp(rng.normal(0.0, 1.6, 40))
 
 
-def check_inverse(transform: OutputTransform, spread: float, reach: float) -> None:
-    """Model units out to +-reach (far beyond the data's, which lie within about +-3)."""
+def check_inverse(transform: OutputTransform, spread: float, reach: float, exact_within: float = np.inf) -> None:
+    """Model units out to +-reach (far beyond the data's, which lie within about +-3); the inverse is
+    exact (forward(inverse(t)) == t) where it maps within exact_within standard deviations of the mean."""
     grid = np.linspace(-reach, reach, 4001)
     y = transform.inverse(grid)
     assert np.all(np.isfinite(y))
     assert np.all(np.diff(y) > 0)  # monotone: a better mean stays a better result
-    np.testing.assert_allclose(transform.forward(y), grid, atol=1e-8)  # a bijection of the line
+    exact = np.abs(y - transform.mean) <= exact_within * transform.std
+    assert exact.sum() > 100
+    np.testing.assert_allclose(transform.forward(y[exact]), grid[exact], atol=1e-8)
     assert np.max(np.abs(y - transform.mean)) < 1e3 * spread  # not 1e300
     slope = transform.inverse_derivative(grid)
     assert np.all(np.isfinite(slope)) and np.all(slope > 0)
@@ -51,7 +54,7 @@ def test_a_fitted_transform_of_heavily_skewed_results_inverts_every_model_value(
     low, high = OutputTransform.FIT_LAMBDA_RANGE
     assert low <= transform.lam <= high and transform.lam != 1.0
     np.testing.assert_allclose(transform.inverse(transform.forward(y)), y, rtol=1e-10)
-    check_inverse(transform, float(np.ptp(y)), reach=8.0)
+    check_inverse(transform, float(np.ptp(y)), reach=8.0)  # a bijection of the line: exact everywhere
 
 
 @pytest.mark.parametrize("lam", [2.925, 5.0, -0.5, -3.0])
@@ -63,7 +66,8 @@ def test_a_saved_transform_with_a_bounded_tail_loads_and_stays_finite(lam, pivot
         state["pivot"] = pivot
     transform = OutputTransform.from_state(state)
     assert transform.lam == lam and transform.to_state() == state
-    check_inverse(transform, 4 * 0.3406, reach=25.0)
+    # Exact out to the knot, which for the most compressed tails (lam = 5 or -3) is 2.16 deviations out.
+    check_inverse(transform, 4 * 0.3406, reach=25.0, exact_within=2.0)
     y = transform.mean + transform.std * np.linspace(-6.0, 6.0, 121)
     h = 1e-7
     numeric = (transform.forward(y + h) - transform.forward(y - h)) / (2 * h)

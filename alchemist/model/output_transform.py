@@ -35,8 +35,10 @@ class OutputTransform:
     lam < 0, which sessions saved before may hold) the compressed tail is bounded: on 45
     Latin-hypercube points of Hartmann-6 lam = 2.925 mapped every result into model units above
     -3.18, the model's mean extrapolated below that, and its inverse was -3.4e299. For those
-    exponents the tail continues linearly beyond the point where its slope has fallen to
-    1 / MAX_STRETCH (forward and inverse alike, so both stay bijections and inverses of each other).
+    exponents the inverse continues along its tangent beyond the point where the tail's slope has
+    fallen to 1 / MAX_STRETCH: finite, monotone and continuous. The forward transform is kept
+    exactly (a saved model's outputs must still match their scaling to load), so the two are
+    inverses of each other up to that point only.
     """
 
     mean: float = 0.0
@@ -171,16 +173,20 @@ def _yeo_johnson_mle(z: np.ndarray, bounds: tuple[float, float], pivot: float | 
 
 
 
-MAX_STRETCH = 10.0  # bounded tail (lam < 0 or lam > 2): its least slope 1 / MAX_STRETCH, see _knot
+# Bounded tail (lam < 0 or lam > 2): the inverse is linear where the tail is compressed more than this.
+MAX_STRETCH = 100.0
 
 
 def _knot(lam: float) -> tuple[float, float] | None:
-    """Where a bounded tail turns linear (its slope there is 1 / MAX_STRETCH) and its value there;
-    None where the tail is unbounded (0 <= lam <= 2) and the transform is exact everywhere.
+    """Where the inverse of a bounded tail turns linear (the tail's slope there is 1 / MAX_STRETCH),
+    in Yeo-Johnson input and output; None where the tail is unbounded (0 <= lam <= 2).
 
-    On the Hartmann-6 case of the class docstring (lam = 2.925, results down to -1.69, minimum
-    -3.32) the first suggestion's predicted mean was -12.4 with a least slope of 1/100, -5.7
-    with 1/30 and -3.0 with 1/10."""
+    A smaller stretch extrapolates more tamely but moves the knot into the data of strongly
+    compressed sessions, whose own results would then no longer invert exactly: on the Hartmann-6
+    case of the class docstring (lam = 2.925, results down to -1.69, minimum -3.32) the first
+    suggestion's predicted mean was -3.0 with a stretch of 10 (the lowest result already beyond
+    the knot), -5.7 with 30 and -12.4 with 100 (all results within it; with lam = 5 the knot is
+    3.2 standard deviations out)."""
     if lam > 2.0:
         x = 1.0 - MAX_STRETCH ** (1.0 / (lam - 1.0))
         return x, -((1.0 - x) ** (2.0 - lam) - 1.0) / (2.0 - lam)
@@ -198,20 +204,15 @@ def _yeo_johnson(x: np.ndarray, lam: float) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     out = np.empty_like(x)
     pos = x >= 0
-    with np.errstate(all="ignore"):  # the power of a far point on the bounded side may overflow
-        if abs(lam) < 1e-12:
-            out[pos] = np.log1p(x[pos])
-        else:
-            out[pos] = ((x[pos] + 1.0) ** lam - 1.0) / lam
-        if abs(lam - 2.0) < 1e-12:
-            out[~pos] = -np.log1p(-x[~pos])
-        else:
-            out[~pos] = -((1.0 - x[~pos]) ** (2.0 - lam) - 1.0) / (2.0 - lam)
-    knot = _knot(lam)
-    if knot is None:
-        return out
-    beyond = _beyond(x, lam, knot[0])
-    return np.where(beyond, knot[1] + (x - knot[0]) / MAX_STRETCH, out)
+    if abs(lam) < 1e-12:
+        out[pos] = np.log1p(x[pos])
+    else:
+        out[pos] = ((x[pos] + 1.0) ** lam - 1.0) / lam
+    if abs(lam - 2.0) < 1e-12:
+        out[~pos] = -np.log1p(-x[~pos])
+    else:
+        out[~pos] = -((1.0 - x[~pos]) ** (2.0 - lam) - 1.0) / (2.0 - lam)
+    return out
 
 
 def _yeo_johnson_inverse(t: np.ndarray, lam: float) -> np.ndarray:
@@ -234,11 +235,9 @@ def _yeo_johnson_inverse(t: np.ndarray, lam: float) -> np.ndarray:
 
 
 def _yeo_johnson_slope(z: np.ndarray, lam: float) -> np.ndarray:
-    z = np.asarray(z, dtype=float)
     with np.errstate(all="ignore"):
         slope = np.where(z >= 0, (np.abs(z) + 1.0) ** (lam - 1.0), (1.0 + np.abs(z)) ** (1.0 - lam))
-    knot = _knot(lam)
-    return slope if knot is None else np.where(_beyond(z, lam, knot[0]), 1.0 / MAX_STRETCH, slope)
+    return slope
 
 
 def _yeo_johnson_inverse_slope(t: np.ndarray, lam: float) -> np.ndarray:
