@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alchemist.encoding import Encoder, OutputTransform
+from alchemist.encoding import Encoder
+from alchemist.model.output_transform import OutputTransform
 from alchemist.errors import ModelError
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 

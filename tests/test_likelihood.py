@@ -69,7 +69,7 @@ def test_the_guarded_fit_on_the_stuck_branin_start_holds_the_minimiser_in_its_95
     # The likelihood has one optimum here (length scales near 0.4-0.6 on the unit cube) and
     # leave-one-out agrees with it; the overconfidence came from the output transform, which
     # stretched the region below the best value seen (lam = -1.0: 2.86 +- 0.23). It now
-    # compresses only the long tail (alchemist.encoding.OutputTransform).
+    # compresses only the long tail (alchemist.model.output_transform.OutputTransform).
     data = pd.DataFrame(STUCK_BRANIN, columns=["x1", "x2", "y"])
     model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(data[["x1", "x2"]], data["y"].to_numpy())
     mean, std = model.predict(pd.DataFrame({"x1": [9.42478], "x2": [2.475]}))

@@ -1,7 +1,7 @@
 """Improvement on an incumbent under the model's predictive distribution, in the result's units.
 
 The model works in transformed units (a standardised, possibly Yeo-Johnson-warped output, see
-alchemist.encoding.OutputTransform) where its prediction is normal. In the result's units it is
+alchemist.model.output_transform.OutputTransform) where its prediction is normal. In the result's units it is
 a warped normal: `GPModel.predict`'s std there is a delta-method slope, fine near the mean but
 badly wrong in the tails, where a stopping rule looks (measured on Branin: an expected
 improvement of 1e300 far from the data). So both figures are taken in model units:
@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.polynomial.legendre import leggauss
 
-from alchemist.encoding import OutputTransform
+from alchemist.model.output_transform import OutputTransform
 
 # Quadrature nodes on [-1, 1]; 48 keep the expected improvement of a plain normal within 0.1 %
 # of the closed form wherever it exceeds 1e-3 of the std (checked in the tests).

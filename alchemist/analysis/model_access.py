@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from alchemist.encoding import OutputTransform
+from alchemist.model.output_transform import OutputTransform
 from alchemist.errors import ModelError, SessionFileError
 from alchemist.model import GPModel
 from alchemist.plain import array_from_state, array_to_state

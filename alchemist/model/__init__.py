@@ -8,6 +8,7 @@
     state            a fitted model as plain data and back
     approximation    exact, or a documented subset above the exact limit
     progress         the fit's time budget, progress records and cancellation
+    output_transform results -> model units (tail-only Yeo-Johnson) and back
 """
 
 from alchemist.model.gp import JITTER, MAX_FIT_POINTS, GPModel, Posterior, as_outputs, blas_single_thread

@@ -25,7 +25,8 @@ from scipy.linalg import cho_solve, cholesky, solve_triangular
 from threadpoolctl import ThreadpoolController
 
 from alchemist import limits
-from alchemist.encoding import Encoder, OutputTransform, check_encoded_dims
+from alchemist.encoding import Encoder, check_encoded_dims
+from alchemist.model.output_transform import OutputTransform
 from alchemist.errors import ModelError
 from alchemist.model.approximation import Approximation, ApproximationRecord, choose_subset, max_exact_points
 from alchemist.model.hyperparameters import FittedHyperparameter, fitted_hyperparameters

@@ -13,7 +13,8 @@ from enum import Enum
 
 import numpy as np
 
-from alchemist.encoding import Encoder, OutputTransform
+from alchemist.encoding import Encoder
+from alchemist.model.output_transform import OutputTransform
 from alchemist.model.kernels import Covariance
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alchemist.encoding import OutputTransform
+from alchemist.model.output_transform import OutputTransform
 from alchemist.errors import LimitError, ModelError, SessionFileError, VariableError
 from alchemist.model.approximation import Approximation, ApproximationRecord, choose_subset, max_exact_points
 from alchemist.model.settings import ModelSettings

@@ -8,7 +8,7 @@ from scipy.special import ndtr
 
 from alchemist.acquisition import expected_improvement as closed_form_ei
 from alchemist.analysis.improvement import expected_improvement, improvement_z, limits_for
-from alchemist.encoding import OutputTransform
+from alchemist.model.output_transform import OutputTransform
 
 WIDE = (-1e6, 1e6)
 
