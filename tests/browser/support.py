@@ -74,6 +74,9 @@ def _ends_a_run(payload: str | bytes) -> bool:
     return message.WhichOneof("type") == "script_finished" and message.script_finished in _RUN_ENDS
 
 
+_WAIT_SLICE_MS = 1000
+
+
 class RunWatcher:
     """Counts the script runs the server reports finished to one page, over all its websockets."""
 
@@ -99,11 +102,15 @@ class RunWatcher:
             if remaining <= 0:
                 raise AssertionError(f"no Streamlit run finished within {timeout / 1000:.0f} s of the action")
             socket = self.socket
+            # One slice at a time: a wait on the socket a page load replaced did not end when it
+            # closed, so every second visit in one page waited out the whole timeout (120 s).
+            # Event handlers count the new socket's runs during any wait; the loop then sees them.
+            slice_ms = min(remaining, _WAIT_SLICE_MS)
             try:
                 if socket is None or socket.is_closed():
-                    self.page.wait_for_event("websocket", timeout=remaining)  # a page load or a reconnection
+                    self.page.wait_for_event("websocket", timeout=slice_ms)  # a page load or a reconnection
                 else:
-                    socket.wait_for_event("framereceived", timeout=remaining)
+                    socket.wait_for_event("framereceived", timeout=slice_ms)
             except PlaywrightTimeoutError:
                 continue  # the loop reports it
             except PlaywrightError:
