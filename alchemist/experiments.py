@@ -327,7 +327,7 @@ class ExperimentTable:
         missing = [v.name for v in variables if v.name not in frame.columns]
         if missing:
             raise ExperimentError(
-                "The file has no column for the variable(s) " + ", ".join(f"'{m}'" for m in missing)
+                "Columns missing from the file: " + ", ".join(f"'{m}'" for m in missing)
                 + ". Column names must match the variable names."
             )
         if target_column not in frame.columns:

@@ -20,7 +20,7 @@ class NeedsFillValue(AlchemistError):
     """Adding `variable` to a table of `rows` experiments needs a value for them, or the choice "not recorded"."""
 
     def __init__(self, variable: str, rows: int):
-        super().__init__(f"The {rows} existing experiment(s) have no value for '{variable}'.")
+        super().__init__(f"The existing experiments ({rows:,}) have no value for '{variable}'.")
         self.variable = variable
         self.rows = rows
 

@@ -123,7 +123,7 @@ def test_side_columns_are_checked_too():
 def test_import_refuses_missing_columns_and_changes_nothing():
     table = table_with([{"Temperature": 400, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 1.0}])
     before = table.frame.copy()
-    with pytest.raises(ExperimentError, match="no column for the variable\\(s\\) 'Cycles'"):
+    with pytest.raises(ExperimentError, match="Columns missing from the file: 'Cycles'"):
         table.import_frame(pd.DataFrame({"Temperature": [1], "Catalyst": ["x"], "Yield": [1]}), VARIABLES, "Yield")
     with pytest.raises(ExperimentError, match="no column 'Result'"):
         table.import_frame(

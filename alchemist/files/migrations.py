@@ -91,7 +91,7 @@ def migrate(envelope: Any) -> tuple[dict, list[str]]:
     notes = []
     extra = [k for k in envelope if k not in ENVELOPE_KEYS]
     if extra:
-        notes.append("The file has field(s) this version does not know, which were ignored: " + _names(extra) + ".")
+        notes.append("Fields in the file that this version does not know were ignored: " + _names(extra) + ".")
     return envelope, notes
 
 
@@ -100,7 +100,7 @@ def unknown_state_notes(state: dict, known: set[str]) -> list[str]:
     extra = [k for k in state if k not in known]
     if not extra:
         return []
-    return ["The session in the file has field(s) this version does not know, which were ignored: " + _names(extra) + "."]
+    return ["Fields of the session in the file that this version does not know were ignored: " + _names(extra) + "."]
 
 
 def _names(keys: list[str]) -> str:

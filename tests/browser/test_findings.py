@@ -201,27 +201,26 @@ def test_file_problems_and_model_units_are_worded_for_a_chemist(page: Page, serv
     assert "Length scale: Temperature" in cells and not re.search(r"standardi[sz]ed|transformed|units²", cells), cells
 
 
-def test_cross_validation_and_a_large_suggestion_show_progress_and_stop_on_cancel(page: Page, server: StreamlitServer) -> None:
-    """Finding 13: cross-validation and suggesting at 2,000 experiments ran under a bare spinner, with no Cancel."""
-    session = many_experiments(2978)  # 3,000 with the example's 22: cross-validation takes seconds
+def test_cross_validation_runs_and_a_large_suggestion_shows_progress_and_stops_on_cancel(
+    page: Page, server: StreamlitServer
+) -> None:
+    """Finding 13: cross-validation and suggesting at 2,000 experiments ran under a bare spinner, with no Cancel.
+
+    Cross-validation is bounded to a subset of 2,000 experiments and now ends in about half a second,
+    so a click on its Cancel cannot be made to land in time on every machine: that it stops and keeps
+    nothing is a unit test (tests/test_progress_hooks.py), and the Cancel both share is clicked here on
+    a suggestion of 50 experiments, which runs for tens of seconds."""
+    session = many_experiments(2978)  # 3,000 with the example's 22
     session.train(ModelSettings(n_restarts=0))
     store = SessionStore(server.cache_dir)
     store.save(session)
     open_app(page, f"{server.url}/model?session={session.id}")
 
-    # Cross-validation: a status box with a progress bar and Cancel; Cancel keeps what there was (nothing).
-    page.get_by_role("button", name="Cross-validate").click()
-    cancel = page.get_by_role("button", name="Cancel")
-    expect(page.get_by_text("Predicting each of the 3000 experiments from the others…")).to_be_visible()
-    with rerun(page):
-        cancel.click()
-    expect(last_change(page, "Cross-validation cancelled; nothing was changed.")).to_be_visible()
-    assert store.get(session.id).validation is None
-    # Left alone, it runs to its end and shows the figures.
     with rerun(page):
         page.get_by_role("button", name="Cross-validate").click()
     expect(last_change(page, "Cross-validated the model; the figures are below.")).to_be_visible()
     expect(page.get_by_text("RMSE")).to_be_visible()
+    assert store.get(session.id).validation is not None
 
     # A large suggestion: one experiment after another on the bar; Cancel keeps the session as it was.
     go_to(page, "Suggestions")
@@ -233,7 +232,7 @@ def test_cross_validation_and_a_large_suggestion_show_progress_and_stop_on_cance
     expect(page.get_by_text(re.compile(r"^Searching the space for experiment \d+ of 50"))).to_be_visible()
     screenshot(page, "findings-suggesting-progress")
     with rerun(page):
-        cancel.click()
+        page.get_by_role("button", name="Cancel").click()
     expect(last_change(page, "Suggesting cancelled; no new experiments were suggested.")).to_be_visible()
     stored = store.get(session.id)
     assert stored.suggestions is None and stored.validation is not None
