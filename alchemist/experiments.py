@@ -44,17 +44,6 @@ NOTE_ALIASES = ("note", "notes", "reason", "comment", "comments")
 
 
 @dataclass(frozen=True)
-class ImportReport:
-    """What an import did: rows added, the result column, columns left out, rows with problems."""
-
-    rows_added: int
-    target: str
-    ignored_columns: tuple[str, ...]
-    invalid_rows: int
-    rows_replaced: int = 0  # rows the import took the place of (replace mode); 0 when it added
-
-
-@dataclass(frozen=True)
 class Incumbent:
     """The best experiment so far: its position in the table, its variable values and its result."""
 
@@ -294,88 +283,8 @@ class ExperimentTable:
 
     def fingerprint(self, variables: Sequence[Variable]) -> str:
         """Hash of what a model trains on, to tell when a trained model is out of date."""
-        X, y, noise = self.training_data(variables)
-        digest = hashlib.sha256()
-        digest.update(repr([v.to_state() for v in variables]).encode())
-        digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
-        digest.update(np.ascontiguousarray(y).tobytes())
-        if noise is not None:
-            digest.update(noise.tobytes())
-        return digest.hexdigest()
+        return training_fingerprint(variables, *self.training_data(variables))
 
-    # -- import ----------------------------------------------------------------------------
-    @staticmethod
-    def guess_target(frame: pd.DataFrame, variables: Sequence[Variable]) -> str | None:
-        """The target column when it is obvious: 'Output', or the one numeric column left over."""
-        names = {v.name for v in variables}
-        spare = [c for c in frame.columns if c not in names and not _is_side_column(c)]
-        if DEFAULT_TARGET in spare:
-            return DEFAULT_TARGET
-        numeric = [c for c in spare if pd.api.types.is_numeric_dtype(frame[c])]
-        return numeric[0] if len(numeric) == 1 else None
-
-    def import_frame(
-        self, frame: pd.DataFrame, variables: Sequence[Variable], target_column: str, replace: bool = False
-    ) -> ImportReport:
-        """Add the rows of an uploaded table. Raises ExperimentError, changing nothing, when columns are missing."""
-        if len(frame) == 0:
-            raise ExperimentError("The file has no rows.")
-        frame = frame.rename(columns=lambda c: str(c).strip())
-        if frame.columns.duplicated().any():
-            duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
-            raise ExperimentError("The file has more than one column named " + ", ".join(f"'{c}'" for c in duplicated) + ".")
-        missing = [v.name for v in variables if v.name not in frame.columns]
-        if missing:
-            raise ExperimentError(
-                "Columns missing from the file: " + ", ".join(f"'{m}'" for m in missing)
-                + ". Column names must match the variable names."
-            )
-        if target_column not in frame.columns:
-            raise ExperimentError(f"The file has no column '{target_column}'.")
-        if target_column in {v.name for v in variables}:
-            raise ExperimentError(f"'{target_column}' is a variable; choose another column as the result.")
-        if target_column in RESERVED_COLUMNS:
-            # The table keeps its own column of that name; the result would overwrite it or be overwritten.
-            raise ExperimentError(f"'{target_column}' is a column the table uses itself; choose the column that holds the result.")
-        check_table_size(len(frame) + (0 if replace else len(self.frame)), len(variables))
-        incoming = pd.DataFrame({v.name: frame[v.name] for v in variables})
-        incoming[self.target] = frame[target_column]
-        used = {v.name for v in variables} | {target_column}
-        for name in self.results:  # further result columns, when the file has them
-            if name in frame.columns and name not in used:
-                incoming[name] = frame[name]
-                used.add(name)
-        for column in frame.columns:
-            key = str(column).lower()
-            if column in used:
-                continue
-            if key == "noise":
-                incoming[NOISE] = frame[column]
-            elif key == "iteration":
-                incoming[ITERATION] = frame[column]
-            elif key in NOTE_ALIASES and NOTE not in incoming:
-                incoming[NOTE] = frame[column]
-            else:
-                continue
-            used.add(column)
-        ignored = tuple(str(c) for c in frame.columns if c not in used)
-        replaced = len(self.frame) if replace else 0
-        if replace or len(self.frame) == 0:
-            if len(self.frame) == 0 and self.target == DEFAULT_TARGET:
-                # A fresh table takes the result column's own name, e.g. 'Yield'.
-                self.target = target_column
-                incoming = incoming.rename(columns={DEFAULT_TARGET: target_column})
-            self.replace(incoming, variables)
-        else:
-            self.append(incoming, variables)
-        problems = self.problems(variables)[-len(incoming):]
-        return ImportReport(
-            rows_added=len(incoming),
-            target=self.target,
-            ignored_columns=ignored,
-            invalid_rows=sum(1 for p in problems if p),
-            rows_replaced=replaced,
-        )
 
     # -- state -----------------------------------------------------------------------------
     def to_state(self) -> dict:
@@ -402,5 +311,12 @@ class ExperimentTable:
         return table
 
 
-def _is_side_column(name: Any) -> bool:
-    return str(name).lower() in ("noise", "iteration", *NOTE_ALIASES)
+def training_fingerprint(variables: Sequence[Variable], X: pd.DataFrame, y: np.ndarray, noise: np.ndarray | None) -> str:
+    """ExperimentTable.fingerprint of training data already read (reading it costs more than the hash)."""
+    digest = hashlib.sha256()
+    digest.update(repr([v.to_state() for v in variables]).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(np.ascontiguousarray(y).tobytes())
+    if noise is not None:
+        digest.update(noise.tobytes())
+    return digest.hexdigest()

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import pandas as pd
 
-from alchemist.experiments import ExperimentTable, ImportReport
+from alchemist.experiment_import import ImportReport
+from alchemist.experiments import ExperimentTable
 from alchemist.files.levels import recode
 from alchemist.files.mapping import ColumnMatch, apply_mapping, numeric_columns, remember
 from alchemist.files.numbers import DecimalMark, detect_decimal_marks, read_numbers

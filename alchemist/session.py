@@ -32,7 +32,8 @@ from alchemist.constraints.state import Constraint
 from alchemist import exclusions
 from alchemist.errors import ChangeKind, ChangeNeedsConfirmation, ExperimentError, ModelError, VariableError
 from alchemist.diagnostics import CVResult, cross_validate
-from alchemist.experiments import ITERATION, NOTE, ExperimentTable, ImportReport, Incumbent
+from alchemist.experiment_import import ImportReport, guess_target, import_frame
+from alchemist.experiments import ITERATION, NOTE, ExperimentTable, Incumbent, training_fingerprint
 from alchemist.model import GPModel, ModelSettings, ProgressCallback
 from alchemist.objectives import Objective
 from alchemist.objectives import campaign
@@ -212,12 +213,12 @@ class Session(CampaignRules):
             raise ExperimentError("Define the variables first: the experiment columns are checked against them.")
         target = target or self.experiments.target
         if target not in frame.columns:
-            guess = ExperimentTable.guess_target(frame, self.variables)
+            guess = guess_target(frame, self.variables)
             if guess is None:
                 raise ExperimentError("Choose which column of the file holds the result.")
             target = guess
         trial = self.experiments.copy()
-        report = trial.import_frame(frame, self.variables, target, replace=replace)
+        report = import_frame(trial, frame, self.variables, target, replace=replace)
         self.follow_target(self.experiments.target, trial.target)
         self.experiments = trial
         audit_hooks.on_import(self, report, replace)
@@ -272,10 +273,11 @@ class Session(CampaignRules):
         X, y, noise = self.training_data()
         if len(y) < 2:
             raise ModelError(f"A model needs at least 2 valid experiments with a result; there are {len(y)}.")
+        fingerprint = training_fingerprint(self.variables, X, y, noise)
         model = GPModel(self.variables, settings).fit(X, y, noise, progress=progress, warm_start=self.model)
         self.model_settings = settings
         self.model = model
-        self.model_fingerprint = self.experiments.fingerprint(self.variables)
+        self.model_fingerprint = fingerprint
         self.suggestions = None
         self.validation = None
         audit_hooks.on_fit(self, model)
@@ -291,15 +293,16 @@ class Session(CampaignRules):
         if len(y) < 3:
             raise ModelError(f"Cross-validation needs at least 3 valid experiments with a result; there are {len(y)}.")
         # A current model lends its hyperparameters, so cross-validation costs no second fit.
-        current = self.model if self.model_status().state is ModelState.TRAINED else None
+        current = self.model if self.model_status((X, y, noise)).state is ModelState.TRAINED else None
         self.validation = cross_validate(self.variables, self.model.settings, X, y, noise, model=current, progress=progress)
         self.touch()
         return self.validation
 
-    def model_status(self) -> ModelStatus:
+    def model_status(self, data: tuple[pd.DataFrame, np.ndarray, np.ndarray | None] | None = None) -> ModelStatus:
+        """`data`: this session's training_data() when the caller has already read it."""
         if self.model is None:
             return ModelStatus(ModelState.NONE, 0)
-        current = self.model_fingerprint == self.experiments.fingerprint(self.variables)
+        current = self.model_fingerprint == training_fingerprint(self.variables, *(data or self.training_data()))
         record = self.model.approximation
         given = record.points_total or self.model.n_train
         return ModelStatus(ModelState.TRAINED if current else ModelState.STALE, given, self.model.n_train)
@@ -337,9 +340,10 @@ class Session(CampaignRules):
             return self.suggestions
         if self.objectives:  # one objective, the target, without limits: the classic search
             settings = replace(settings, goal=self.objectives[0].direction)
-        if self.model is None or self.model_status().state is ModelState.STALE:
+        data = self.training_data()
+        if self.model is None or self.model_status(data).state is ModelState.STALE:
             self.train()
-        X, y, _ = self.training_data()
+        X, y, _ = data
         pending = self.pending_points()
         self.suggestions = suggest(
             self.model,

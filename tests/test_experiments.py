@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from alchemist.errors import ExperimentError, ModelError, SessionFileError
+from alchemist.experiment_import import guess_target, import_frame
 from alchemist.experiments import ITERATION, NOISE, NOTE, ExperimentTable
 from alchemist.problems import CellProblem, ProblemKind, RowStatus
 from alchemist.files.tables import read_table
@@ -24,7 +25,7 @@ VARIABLES = [
 
 def table_with(rows: list[dict], target: str = "Yield") -> ExperimentTable:
     table = ExperimentTable(VARIABLES)
-    table.import_frame(pd.DataFrame(rows), VARIABLES, target)
+    import_frame(table, pd.DataFrame(rows), VARIABLES, target)
     return table
 
 
@@ -36,8 +37,8 @@ def test_import_alchemist_csv_with_iteration_and_reason(catalyst_dir):
     assert len(frame) == 26
 
     table = ExperimentTable(variables)
-    assert ExperimentTable.guess_target(frame, variables) == "Output"
-    report = table.import_frame(frame, variables, "Output")
+    assert guess_target(frame, variables) == "Output"
+    report = import_frame(table, frame, variables, "Output")
 
     assert report.rows_added == 26 and len(table) == 26
     assert report.invalid_rows == 0 and report.ignored_columns == ()
@@ -67,7 +68,7 @@ def test_invalid_cells_are_kept_and_reported_with_row_and_reason():
     ).encode()
     frame = read_table(csv, "runs.csv")
     table = ExperimentTable(VARIABLES)
-    report = table.import_frame(frame, VARIABLES, "Yield")
+    report = import_frame(table, frame, VARIABLES, "Yield")
 
     assert report.rows_added == 7 and len(table) == 7, "no row may be dropped"
     assert report.invalid_rows == 5
@@ -124,18 +125,18 @@ def test_import_refuses_missing_columns_and_changes_nothing():
     table = table_with([{"Temperature": 400, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 1.0}])
     before = table.frame.copy()
     with pytest.raises(ExperimentError, match="Columns missing from the file: 'Cycles'"):
-        table.import_frame(pd.DataFrame({"Temperature": [1], "Catalyst": ["x"], "Yield": [1]}), VARIABLES, "Yield")
+        import_frame(table, pd.DataFrame({"Temperature": [1], "Catalyst": ["x"], "Yield": [1]}), VARIABLES, "Yield")
     with pytest.raises(ExperimentError, match="no column 'Result'"):
-        table.import_frame(
+        import_frame(table, 
             pd.DataFrame({"Temperature": [1], "Catalyst": ["x"], "Cycles": [1], "Yield": [1]}), VARIABLES, "Result"
         )
     with pytest.raises(ExperimentError, match="is a variable"):
-        table.import_frame(pd.DataFrame({"Temperature": [1], "Catalyst": ["x"], "Cycles": [1]}), VARIABLES, "Cycles")
+        import_frame(table, pd.DataFrame({"Temperature": [1], "Catalyst": ["x"], "Cycles": [1]}), VARIABLES, "Cycles")
     with pytest.raises(ExperimentError, match="no rows"):
-        table.import_frame(pd.DataFrame(columns=["Temperature", "Catalyst", "Cycles", "Yield"]), VARIABLES, "Yield")
+        import_frame(table, pd.DataFrame(columns=["Temperature", "Catalyst", "Cycles", "Yield"]), VARIABLES, "Yield")
     duplicated = pd.DataFrame([[1, "x", 1, 1, 2]], columns=["Temperature", "Catalyst", "Cycles", "Yield", "Yield "])
     with pytest.raises(ExperimentError, match="more than one column named 'Yield'"):
-        table.import_frame(duplicated, VARIABLES, "Yield")
+        import_frame(table, duplicated, VARIABLES, "Yield")
     pd.testing.assert_frame_equal(table.frame, before)
 
 
@@ -148,14 +149,14 @@ def test_a_side_column_cannot_be_the_result(side_column):
          ITERATION: [1, 2], NOTE: ["a", "b"]}
     )
     with pytest.raises(ExperimentError):
-        table.import_frame(frame, VARIABLES, side_column)
+        import_frame(table, frame, VARIABLES, side_column)
     assert len(table) == 0
 
 
 def test_append_keeps_existing_rows_and_reports_only_new_ones():
     table = table_with([{"Temperature": 400, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 1.0, "Note": "old"}])
     assert table.target == "Yield"
-    report = table.import_frame(
+    report = import_frame(table, 
         pd.DataFrame(
             {"Temperature": [410, 999], "Catalyst": ["High SAR", "High SAR"], "Cycles": [2, 3], "Yield": [2.0, 3.0]}
         ),
@@ -170,7 +171,7 @@ def test_append_keeps_existing_rows_and_reports_only_new_ones():
 
 def test_replace_import_replaces_rows():
     table = table_with([{"Temperature": 400, "Catalyst": "Low SAR", "Cycles": 1, "Yield": 1.0}])
-    table.import_frame(
+    import_frame(table, 
         pd.DataFrame({"Temperature": [420], "Catalyst": ["High SAR"], "Cycles": [3], "Yield": [5.0]}),
         VARIABLES, "Yield", replace=True,
     )
@@ -179,7 +180,7 @@ def test_replace_import_replaces_rows():
 
 def test_ignored_columns_are_reported():
     table = ExperimentTable(VARIABLES)
-    report = table.import_frame(
+    report = import_frame(table, 
         pd.DataFrame({"Temperature": [400], "Catalyst": ["Low SAR"], "Cycles": [1], "Yield": [1.0], "Operator": ["KB"]}),
         VARIABLES,
         "Yield",
@@ -190,7 +191,7 @@ def test_ignored_columns_are_reported():
 def test_planned_experiments_with_an_empty_result_column_import_as_pending():
     frame = read_table(b"Temperature,Catalyst,Cycles,Yield\n400,Low SAR,1,\n410,High SAR,2,\n", "plan.csv")
     table = ExperimentTable(VARIABLES)
-    report = table.import_frame(frame, VARIABLES, "Yield")
+    report = import_frame(table, frame, VARIABLES, "Yield")
     assert report.rows_added == 2 and report.invalid_rows == 0
     assert table.statuses(VARIABLES) == [RowStatus.PENDING, RowStatus.PENDING]
 
@@ -208,7 +209,7 @@ def test_planned_experiments_with_an_empty_result_column_import_as_pending():
 )
 def test_guess_target(columns, expected):
     frame = pd.DataFrame({"Temperature": [400.0], "Catalyst": ["Low SAR"], "Cycles": [1], **columns})
-    assert ExperimentTable.guess_target(frame, VARIABLES) == expected
+    assert guess_target(frame, VARIABLES) == expected
 
 
 # -- missing values, notes and the state round trip ----------------------------------------------
@@ -241,7 +242,7 @@ def test_pandas_na_is_a_missing_value_not_text():
          "Cycles": pd.array([1, pd.NA], dtype="Int64"), "Yield": pd.array([1.0, pd.NA], dtype="Float64")}
     )
     table = ExperimentTable(VARIABLES)
-    table.import_frame(frame, VARIABLES, "Yield")
+    import_frame(table, frame, VARIABLES, "Yield")
     assert table.problems(VARIABLES)[1] == [
         CellProblem("Temperature", ProblemKind.MISSING),
         CellProblem("Catalyst", ProblemKind.MISSING),
@@ -279,7 +280,7 @@ def test_fingerprint_follows_training_data_only():
 def test_discrete_variable_checks_in_table():
     variables = [DiscreteVariable("SAR", values=(80, 280)), ContinuousVariable("T", low=0, high=1)]
     table = ExperimentTable(variables)
-    table.import_frame(pd.DataFrame({"SAR": [80, "280", 81], "T": [0.5, 0.5, 0.5], "y": [1, 2, 3]}), variables, "y")
+    import_frame(table, pd.DataFrame({"SAR": [80, "280", 81], "T": [0.5, 0.5, 0.5], "y": [1, 2, 3]}), variables, "y")
     assert table.statuses(variables) == [RowStatus.OK, RowStatus.OK, RowStatus.INVALID]
     assert table.problems(variables)[2] == [CellProblem("SAR", ProblemKind.NOT_ALLOWED, 81.0, allowed=(80.0, 280.0))]
 

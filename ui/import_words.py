@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from alchemist.experiments import ImportReport
+from alchemist.experiment_import import ImportReport
 from alchemist.files.mapping import ColumnMatch, Destination, MappingCheck, MatchReason, parse_key
 from alchemist.files.numbers import DecimalMark
 from alchemist.import_preview import ImportPreview

@@ -23,7 +23,7 @@ from alchemist.audit.provenance import (
 )
 
 if TYPE_CHECKING:
-    from alchemist.experiments import ImportReport
+    from alchemist.experiment_import import ImportReport
     from alchemist.model import GPModel
     from alchemist.session import Session
     from alchemist.templates.template import Template

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alchemist.experiments import ImportReport
+from alchemist.experiment_import import ImportReport
 from ui.import_words import import_account
 
 
