@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from alchemist.experiment_import import import_frame
 from alchemist.experiments import ExperimentTable
 from alchemist.problems import CellProblem, ProblemKind, RowStatus
 from alchemist.variables import CategoricalVariable, ContinuousVariable, IntegerVariable
@@ -46,7 +47,8 @@ def test_apply_editor_changes_ignores_out_of_range_positions():
 
 def test_editor_result_feeds_back_into_the_table():
     table = ExperimentTable(VARIABLES)
-    table.import_frame(
+    import_frame(
+        table,
         pd.DataFrame(
             {"Temperature": [400, 410], "Catalyst": ["Low SAR", "High SAR"], "Cycles": [1, 2], "Yield": [1.0, None]}
         ),

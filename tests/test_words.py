@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from alchemist.experiment_import import import_frame
 from alchemist.experiments import ExperimentTable
 from alchemist.problems import CellProblem, ProblemKind, RowCheck, RowStatus
 from alchemist.session import ModelState, ModelStatus
@@ -58,7 +59,8 @@ def test_a_table_worded_end_to_end():
         DiscreteVariable("SAR", values=(80, 280)),
     ]
     table = ExperimentTable(variables)
-    table.import_frame(
+    import_frame(
+        table,
         pd.DataFrame(
             {
                 "Temperature": [400, 500, 400],
