@@ -142,11 +142,17 @@ class StreamlitServer:
         self.start()
 
 
+# Whether the test's body failed, for the page fixture to keep a picture of the page it failed on.
+CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     """A skipped browser test is a failed one: CI must not go green without driving the browser."""
     outcome = yield
     report = outcome.get_result()
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
     if report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"browser tests must run, this one was skipped: {report.longrepr}"
@@ -176,13 +182,21 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.on("page", watch_runs)  # every page of the context, also one a test opens itself
     page = context.new_page()
     watch_runs(page)
     yield page
+    if request.node.stash.get(CALL_FAILED, False) and not page.is_closed():
+        # A failure on CI is diagnosed from the page's text (in the report), the server log and this picture.
+        name = "failed-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+        try:
+            shown = f"screenshot: {screenshot(page, name)}\n" + page.locator("body").inner_text(timeout=5_000)[:4_000]
+        except Exception as error:  # the page may be in any state after a failure
+            shown = f"no screenshot or text: {error}"
+        request.node.add_report_section("teardown", "page as it was", shown)
     context.close()
 
 
