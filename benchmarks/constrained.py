@@ -97,7 +97,7 @@ def initial_points(problem: Problem, seed: int) -> pd.DataFrame:
 
 
 # -- ALchemist, through the Session API --------------------------------------------------------
-def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
+def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame, told_budget: bool = True) -> dict:
     from alchemist.model import ModelSettings
     from alchemist.objectives.suggest import FEASIBILITY
     from alchemist.session import Session
@@ -113,15 +113,18 @@ def run_alchemist(problem: Problem, seed: int, X0: pd.DataFrame) -> dict:
     Y = problem.outputs(X)
     session.add_experiments(pd.concat([X, Y], axis=1), target=problem.result_columns[0])
     times, cpu_times, reported = [], [], []
+    # Told the budget (as a user states it on the Suggestions page), the automatic policy spends
+    # the last experiments on the models' means; --no-budget measures the policy without it.
+    budget = problem.budget if told_budget else None
     for iteration in range(problem.iterations):
         start, cpu_start = time.perf_counter(), time.process_time()
         if problem.objectives:
-            proposal = session.suggest(n=problem.batch, seed=seed * 1000 + iteration)
+            proposal = session.suggest(n=problem.batch, seed=seed * 1000 + iteration, budget=budget)
         else:
             # One objective under input constraints: the default a new session gets, told the budget.
             session.train(ModelSettings(seed=seed))
             proposal = session.suggest(
-                n=problem.batch, goal="minimize", seed=seed * 1000 + iteration, budget=problem.budget
+                n=problem.batch, goal="minimize", seed=seed * 1000 + iteration, budget=budget
             )
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
@@ -186,8 +189,8 @@ def score(problem: Problem, X: pd.DataFrame, Y: pd.DataFrame) -> float:
     return constrained_regret(problem, X, Y)
 
 
-def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
-    problem_name, side, seed, calls, tutorial = task
+def run_one(task: tuple[str, str, int, int | None, bool, bool]) -> dict:
+    problem_name, side, seed, calls, tutorial, told_budget = task
     problem = PROBLEMS[problem_name]
     if calls is not None:
         problem = replace(problem, iterations=calls)
@@ -198,7 +201,7 @@ def run_one(task: tuple[str, str, int, int | None, bool]) -> dict:
         if side == "botorch":
             out = run_botorch(problem, seed, X0, tutorial)
         else:
-            out = run_alchemist(problem, seed, X0)
+            out = run_alchemist(problem, seed, X0, told_budget)
     X, Y = out["X"].reset_index(drop=True), out["Y"].reset_index(drop=True)
     # The score round by round (after the initial design, then after each call).
     marks = [problem.n_initial + k * problem.batch for k in range(problem.iterations + 1)]
@@ -318,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--calls", type=int, default=None, help="calls of suggest per run (default: each problem's)")
     parser.add_argument("--botorch-tutorial", action="store_true", help="BoTorch with the tutorials' search settings")
+    parser.add_argument("--no-budget", action="store_true", help="ALchemist not told the budget (it never exploits at the end)")
     parser.add_argument("--out", type=Path, default=None, help="CSV path (default: benchmarks/results/...)")
     parser.add_argument("--report", type=Path, default=None, help="only summarise the RESULT lines of a saved output")
     parser.add_argument(
@@ -331,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
 
     reused = reused_runs(args.reuse, args.problems, args.calls, range(args.first_seed, args.first_seed + args.seeds))
     done = set(zip(reused["problem"], reused["side"], reused["seed"])) if len(reused) else set()
-    tasks = [(p, s, seed, args.calls, args.botorch_tutorial) for p in args.problems for s in args.sides
+    tasks = [(p, s, seed, args.calls, args.botorch_tutorial, not args.no_budget) for p in args.problems for s in args.sides
              for seed in range(args.first_seed, args.first_seed + args.seeds) if (p, s, seed) not in done]
     if len(reused):
         print(f"Reusing {len(reused)} runs from {', '.join(str(path) for path in args.reuse)}; {len(tasks)} to run")
