@@ -52,6 +52,16 @@ add seeds without running BoTorch's saved ones again. Told the budget (the objec
 exploits at the end since 2026-11-30, 13:00), ours went 1.94 -> 1.89 on the same 20 seeds
 (ratio 0.86, interval 0.65-2.1).
 
+Where ours loses (2026-11-30, seeds 0-9, every suggestion scored by z = (true - predicted) /
+predicted std): the models are calibrated inside the box (median z about 0) and optimistic on
+its bounds where the function worsens toward them. DTLZ2: 57 of 100 suggestions had an input
+on a bound, median z +1.5 for both objectives, 18% of those calls improved the hypervolume
+against 98% of the others, and every first-call suggestion was on a bound; outcome: 14 of 80
+on a bound, Cost z +2.2, Purity z -1.25, none improved. On BraninCurrin the front itself lies
+on the bounds x1 = 0, x2 = 1: there the bound suggestions are calibrated and improve (75%).
+A pessimistic prior mean (+1 sd for the objectives, 30 seeds) helped DTLZ2 and hurt
+BraninCurrin and the outcome problem; so did the other levers tried (see the branch's report).
+
 Prints one machine line per run ("RESULT {json}"), a table per problem and side (medians and
 upper quartiles over seeds), and the issue's targets: hypervolume gap and constrained regret at
 or below half of BoTorch's median, 0 infeasible suggestions for known constraints, seconds per
