@@ -333,6 +333,7 @@ class Session(CampaignRules):
             table = suggest_objectives(
                 campaign.objective_models(self), self.objectives, X, n=settings.batch_size,
                 seed=settings.seed + len(y), pending=self.pending_points(), constraints=self.input_constraints,
+                budget=settings.budget if settings.acquisition == "auto" else None,
             )
             self.suggestions = session_rules.guard_points(table, self.variables, self.input_constraints)
             self.suggestion_settings = settings

@@ -177,3 +177,21 @@ def test_ratio_interval_brackets_the_ratio_of_medians_and_needs_both_sides():
     low, high = constrained.ratio_interval(runs, "outcome")
     assert low < np.median(ours) / np.median([4.0, 0.5, 3.0, 0.4, 2.0, 0.3]) < high
     assert all(math.isnan(v) for v in constrained.ratio_interval(runs[runs["side"] == "botorch"], "outcome"))
+
+
+def test_a_hypervolume_target_compares_gaps_not_their_logs():
+    # Gaps 0.1 / 0.2 / 0.4 / 0.8 (log10 -1 .. -0.1) against twice those: every ratio is 0.5.
+    # A ratio of the logs would read 2 (or, for gaps above 1, flip sides).
+    logs = np.log10([0.1, 0.2, 0.4, 0.8])
+    rows = [{**_run("dtlz2", "alchemist", i, v), "metric": "log10 HV gap"} for i, v in enumerate(logs)]
+    rows += [{**_run("dtlz2", "botorch", i, v + math.log10(2)), "metric": "log10 HV gap"} for i, v in enumerate(logs)]
+    frame = pd.DataFrame(rows)
+    for column in ("infeasible", "limit_misses", "median_s_per_call", "median_cpu_s_per_call"):
+        frame[column] = 0
+    table = constrained.summarise(frame)
+    ours = table.set_index("side").loc["alchemist"]
+    # The median of the logs is the log of the middle gaps' geometric mean; the plain median gap is beside it.
+    assert ours["median"] == pytest.approx(math.log10(math.sqrt(0.2 * 0.4)))
+    assert ours["median gap"] == pytest.approx(0.3)
+    [line] = constrained.targets(table)
+    assert "median     0.5 (target" in line and "ratio of median gaps 0.5 " in line
