@@ -9,6 +9,12 @@ Two views of each function:
   taken in log space. Far from the incumbent EI underflows to exactly 0 in floating point, which
   leaves a gradient optimiser on a flat plateau; log EI stays informative there (Ament et al.,
   2023, "Unexpected improvements to expected improvement for Bayesian optimization").
+
+On noisy results EI takes `noise_var`, the variance of one measurement (in the units of std
+squared), and is discounted by 1 - noise sd / sqrt(std^2 + noise variance), the augmented EI of
+Huang et al. (2006, "Global optimization of stochastic black-box systems via sequential kriging
+meta-models"): where the model already knows the function to well within the noise, one more
+reading there can reveal little, however promising the mean.
 """
 
 from __future__ import annotations
@@ -185,9 +191,20 @@ def confidence_bound(mean, std, goal: str, beta: float = 2.0) -> np.ndarray:
     return mean + beta * std if goal == "maximize" else mean - beta * std
 
 
+def log_noise_discount(std, noise_var: float) -> np.ndarray:
+    """log(1 - noise sd / sqrt(std^2 + noise_var)): augmented EI's discount (module docstring);
+    0 without noise."""
+    std = np.asarray(std, dtype=float)
+    if noise_var <= 0:
+        return np.zeros_like(std)
+    return np.log1p(-np.sqrt(noise_var / (std**2 + noise_var)))
+
+
 def acquisition_value(name: str, mean, std, best: float, goal: str, beta: float = 2.0) -> np.ndarray:
     """The acquisition as shown to the user (see module docstring); `best` is the incumbent, for
-    noise-aware use the model's best mean at a measured point (see alchemist.optimize)."""
+    noise-aware use the model's best mean at a measured point (see alchemist.optimize). The
+    discount for noise (log_noise_discount) is the caller's: it needs the std and the noise in
+    one unit, which under an output transform are the model's and not the target's."""
     check_acquisition(name)
     if name == AUTO:
         raise ModelError("The automatic policy must be resolved first (scheduled_acquisition).")
@@ -203,11 +220,13 @@ def acquisition_value(name: str, mean, std, best: float, goal: str, beta: float 
     return np.asarray(mean, dtype=float).copy()  # "exploit", the last of ACQUISITIONS
 
 
-def acquisition_score(name: str, mean, std, best: float, goal: str, beta: float = 2.0, xi: float = 0.0) -> np.ndarray:
+def acquisition_score(
+    name: str, mean, std, best: float, goal: str, beta: float = 2.0, xi: float = 0.0, noise_var: float = 0.0,
+) -> np.ndarray:
     """A monotone transform of the acquisition where larger is better, for the optimiser; `xi`,
-    the least gain EI counts (see BASIN_RECENT)."""
+    the least gain EI counts (see BASIN_RECENT); `noise_var` as in acquisition_value."""
     if name == "ei":
-        return log_expected_improvement(mean, std, best, goal, xi)
+        return log_expected_improvement(mean, std, best, goal, xi) + log_noise_discount(std, noise_var)
     if name == "pi":
         return log_probability_of_improvement(mean, std, best, goal)
     value = acquisition_value(name, mean, std, best, goal, beta)

@@ -10,7 +10,9 @@ The search, on the unit-cube encoding (see alchemist.encoding):
 
 Noise-aware defaults: EI and PI improve on the incumbent by the model's mean (its best mean at a
 measured point), not the best observed value, which on noisy data is the luckiest reading and
-makes EI chase noise. When the model's leave-one-out z-scores say it is overconfident, its
+makes EI chase noise. When the model has learned noise (NOISY_DATA_RATIO), EI is discounted where
+a reading can reveal little beyond the noise (augmented EI, alchemist.acquisition), which
+otherwise measures one promising spot over and over. When the model's leave-one-out z-scores say it is overconfident, its
 uncertainty is widened by that factor for the search (Reason.WIDENED), so that a confidently
 wrong model explores instead of repeating itself.
 
@@ -38,6 +40,7 @@ from alchemist.acquisition import (
     check_acquisition,
     check_beta,
     check_goal,
+    log_noise_discount,
     scheduled_acquisition,
 )
 from alchemist.encoding import Encoder
@@ -59,6 +62,15 @@ NEAR_DUPLICATE = 1e-3
 # Learned noise variance / signal variance above which a replicate may be the most informative
 # experiment (the noise sd is then over a fifth of the signal's).
 REPLICATE_NOISE_RATIO = 0.05
+# Learned noise variance / signal variance from which EI is discounted for the noise (augmented
+# EI, see the module docstring): ten times the noise prior's median, which a fit returns when the
+# data say nothing about the noise, so that the discount comes from the data and not from the
+# prior. Noisy Branin (sd 2% of the range) reaches 1e-2 to 2e-1 from about 15 experiments; a
+# noise-free Branin campaign touched 6e-3 at 12 (seed 4), and 5e-3 let two discounted steps
+# send it elsewhere (final regret 1.2e-4 -> 2.2e-3). On noisy Branin (20 seeds) the campaigns
+# had put up to 15 of 25 suggestions on one spot 1.6 above the minimum; the expected regret of
+# the best reading (over fresh noise) went from median 1.58 / mean 1.80 to 1.43 / 1.59.
+NOISY_DATA_RATIO = 1e-2
 # Leave-one-out z-scores with a root mean square above this mean the model is overconfident;
 # the uncertainty is then widened by that factor, up to MAX_WIDENING.
 WIDEN_ABOVE = 2.0
@@ -126,6 +138,13 @@ def widening_factor(posterior: Posterior) -> float:
     return min(rms, MAX_WIDENING) if rms > WIDEN_ABOVE else 1.0
 
 
+def discount_noise(posterior: Posterior) -> float:
+    """The noise variance (model units) by which EI is discounted: the learned one on noisy
+    data (NOISY_DATA_RATIO), else 0."""
+    hp = posterior.covariance.unpack(posterior.theta)
+    return float(hp.noise) if hp.noise >= NOISY_DATA_RATIO * hp.signal else 0.0
+
+
 def replicates_informative(posterior: Posterior) -> bool:
     hp = posterior.covariance.unpack(posterior.theta)
     return hp.noise >= REPLICATE_NOISE_RATIO * hp.signal
@@ -151,6 +170,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     rng = np.random.default_rng(seed)
     widening = widening_factor(posterior)
     replicate_ok = replicates_informative(posterior)
+    noise_var = discount_noise(posterior)
 
     taken = [U_measured]
     n_done = int(finite.sum())
@@ -174,20 +194,20 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
         blocked = np.vstack(taken[:1])
         near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
         try:
-            point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+            point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, noise_var=noise_var), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
             if reason is Reason.EXPLORE:
                 # Without a budget the evidence decides: when even the best point is expected to
                 # gain almost nothing, refining the best predicted conditions is worth more.
-                gain = float(np.exp(_scorer(posterior, policy, widening, best_s, goal, beta)(point[None, :])[0]))
+                gain = float(np.exp(_scorer(posterior, policy, widening, best_s, goal, beta, noise_var=noise_var)(point[None, :])[0]))
                 # Unless that refining is what the recent experiments did, to no avail: then the
                 # basin is spent, and only a gain worth having elsewhere is sought.
                 if gain < LITTLE_LEFT and room_to_explore(n_done + len(chosen), budget) and basin_spent(U_measured[finite], model.output.forward(y[finite]), goal):
                     point, replicate = _away_from_spent_basin(posterior, encoder, rng, goal, blocked, near, constraints, anchors[0])
                     if point is None:
-                        point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, LITTLE_LEFT), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+                        point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, LITTLE_LEFT, noise_var), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
                 elif gain < LITTLE_LEFT:
                     policy, reason = "exploit", Reason.LITTLE_LEFT
-                    point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+                    point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, noise_var=noise_var), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
         except ModelError:
             if not chosen:
                 raise
@@ -206,8 +226,11 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     mean, std = model.predict_encoded(U_chosen)
     table["Predicted mean"] = mean
     table["Predicted std"] = std
+    # EI as the search weighed it: with its discount for noise, computed in model units.
+    discount = np.exp(log_noise_discount(widening * model.posterior.predict(U_chosen)[1], noise_var))
     table["Acquisition"] = [
-        float(acquisition_value(p, mean[i:i + 1], std[i:i + 1], best_y, goal, beta)[0]) for i, p in enumerate(policies)
+        float(acquisition_value(p, mean[i:i + 1], std[i:i + 1], best_y, goal, beta)[0]) * (discount[i] if p == "ei" else 1.0)
+        for i, p in enumerate(policies)
     ]
     table["Policy"] = policies
     table["Reason"] = [r.value for r in reasons]
@@ -233,17 +256,23 @@ class _Score:
     """The acquisition score of encoded points under a posterior; `share` is the part of the full
     search (candidates, starts) that the posterior's size affords (see SEARCH_OPERATIONS)."""
 
-    def __init__(self, posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float, xi: float = 0.0) -> None:
+    def __init__(
+        self, posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float, xi: float = 0.0,
+        noise_var: float = 0.0,
+    ) -> None:
         self.posterior, self.policy, self.widening, self.best_s, self.goal, self.beta, self.xi = posterior, policy, widening, best_s, goal, beta, xi
+        self.noise_var = noise_var
         self.share = min(1.0, SEARCH_OPERATIONS / (N_SOBOL * float(len(posterior.ys)) ** 2))
 
     def __call__(self, U: np.ndarray) -> np.ndarray:
         mean, std = self.posterior.predict(U)
-        return acquisition_score(self.policy, mean, self.widening * std, self.best_s, self.goal, self.beta, self.xi)
+        return acquisition_score(self.policy, mean, self.widening * std, self.best_s, self.goal, self.beta, self.xi, self.noise_var)
 
 
-def _scorer(posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float, xi: float = 0.0) -> ScoreFn:
-    return _Score(posterior, policy, widening, best_s, goal, beta, xi)
+def _scorer(
+    posterior: Posterior, policy: str, widening: float, best_s: float, goal: str, beta: float, xi: float = 0.0, noise_var: float = 0.0,
+) -> ScoreFn:
+    return _Score(posterior, policy, widening, best_s, goal, beta, xi, noise_var)
 
 
 def _maximize(

@@ -23,6 +23,7 @@ from alchemist.acquisition import (
     expected_improvement,
     log_expected_improvement,
     log_h,
+    log_noise_discount,
     probability_of_improvement,
 )
 from alchemist.errors import ModelError
@@ -167,3 +168,18 @@ def test_a_spent_basin_is_left_only_while_a_good_share_of_a_stated_budget_remain
     assert room_to_explore(10, None) and room_to_explore(1_000, None)
     assert room_to_explore(20, 30)  # 10 of 30 left
     assert not room_to_explore(21, 30)  # 9 of 30 left: refining the best basin is worth more
+
+
+def test_on_noisy_results_ei_prefers_a_reading_that_can_still_reveal_something():
+    # A: the model already knows the function there to within the noise (std 0.05, noise sd 0.5);
+    # B: a little worse on the mean, but uncertain. Plain EI measures A again (0.30 > 0.20);
+    # augmented EI discounts A by 1 - 0.5 / sqrt(0.05^2 + 0.25) and B by 1 - 0.5 / sqrt(0.5).
+    mean, std = np.array([0.3, 0.0]), np.array([0.05, 0.5])
+    plain = acquisition_score("ei", mean, std, 0.0, "maximize")
+    assert plain[0] > plain[1]
+    noisy = acquisition_score("ei", mean, std, 0.0, "maximize", noise_var=0.25)
+    assert noisy[1] > noisy[0]
+    np.testing.assert_allclose(np.exp(noisy - plain), 1.0 - 0.5 / np.sqrt(std**2 + 0.25), rtol=1e-12)
+    # Without noise nothing changes, and the other acquisitions ignore it.
+    np.testing.assert_array_equal(log_noise_discount(std, 0.0), [0.0, 0.0])
+    np.testing.assert_array_equal(acquisition_score("ucb", mean, std, 0.0, "maximize", noise_var=0.25), acquisition_score("ucb", mean, std, 0.0, "maximize"))

@@ -151,10 +151,56 @@ def test_a_warm_fit_that_explains_its_data_skips_the_short_length_scale_guard(mo
     y = _branin(X["x1"].to_numpy(), X["x2"].to_numpy())
     theta = GPModel(BRANIN_VARIABLES, ModelSettings(seed=0)).fit(X, y).theta
     runs, model = _warm_fit_runs(monkeypatch, theta, X, y)
-    assert runs == 1
+    assert runs == 2  # the warm start and the noisy start (see the next test)
     # ... and when the warm optimum predicts its own points worse than it claims, the guard runs.
     runs_guarded, _ = _warm_fit_runs(monkeypatch, theta, X, y, consistent=False)
-    assert runs_guarded == 2
+    assert runs_guarded == 3
+
+
+# The first 25 experiments of a noisy Branin campaign (benchmarks.optimization, branin_noisy seed
+# 14: noise sd 6.15), and the hyperparameters its warm fits had reached on the first 24.
+NOISY_BRANIN_14 = [
+    (-4.214558, 12.393321, 14.316340),
+    (0.126093, 4.652236, 24.917677),
+    (9.297817, 0.672419, 1.143359),
+    (1.529833, 11.025752, 52.209860),
+    (5.987797, 8.266909, 71.453105),
+    (5.782394, 0.000000, 22.486461),
+    (10.000000, 0.000000, 27.541293),
+    (8.064471, 1.351789, 0.792016),
+    (10.000000, 1.052020, 3.979637),
+    (4.720651, 1.031713, 15.660025),
+    (8.308889, 0.922982, 20.014434),
+    (8.186049, 1.811478, 10.450035),
+    (10.000000, 1.432408, 5.634668),
+    (10.000000, 0.633751, 16.003978),
+    (7.723191, 1.377992, 1.351941),
+    (9.405864, 1.087834, -3.964545),
+    (6.170509, 1.978770, 23.508320),
+    (-5.000000, 14.005948, 14.437938),
+    (9.150703, 1.408603, 1.925677),
+    (-2.309421, 13.889474, 19.378741),
+    (-5.000000, 10.677526, 56.914677),
+    (2.251770, 0.948271, -7.806783),
+    (1.814909, 0.538495, 19.604793),
+    (2.539987, 1.254729, 13.896422),
+    (2.743466, 0.854351, 4.804201),
+]
+NOISY_BRANIN_14_WARM = [0.1989811, -2.50206225, -3.51092684, -6.92503497]  # length scales 0.08, 0.03; noise 1e-3
+
+
+def test_a_warm_start_that_interpolates_noisy_readings_gives_way_to_the_noisy_explanation():
+    # The warm start alone kept this rough model (noise 0.0010, length scales 0.08 and 0.03) for
+    # the whole campaign, where a fit from a noisy start is 30 nats more probable: the noisy
+    # start beside the warm one finds the noise (sd 7.6 for the true 6.15).
+    data = pd.DataFrame(NOISY_BRANIN_14, columns=["x1", "x2", "y"])
+    X, y = data[["x1", "x2"]], data["y"].to_numpy()
+    previous = GPModel(BRANIN_VARIABLES, ModelSettings(seed=14)).fit(X.iloc[:24], y[:24])
+    previous.theta = np.array(NOISY_BRANIN_14_WARM)
+    model = GPModel(BRANIN_VARIABLES, ModelSettings(seed=14)).fit(X, y, warm_start=previous)
+    noise = model.covariance.unpack(model.theta).noise
+    learned_sd = math.sqrt(noise) / float(model.output.derivative(np.array([float(np.min(y))]))[0])
+    assert 6.15 / 2 <= learned_sd <= 2 * 6.15
 
 
 def test_leave_one_out_consistency_tells_an_overconfident_model_from_a_fitted_one():

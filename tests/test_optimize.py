@@ -11,7 +11,7 @@ from alchemist.acquisition import ACQUISITIONS, BASIN_RADIUS, Reason, acquisitio
 from alchemist.design import initial_design
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, ModelSettings
-from alchemist.optimize import NEAR_DUPLICATE, _maximize, replicates_informative, suggest
+from alchemist.optimize import NEAR_DUPLICATE, _maximize, discount_noise, replicates_informative, suggest
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
 VARIABLES = [
@@ -168,8 +168,26 @@ def test_noisy_expected_improvement_on_replicates_improves_on_the_models_best_no
     incumbent = float(np.max(model.predict(X)[0]))
     assert incumbent < float(np.max(y)) - 0.3  # the replicates pull the mean below the lucky reading
     mean, std = out["Predicted mean"].to_numpy(), out["Predicted std"].to_numpy()
-    np.testing.assert_allclose(out["Acquisition"], acquisition_value("ei", mean, std, incumbent, "maximize"), rtol=1e-6)
-    assert out["Acquisition"].iloc[0] > expected_improvement(mean, std, float(np.max(y)), "maximize")[0]
+    # The noise is learned, so EI carries augmented EI's discount (computed in model units).
+    noise = model.covariance.unpack(model.theta).noise
+    std_model = model.posterior.predict(model.encoder.encode(out[["x"]]))[1]
+    discount = 1.0 - np.sqrt(noise / (std_model**2 + noise))
+    assert 0.0 < discount[0] < 0.9
+    np.testing.assert_allclose(out["Acquisition"], acquisition_value("ei", mean, std, incumbent, "maximize") * discount, rtol=1e-6)
+    assert out["Acquisition"].iloc[0] / discount[0] > expected_improvement(mean, std, float(np.max(y)), "maximize")[0]
+
+
+def test_ei_is_discounted_for_the_noise_only_when_the_model_has_learned_some(fitted):
+    # Noise-free: the fit's noise is far below NOISY_DATA_RATIO of the signal, and EI is plain.
+    model, X, y = fitted
+    assert discount_noise(model.posterior) == 0.0
+    out = suggest(model, X, y, n=1, acquisition="ei", goal="maximize", seed=0)
+    mean, std = out["Predicted mean"].to_numpy(), out["Predicted std"].to_numpy()
+    best = float(np.max(model.predict(X)[0]))
+    np.testing.assert_allclose(out["Acquisition"], expected_improvement(mean, std, best, "maximize"), rtol=1e-6)
+    X, y = noisy_replicates()
+    noisy = GPModel(LINE, ModelSettings(seed=0)).fit(X, y)
+    assert discount_noise(noisy.posterior) == pytest.approx(noisy.covariance.unpack(noisy.theta).noise)
 
 
 def test_the_default_policy_refines_at_the_end_of_a_stated_budget(fitted):
