@@ -212,7 +212,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
             if not chosen:
                 raise
             raise ModelError(
-                f"Only {len(chosen)} new, distinct combination(s) of the variables remain; "
+                f"New, distinct combinations of the variables run out after {len(chosen)}; "
                 "ask for fewer suggestions."
             ) from None
         chosen.append(point)

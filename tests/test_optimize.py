@@ -104,7 +104,7 @@ def test_nearly_exhausted_discrete_space():
     model = GPModel(variables).fit(X, y)
     out = suggest(model, X, y, n=1, goal="maximize")
     assert (int(out["n"][0]), out["c"][0]) == (3, "b")
-    with pytest.raises(ModelError, match="Only 1 new"):
+    with pytest.raises(ModelError, match="run out after 1;"):
         suggest(model, X, y, n=2, goal="maximize")
     everything = np.arange(6.0)
     with pytest.raises(ModelError, match="already been measured"):

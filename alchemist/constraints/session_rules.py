@@ -105,7 +105,7 @@ def guard_points(frame: pd.DataFrame, variables: Sequence[Variable], constraints
             frame[variable.name] = values
     ok = is_feasible(frame, variables, constraints, FEASIBILITY_TOL)
     if not ok.all():
-        raise ModelError(f"{int((~ok).sum())} produced point(s) break a constraint; nothing was suggested.")
+        raise ModelError(f"Suggested points break a constraint ({int((~ok).sum())} of {len(ok)}); nothing was suggested.")
     return frame
 
 

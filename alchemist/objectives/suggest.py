@@ -174,7 +174,7 @@ def _suggest(models, objectives, X_measured, n, seed, pending, constraints, budg
         except ModelError:
             if not chosen:
                 raise
-            raise ModelError(f"Only {len(chosen)} new, distinct experiment(s) could be found; ask for fewer.") from None
+            raise ModelError(f"New, distinct experiments run out after {len(chosen)}; ask for fewer.") from None
         chosen.append(point)
         exploited.append(exploit)
         believed.append(np.array([m.predict(point[None, :])[0][0] for m in optimized]))
