@@ -11,6 +11,7 @@ import pandas as pd
 from alchemist.acquisition import acquisition_value, check_goal
 from alchemist.errors import ModelError
 from alchemist.model import GPModel
+from alchemist.optimize import ei_noise_discount
 from alchemist.variables import Variable
 
 MAX_RESOLUTION = 100
@@ -118,6 +119,8 @@ def prediction_grid(
         result["Acquisition"] = acquisition_value(
             acquisition, mean, std, best if best is not None else 0.0, goal, beta
         )
+        if acquisition == "ei":
+            result["Acquisition"] *= ei_noise_discount(model, model.encoder.encode(grid))
     return result
 
 

@@ -145,6 +145,12 @@ def discount_noise(posterior: Posterior) -> float:
     return float(hp.noise) if hp.noise >= NOISY_DATA_RATIO * hp.signal else 0.0
 
 
+def ei_noise_discount(model: GPModel, U: np.ndarray, widening: float = 1.0) -> np.ndarray:
+    """The factor by which EI is discounted at encoded points U (1 on noise-free data): the
+    suggestion table and the landscape show EI as the search weighed it."""
+    return np.exp(log_noise_discount(widening * model.posterior.predict(U)[1], discount_noise(model.posterior)))
+
+
 def replicates_informative(posterior: Posterior) -> bool:
     hp = posterior.covariance.unpack(posterior.theta)
     return hp.noise >= REPLICATE_NOISE_RATIO * hp.signal
@@ -227,7 +233,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     table["Predicted mean"] = mean
     table["Predicted std"] = std
     # EI as the search weighed it: with its discount for noise, computed in model units.
-    discount = np.exp(log_noise_discount(widening * model.posterior.predict(U_chosen)[1], noise_var))
+    discount = ei_noise_discount(model, U_chosen, widening)
     table["Acquisition"] = [
         float(acquisition_value(p, mean[i:i + 1], std[i:i + 1], best_y, goal, beta)[0]) * (discount[i] if p == "ei" else 1.0)
         for i, p in enumerate(policies)

@@ -73,3 +73,23 @@ def test_slice_follows_the_newest_suggestion_else_the_best_experiment() -> None:
         {"T": 410.0, "Catalyst": "High SAR"}, SliceSource.SUGGESTION)
     assert slice_anchor(None, {"T": 350.0}) == ({"T": 350.0}, SliceSource.BEST)
     assert slice_anchor(suggestions.iloc[0:0], None) == (None, SliceSource.MIDDLE)
+
+
+def test_the_map_of_ei_on_noisy_data_carries_the_searchs_noise_discount() -> None:
+    from alchemist.acquisition import acquisition_value
+    from alchemist.model import GPModel, ModelSettings
+    from alchemist.optimize import discount_noise
+    from alchemist.variables import ContinuousVariable
+
+    variables = [ContinuousVariable("a", low=0.0, high=1.0), ContinuousVariable("b", low=0.0, high=1.0)]
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.uniform(size=(30, 2)), columns=["a", "b"])
+    y = np.sin(3 * X["a"].to_numpy()) + X["b"].to_numpy() + 0.3 * rng.standard_normal(30)
+    model = GPModel(variables, ModelSettings(seed=0)).fit(X, y)
+    assert discount_noise(model.posterior) > 0  # the noise is learned, so the search discounts EI
+
+    grid = prediction_grid(model, "a", "b", {}, acquisition="ei", best=float(y.max()), resolution=12)
+    plain = acquisition_value("ei", grid["Predicted mean"], grid["Predicted std"], float(y.max()), "maximize")
+    ratio = grid["Acquisition"].to_numpy() / np.maximum(plain, 1e-300)
+    assert np.all(ratio <= 1.0 + 1e-9) and np.all(ratio > 0.0)
+    assert ratio.min() < 0.9  # near the data the model knows the function to within the noise
