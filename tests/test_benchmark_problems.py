@@ -9,7 +9,7 @@ import pytest
 
 from alchemist.constraints import is_feasible
 from alchemist.objectives import hypervolume
-from benchmarks import constrained
+from benchmarks import constrained, constrained_report
 from benchmarks.constrained_problems import (
     BRANIN_FEASIBLE_MINIMUM,
     MIX,
@@ -171,12 +171,12 @@ def test_ratio_interval_brackets_the_ratio_of_medians_and_needs_both_sides():
     theirs = [2.0, 4.0, 3.0, 2.4, 1.6, 2.2]  # exactly twice ours, seed by seed
     runs = pd.DataFrame([_run("outcome", "alchemist", i, v) for i, v in enumerate(ours)]
                         + [_run("outcome", "botorch", i, v) for i, v in enumerate(theirs)])
-    low, high = constrained.ratio_interval(runs, "outcome")
+    low, high = constrained_report.ratio_interval(runs, "outcome")
     assert low == pytest.approx(0.5) and high == pytest.approx(0.5)
     runs.loc[runs["side"] == "botorch", "final"] = [4.0, 0.5, 3.0, 0.4, 2.0, 0.3]
-    low, high = constrained.ratio_interval(runs, "outcome")
+    low, high = constrained_report.ratio_interval(runs, "outcome")
     assert low < np.median(ours) / np.median([4.0, 0.5, 3.0, 0.4, 2.0, 0.3]) < high
-    assert all(math.isnan(v) for v in constrained.ratio_interval(runs[runs["side"] == "botorch"], "outcome"))
+    assert all(math.isnan(v) for v in constrained_report.ratio_interval(runs[runs["side"] == "botorch"], "outcome"))
 
 
 def test_a_hypervolume_target_compares_gaps_not_their_logs():
@@ -188,10 +188,10 @@ def test_a_hypervolume_target_compares_gaps_not_their_logs():
     frame = pd.DataFrame(rows)
     for column in ("infeasible", "limit_misses", "median_s_per_call", "median_cpu_s_per_call"):
         frame[column] = 0
-    table = constrained.summarise(frame)
+    table = constrained_report.summarise(frame)
     ours = table.set_index("side").loc["alchemist"]
     # The median of the logs is the log of the middle gaps' geometric mean; the plain median gap is beside it.
     assert ours["median"] == pytest.approx(math.log10(math.sqrt(0.2 * 0.4)))
     assert ours["median gap"] == pytest.approx(0.3)
-    [line] = constrained.targets(table)
+    [line] = constrained_report.targets(table)
     assert "median     0.5 (target" in line and "ratio of median gaps 0.5 " in line
