@@ -142,17 +142,16 @@ class StreamlitServer:
         self.start()
 
 
-# Whether the test's body failed, for the page fixture to keep a picture of the page it failed on.
-CALL_FAILED = pytest.StashKey[bool]()
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     """A skipped browser test is a failed one: CI must not go green without driving the browser."""
     outcome = yield
     report = outcome.get_result()
-    if report.when == "call":
-        item.stash[CALL_FAILED] = report.failed
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(page, Page):
+        # Now, before the fixtures' teardown stops the server: a failure on CI is diagnosed from
+        # the page's text (in the report), the server log and this picture.
+        report.sections.append(("page as it failed", page_as_it_is(page, f"failed-{item.name}")))
     if report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"browser tests must run, this one was skipped: {report.longrepr}"
@@ -182,21 +181,13 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.on("page", watch_runs)  # every page of the context, also one a test opens itself
     page = context.new_page()
     watch_runs(page)
     yield page
-    if request.node.stash.get(CALL_FAILED, False) and not page.is_closed():
-        # A failure on CI is diagnosed from the page's text (in the report), the server log and this picture.
-        name = "failed-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
-        try:
-            shown = f"screenshot: {screenshot(page, name)}\n" + page.locator("body").inner_text(timeout=5_000)[:4_000]
-        except Exception as error:  # the page may be in any state after a failure
-            shown = f"no screenshot or text: {error}"
-        request.node.add_report_section("teardown", "page as it was", shown)
     context.close()
 
 
@@ -205,3 +196,12 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def page_as_it_is(page: Page, name: str) -> str:
+    """A screenshot of `page` in test-artifacts and the text it shows, for a report."""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    try:
+        return f"screenshot: {screenshot(page, name)}\n" + page.locator("body").inner_text(timeout=5_000)[:4_000]
+    except Exception as error:  # the page may be in any state after a failure
+        return f"no screenshot or text: {error}"
