@@ -199,21 +199,28 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
             reason = Reason.WIDENED
         blocked = np.vstack(taken[:1])
         near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
+
+        def search(policy: str, xi: float = 0.0) -> tuple[np.ndarray, bool]:
+            score = _scorer(posterior, policy, widening, best_s, goal, beta, xi, noise_var)
+            return _maximize(score, encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+
         try:
-            point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, noise_var=noise_var), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+            point, replicate = search(policy)
             if reason is Reason.EXPLORE:
                 # Without a budget the evidence decides: when even the best point is expected to
                 # gain almost nothing, refining the best predicted conditions is worth more.
-                gain = float(np.exp(_scorer(posterior, policy, widening, best_s, goal, beta, noise_var=noise_var)(point[None, :])[0]))
+                score = _scorer(posterior, policy, widening, best_s, goal, beta, noise_var=noise_var)
+                gain = float(np.exp(score(point[None, :])[0]))
                 # Unless that refining is what the recent experiments did, to no avail: then the
                 # basin is spent, and only a gain worth having elsewhere is sought.
-                if gain < LITTLE_LEFT and room_to_explore(n_done + len(chosen), budget) and basin_spent(U_measured[finite], model.output.forward(y[finite]), goal):
+                if (gain < LITTLE_LEFT and room_to_explore(n_done + len(chosen), budget)
+                        and basin_spent(U_measured[finite], model.output.forward(y[finite]), goal)):
                     point, replicate = _away_from_spent_basin(posterior, encoder, rng, goal, blocked, near, constraints, anchors[0])
                     if point is None:
-                        point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, LITTLE_LEFT, noise_var), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+                        point, replicate = search(policy, LITTLE_LEFT)
                 elif gain < LITTLE_LEFT:
                     policy, reason = "exploit", Reason.LITTLE_LEFT
-                    point, replicate = _maximize(_scorer(posterior, policy, widening, best_s, goal, beta, noise_var=noise_var), encoder, rng, anchors, blocked, near, replicate_ok, constraints)
+                    point, replicate = search(policy)
         except ModelError:
             if not chosen:
                 raise

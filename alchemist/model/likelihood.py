@@ -176,7 +176,8 @@ def fit_theta(
     short-length-scale start stays (the guard). Measured: a warm fit takes about 50 likelihood
     evaluations instead of 75-80 with the prior median as a third start (6 variables, 31-101
     points). Up to LOO_CHECK_MAX_POINTS a noisy start (noisy_theta) runs beside the warm one and
-    the better MAP of the two goes on: a warm start alone never leaves the optimum it came from. Final regret on the benchmark campaigns (4 seeds each): the same to 3 digits on
+    the better MAP of the two goes on: a warm start alone never leaves the optimum it came from.
+    Final regret on the benchmark campaigns (4 seeds each): the same to 3 digits on
     Branin, Hartmann-3, mixed Branin and noisy Hartmann-3; Hartmann-6 (9 seeds) differs only in
     the refinement digits (median 5e-5 before, 2.7e-4 after; the same 3 seeds stuck).
 
