@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 
 from alchemist.model import GPModel, ModelSettings
+from alchemist.objectives import Objective
+from alchemist.objectives.suggest import suggest_objectives
 from alchemist.objectives.trend import TrendPosterior
 from alchemist.variables import ContinuousVariable
 
@@ -43,3 +45,27 @@ def test_conditioning_the_trend_posterior_passes_through_the_new_point():
     conditioned = trend.condition(np.array([[0.95]]), np.array([2.0]))
     mean, std = conditioned.predict(np.array([[0.95]]))
     assert abs(mean[0] - 2.0) < 0.05 and std[0] < 0.1
+
+
+def _dtlz2(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Its front has x2..x4 = 1/2; every bound of x2..x4 adds 1/4 to g (worse in both objectives).
+    g = ((X[:, 1:] - 0.5) ** 2).sum(axis=1)
+    return (1 + g) * np.cos(X[:, 0] * np.pi / 2), (1 + g) * np.sin(X[:, 0] * np.pi / 2)
+
+
+def test_two_objectives_worse_toward_the_bounds_get_suggestions_nearer_the_front():
+    # As on the benchmark's DTLZ2 (benchmarks/constrained.py): 10 experiments inside the box,
+    # then a batch of 2. Without the trend EHVI goes to the bounds (g about 0.58 on average here).
+    variables = [ContinuousVariable(f"x{i}", low=0, high=1) for i in range(4)]
+    objectives = [Objective("f1", "minimize"), Objective("f2", "minimize")]
+    distance = {False: [], True: []}
+    for seed in range(4):
+        X = np.random.default_rng(seed).uniform(0.1, 0.9, (10, 4))
+        f1, f2 = _dtlz2(X)
+        frame = pd.DataFrame(X, columns=[v.name for v in variables])
+        models = {"f1": GPModel(variables, FAST).fit(frame, f1), "f2": GPModel(variables, FAST).fit(frame, f2)}
+        for trend in (False, True):
+            batch = suggest_objectives(models, objectives, frame, n=2, seed=0, trend=trend)
+            P = batch[[v.name for v in variables]].to_numpy(dtype=float)
+            distance[trend] += list(((P[:, 1:] - 0.5) ** 2).sum(axis=1))
+    assert np.mean(distance[True]) < np.mean(distance[False]) - 0.1, distance
