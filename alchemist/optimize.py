@@ -50,6 +50,7 @@ from alchemist.search_points import (
 from alchemist.search_points import candidates as candidate_points
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, Posterior, as_outputs, blas_single_thread
+from alchemist.objectives.trend import TrendPosterior
 from alchemist.model.likelihood import LOO_CHECK_MAX_POINTS, loo_residuals
 from alchemist.validation import whole_number
 
@@ -98,6 +99,7 @@ def suggest(
     budget: int | None = None,
     constraints: Sequence[object] = (),
     progress: Callable[[int, int], object] | None = None,
+    trend: bool = False,
 ) -> pd.DataFrame:
     """The next `n` experiments to run, best first, with the model's prediction at each.
 
@@ -108,9 +110,11 @@ def suggest(
     `budget`, the total number of experiments planned, schedules the "auto" policy.
     `constraints` (alchemist.constraints) restrict the search to the points that meet them all.
     `progress(points found, n)` is called before each point's search; the caller stops it by raising.
+    `trend`: score with the model plus a quadratic trend (alchemist.objectives.trend), so that far
+    from the data its mean follows the data's curvature instead of their average.
     """
     with blas_single_thread():
-        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, tuple(constraints), progress)
+        return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, tuple(constraints), progress, trend)
 
 
 def _incumbent(posterior: Posterior, U: np.ndarray, y: np.ndarray, goal: str) -> float:
@@ -156,7 +160,7 @@ def replicates_informative(posterior: Posterior) -> bool:
     return hp.noise >= REPLICATE_NOISE_RATIO * hp.signal
 
 
-def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, constraints=(), progress=None) -> pd.DataFrame:
+def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, constraints=(), progress=None, trend=False) -> pd.DataFrame:
     check_acquisition(acquisition)
     if budget is not None:
         budget = whole_number(budget, 1, MAX_BUDGET, "experiment budget")
@@ -177,6 +181,8 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     widening = widening_factor(posterior)
     replicate_ok = replicates_informative(posterior)
     noise_var = discount_noise(posterior)
+    if trend:
+        posterior = TrendPosterior(posterior)
 
     taken = [U_measured]
     n_done = int(finite.sum())
@@ -215,7 +221,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
                 # basin is spent, and only a gain worth having elsewhere is sought.
                 if (gain < LITTLE_LEFT and room_to_explore(n_done + len(chosen), budget)
                         and basin_spent(U_measured[finite], model.output.forward(y[finite]), goal)):
-                    point, replicate = _away_from_spent_basin(posterior, encoder, rng, goal, blocked, near, constraints, anchors[0])
+                    point, replicate = _away_from_spent_basin(getattr(posterior, "base", posterior), encoder, rng, goal, blocked, near, constraints, anchors[0])
                     if point is None:
                         point, replicate = search(policy, LITTLE_LEFT)
                 elif gain < LITTLE_LEFT:
@@ -275,7 +281,7 @@ class _Score:
     ) -> None:
         self.posterior, self.policy, self.widening, self.best_s, self.goal, self.beta, self.xi = posterior, policy, widening, best_s, goal, beta, xi
         self.noise_var = noise_var
-        self.share = min(1.0, SEARCH_OPERATIONS / (N_SOBOL * float(len(posterior.ys)) ** 2))
+        self.share = min(1.0, SEARCH_OPERATIONS / (N_SOBOL * float(len(posterior.U)) ** 2))
 
     def __call__(self, U: np.ndarray) -> np.ndarray:
         mean, std = self.posterior.predict(U)

@@ -278,3 +278,29 @@ def test_the_incumbent_of_a_large_campaign_is_sought_among_the_best_readings(mon
     monkeypatch.setattr(optimize, "INCUMBENT_POINTS", 15)
     assert optimize._incumbent(model.posterior, U, ys, "minimize") == pytest.approx(full)
     assert optimize._incumbent(model.posterior, U, ys, "maximize") == pytest.approx(float(np.max(model.posterior.predict(U)[0])))
+
+
+def test_trend_scores_with_the_quadratic_trend_also_in_a_constrained_batch():
+    # A bowl peaking at x = 7, measured at 0, 2, 4 and 10: the GP alone (constant prior mean)
+    # puts its best mean near 4.5, the model with the quadratic trend near 4.8.
+    from alchemist.constraints import LinearConstraint, is_feasible
+    from alchemist.objectives.trend import TrendPosterior
+
+    variables = [ContinuousVariable("x", low=0.0, high=10.0)]
+    X = pd.DataFrame({"x": [0.0, 2.0, 4.0, 10.0]})
+    y = -((X["x"].to_numpy() - 7.0) ** 2) / 10.0
+    model = GPModel(variables, ModelSettings(seed=0)).fit(X, y)
+    grid = np.linspace(0.0, 1.0, 1001)[:, None]
+    best_gp = 10.0 * grid[np.argmax(model.posterior.predict(grid)[0]), 0]
+    best_trend = 10.0 * grid[np.argmax(TrendPosterior(model.posterior).predict(grid)[0]), 0]
+    assert abs(best_trend - best_gp) > 0.15
+    plain = suggest(model, X, y, acquisition="exploit", seed=1)
+    trended = suggest(model, X, y, acquisition="exploit", seed=1, trend=True)
+    assert plain.loc[0, "x"] == pytest.approx(best_gp, abs=0.03)
+    assert trended.loc[0, "x"] == pytest.approx(best_trend, abs=0.03)
+    # Under a constraint, with pending points and a batch (the trend model is conditioned on both).
+    limit = [LinearConstraint({"x": 1}, "<=", 6.0)]
+    pending = pd.DataFrame({"x": [5.0]})
+    batch = suggest(model, X, y, n=3, acquisition="ei", seed=1, constraints=limit, exclude=pending, trend=True)
+    assert is_feasible(batch[["x"]], variables, limit).all()
+    assert len(set(np.round(batch["x"], 6))) == 3 and np.all(np.abs(batch["x"].to_numpy() - 5.0) > 0.1)
