@@ -50,7 +50,7 @@ from alchemist.search_points import (
 from alchemist.search_points import candidates as candidate_points
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, Posterior, as_outputs, blas_single_thread
-from alchemist.objectives.trend import TrendPosterior
+from alchemist.model.trend import TrendPosterior
 from alchemist.model.likelihood import LOO_CHECK_MAX_POINTS, loo_residuals
 from alchemist.validation import whole_number
 
@@ -110,7 +110,7 @@ def suggest(
     `budget`, the total number of experiments planned, schedules the "auto" policy.
     `constraints` (alchemist.constraints) restrict the search to the points that meet them all.
     `progress(points found, n)` is called before each point's search; the caller stops it by raising.
-    `trend`: score with the model plus a quadratic trend (alchemist.objectives.trend), so that far
+    `trend`: score with the model plus a quadratic trend (alchemist.model.trend), so that far
     from the data its mean follows the data's curvature instead of their average.
     """
     with blas_single_thread():

@@ -359,7 +359,8 @@ class Session(CampaignRules):
             exclude=pending,
             budget=settings.budget,
             constraints=self.input_constraints,
-            progress=progress, trend=bool(self.input_constraints),
+            progress=progress,
+            trend=bool(self.input_constraints),
         )
         self.suggestions = session_rules.guard_points(self.suggestions, self.variables, self.input_constraints)
         self.suggestion_settings = settings

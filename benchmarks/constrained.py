@@ -62,7 +62,7 @@ on the bounds x1 = 0, x2 = 1: there the bound suggestions are calibrated and imp
 A pessimistic prior mean (+1 sd for the objectives, 30 seeds) helped DTLZ2 and hurt
 BraninCurrin and the outcome problem; so did the other levers tried (see the branch's report).
 Since 2026-11-30 14:10 the objective search puts a quadratic trend under each model
-(alchemist.objectives.trend, prior sd 1.5): DTLZ2 -0.791 -> -0.963 median over seeds 0-29
+(alchemist.model.trend, prior sd 1.5): DTLZ2 -0.791 -> -0.963 median over seeds 0-29
 (28 better, 2 worse; seeds 0-9 -0.756 -> -0.990, ratio to BoTorch 0.40); BraninCurrin 0.983 ->
 0.984 (14 / 16); outcome 1.89 -> 1.93 (seeds 0-19, 12 / 8, mean -0.14).
 

@@ -284,7 +284,7 @@ def test_trend_scores_with_the_quadratic_trend_also_in_a_constrained_batch():
     # A bowl peaking at x = 7, measured at 0, 2, 4 and 10: the GP alone (constant prior mean)
     # puts its best mean near 4.5, the model with the quadratic trend near 4.8.
     from alchemist.constraints import LinearConstraint, is_feasible
-    from alchemist.objectives.trend import TrendPosterior
+    from alchemist.model.trend import TrendPosterior
 
     variables = [ContinuousVariable("x", low=0.0, high=10.0)]
     X = pd.DataFrame({"x": [0.0, 2.0, 4.0, 10.0]})

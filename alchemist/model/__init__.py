@@ -9,6 +9,7 @@
     approximation    exact, or a documented subset above the exact limit
     progress         the fit's time budget, progress records and cancellation
     output_transform results -> model units (tail-only Yeo-Johnson) and back
+    trend            a Bayesian quadratic trend under a fitted posterior (the searches that need it)
 """
 
 from alchemist.model.gp import JITTER, MAX_FIT_POINTS, GPModel, Posterior, as_outputs, blas_single_thread

@@ -15,7 +15,7 @@ their last call on the corner (0, 0), Cost 308 predicted as 38 +- 28. Told the b
 median regret over 20 seeds went 1.94 -> 1.89 (12 seeds better, 5 worse); the two-objective
 problems' log10 hypervolume gaps, 30 seeds, moved by -0.03 (BraninCurrin) and -0.007 (DTLZ2)
 on average.
-Every model gets a quadratic trend under its GP (alchemist.objectives.trend; `trend=False`
+Every model gets a quadratic trend under its GP (alchemist.model.trend; `trend=False`
 leaves it out): with a constant prior mean the bounds, far from the data, looked merely average
 with a wide std, and EHVI spent most suggestions there even where the data say the function
 worsens toward them.
@@ -38,7 +38,7 @@ from alchemist.errors import ModelError
 from alchemist.model import GPModel, Posterior, blas_single_thread
 from alchemist.objectives.ehvi import log_expected_hypervolume_improvement, log_probability_of_feasibility
 from alchemist.objectives.objective import Objective, default_reference
-from alchemist.objectives.trend import TrendPosterior
+from alchemist.model.trend import TrendPosterior
 from alchemist.optimize import MAX_BUDGET, N_ANCHORS, _maximize, constrained_choice
 from alchemist.validation import whole_number
 
@@ -98,7 +98,7 @@ def suggest_objectives(
     std, "Acquisition" (EHVI for several objectives, EI for one), "Policy", and the probability
     of meeting the outcome limits when there are any. `budget`, the total number of experiments
     planned, if stated: the last of them exploit (Policy "exploit"; see the module docstring).
-    `trend`: the models get a quadratic trend under their GP (alchemist.objectives.trend);
+    `trend`: the models get a quadratic trend under their GP (alchemist.model.trend);
     False uses the models as fitted."""
     n = whole_number(n, 1, MAX_BATCH, "number of suggestions")
     if budget is not None:

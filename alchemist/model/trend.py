@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
 
-from alchemist.model import Posterior
+from alchemist.model.gp import Posterior
 
 TREND_PRIOR_SD = 1.5  # of each trend coefficient, in standardised output units (outputs have sd 1)
 

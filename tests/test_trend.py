@@ -1,4 +1,4 @@
-"""The objective search's quadratic trend: honest (worse) predictions on the bounds where the data
+"""The quadratic trend under a fitted GP: honest (worse) predictions on the bounds where the data
 say the function worsens toward them, unchanged predictions at the data."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pandas as pd
 from alchemist.model import GPModel, ModelSettings
 from alchemist.objectives import Objective
 from alchemist.objectives.suggest import suggest_objectives
-from alchemist.objectives.trend import TrendPosterior
+from alchemist.model.trend import TrendPosterior
 from alchemist.variables import ContinuousVariable
 
 FAST = ModelSettings(n_restarts=0)
