@@ -148,8 +148,10 @@ else:
 
 model = session.model
 model_current = model is not None and session.model_status().state is ModelState.TRAINED
-if model_current and len(y):
-    best = model_best(model, X, y, goal=goal)
+# The model's best mean at a measured experiment: shown beside the best reading, and the incumbent
+# the landscape's improvement map improves on, as the search does (a lucky reading is discounted).
+best = model_best(model, X, y, goal=goal) if model is not None and len(y) and model.variables == tuple(session.variables) else None
+if model_current and best is not None:
     best_cols = st.columns(2)
     best_cols[0].metric("Best observed", words.measured(best.best_observed))
     best_cols[1].metric(
@@ -267,7 +269,7 @@ else:
                     variable.label, min_value=float(variable.low), max_value=float(variable.high),
                     step=display_step(variable), format=words.number_format(variable), key=key,
                 )
-    best_result = incumbent.result if incumbent is not None else None
+    best_result = best.best_by_model if best is not None else None
     try:
         grid = prediction_grid(
             model, x_name, y_name, fixed, goal=goal, beta=float(beta), best=best_result,

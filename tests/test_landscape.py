@@ -93,3 +93,30 @@ def test_the_map_of_ei_on_noisy_data_carries_the_searchs_noise_discount() -> Non
     ratio = grid["Acquisition"].to_numpy() / np.maximum(plain, 1e-300)
     assert np.all(ratio <= 1.0 + 1e-9) and np.all(ratio > 0.0)
     assert ratio.min() < 0.9  # near the data the model knows the function to within the noise
+
+
+def test_the_maps_incumbent_is_the_one_the_search_improves_on() -> None:
+    """The page passes model_best's mean as the landscape's incumbent: on noisy data the table's EI
+    of a suggestion must be the EI on that incumbent, or the map and the table disagree."""
+    from alchemist.acquisition import acquisition_value
+    from alchemist.analysis.stopping import model_best
+    from alchemist.model import GPModel, ModelSettings
+    from alchemist.optimize import ei_noise_discount, suggest, widening_factor
+    from alchemist.variables import ContinuousVariable
+
+    variables = [ContinuousVariable("a", low=0.0, high=1.0), ContinuousVariable("b", low=0.0, high=1.0)]
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.uniform(size=(30, 2)), columns=["a", "b"])
+    y = np.sin(3 * X["a"].to_numpy()) + X["b"].to_numpy() + 0.3 * rng.standard_normal(30)
+    model = GPModel(variables, ModelSettings(seed=0)).fit(X, y)
+    assert widening_factor(model.posterior) == 1.0  # the map draws EI without widening
+
+    best = model_best(model, X, y, goal="maximize")
+    assert best.best_by_model < y.max()  # the luckiest reading is not the incumbent
+    table = suggest(model, X, y, n=1, acquisition="ei", goal="maximize")
+    mean, std = table["Predicted mean"].to_numpy(), table["Predicted std"].to_numpy()
+    on_best_mean = acquisition_value("ei", mean, std, best.best_by_model, "maximize")
+    discount = ei_noise_discount(model, model.encoder.encode(table[["a", "b"]]))
+    assert table["Acquisition"].iloc[0] == pytest.approx(float(on_best_mean[0] * discount[0]), rel=1e-6)
+    on_reading = acquisition_value("ei", mean, std, float(y.max()), "maximize")
+    assert float(on_reading[0]) < float(on_best_mean[0])  # the old map's incumbent would understate EI
