@@ -17,7 +17,6 @@ from ui.import_notes_words import note_lines
 from tests.session_files_support import GOLDEN_DIR, shared_file
 from tests.session_store_support import snapshot
 
-
 ALCHEMIST_COPY = GOLDEN_DIR / "alchemist_nrel_0.4.0_reaction_campaign.json"
 NREL_FILES = [
     "alchemist_session/reaction_campaign_alchemist040.json",
