@@ -28,11 +28,6 @@ def age(path: Path, seconds: float) -> None:
     os.utime(path, (then, then))
 
 
-@pytest.fixture
-def store(tmp_path) -> SessionStore:
-    return SessionStore(tmp_path / "cache", ttl=DAY)
-
-
 # -- two tabs ------------------------------------------------------------------------------------------
 def test_a_reader_never_overwrites_a_newer_save(store):
     session = store.create("first")

@@ -5,7 +5,6 @@ refused in words, never a crash."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 
@@ -13,11 +12,6 @@ from alchemist.errors import ConflictError, SessionFileError
 from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore
 from alchemist.store.timeline import HistoryError
-
-
-@pytest.fixture
-def store(tmp_path) -> SessionStore:
-    return SessionStore(tmp_path / "cache", ttl=timedelta(days=1))
 
 
 def exported_tree(store: SessionStore) -> dict:
