@@ -1,5 +1,5 @@
-"""Shared fixtures: paths to the shipped example data, and the session store and golden session
-that several modules of session-file and store tests use."""
+"""Shared fixtures: paths to the shipped example data, the app's store folder for AppTest, and the
+session store and golden session that several modules of session-file and store tests use."""
 
 from __future__ import annotations
 
@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from alchemist.session import Session
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's session store in a folder of this test, for AppTest (it runs app.py in this
+    process, which finds the folder in the environment), with the default time to live."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(folder))
+    monkeypatch.delenv("ALCHEMIST_SESSION_TTL_DAYS", raising=False)
+    return folder
 
 
 @pytest.fixture

@@ -26,12 +26,3 @@ def campaign() -> Session:
 @pytest.fixture(scope="module")
 def recorded() -> Session:
     return campaign()
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """The app's session store in a folder of this test (as tests/test_app.py does)."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(folder))
-    monkeypatch.delenv("ALCHEMIST_SESSION_TTL_DAYS", raising=False)
-    return folder

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alchemist.examples import catalyst_example
 from alchemist.persistence import SessionStore
-from tests.test_app import button, header, open_example, start_app
+from tests.app.support import button, header, open_example, start_app
 
 
 def notebook(at):

@@ -5,26 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from alchemist.persistence import SessionStore
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("ALCHEMIST_CACHE_DIR", str(folder))
-    monkeypatch.delenv("ALCHEMIST_SESSION_TTL_DAYS", raising=False)
-    return folder
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button '{label}' among {[b.label for b in at.button]}"
-    return matches[0]
+from tests.app.support import APP, button
 
 
 def ok(at: AppTest) -> AppTest:

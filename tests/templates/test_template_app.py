@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alchemist.files.templates import template_to_json
 from alchemist.templates.presets import CATALYST, preset
-from tests.test_app import button, header, start_app
+from tests.app.support import button, header, start_app
 
 
 def test_new_session_from_the_reaction_preset(cache: Path) -> None:
