@@ -44,6 +44,7 @@ from alchemist.acquisition import (
     scheduled_acquisition,
 )
 from alchemist.encoding import Encoder
+from alchemist.endgame import endgame_order, in_endgame
 from alchemist.search_points import (
     DUPLICATE_TOLERANCE, MIN_STARTS, N_SOBOL, N_STARTS, SEARCH_OPERATIONS, ScoreFn, batched_lbfgsb, free_points, pick_starts,
 )
@@ -201,6 +202,13 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
         if progress is not None:
             progress(len(chosen), n)
         policy, reason = scheduled_acquisition(acquisition, n_done + len(chosen), budget)
+        if acquisition == "auto" and not constraints and in_endgame(noise_var, n_done + len(chosen), budget):
+            point = _endgame_choice(posterior, U_measured[finite], goal, chosen, taken[1:])
+            if point is not None:
+                chosen.append(point)
+                policies.append("exploit")
+                reasons.append(Reason.REPLICATE)
+                continue
         if widening > 1.0 and policy not in ("exploit", "explore"):
             reason = Reason.WIDENED
         blocked = np.vstack(taken[:1])
@@ -254,6 +262,16 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     table["Policy"] = policies
     table["Reason"] = [r.value for r in reasons]
     return table
+
+
+def _endgame_choice(posterior, U_measured, goal, chosen, pending) -> np.ndarray | None:
+    """The measured point the noisy endgame repeats (alchemist.endgame), skipping those within
+    BATCH_SEPARATION of a pending experiment or an earlier member of the batch."""
+    near = np.vstack(pending + [np.array(chosen).reshape(-1, U_measured.shape[1])])
+    for index in endgame_order(posterior, U_measured, goal):
+        if not _is_blocked(U_measured[index], near, BATCH_SEPARATION):
+            return U_measured[index].copy()
+    return None
 
 
 def _away_from_spent_basin(posterior, encoder, rng, goal, blocked, near, constraints, best):
