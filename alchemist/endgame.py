@@ -20,6 +20,7 @@ ENDGAME_SHARE = 0.3
 # (minimising; mean - ENDGAME_BETA * std maximising), so that a point known from one lucky reading
 # loses to one whose mean many readings support.
 ENDGAME_BETA = 1.0
+ENDGAME_MODE = "replicate"
 
 
 def in_endgame(noise_var: float, n_done: int, budget: int | None) -> bool:
@@ -36,3 +37,25 @@ def endgame_order(posterior: Posterior, U_measured: np.ndarray, goal: str) -> np
     mean, std = posterior.predict(U_measured)
     bound = mean - ENDGAME_BETA * std if goal == "maximize" else -(mean + ENDGAME_BETA * std)
     return np.argsort(-bound, kind="stable")
+
+
+ENDGAME_RADIUS = 0.1
+
+
+def best_mean_point(posterior: Posterior, U_measured: np.ndarray, goal: str) -> np.ndarray:
+    mean = posterior.predict_mean(U_measured)
+    return U_measured[int(np.argmax(mean) if goal == "maximize" else np.argmin(mean))].copy()
+
+
+class Boxed:
+    """A score penalised outside a box of half-width ENDGAME_RADIUS around a centre."""
+
+    def __init__(self, score, centre: np.ndarray) -> None:
+        self.score, self.centre = score, centre
+        self.share = getattr(score, "share", 1.0)
+
+    def __call__(self, U: np.ndarray) -> np.ndarray:
+        excess = np.maximum(np.abs(U - self.centre) - ENDGAME_RADIUS, 0.0)
+        return self.score(U) - 1e4 * np.sum(excess**2, axis=1) - 1e3 * np.any(excess > 0, axis=1)
+
+AEI_C = 0.0

@@ -182,6 +182,11 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     widening = widening_factor(posterior)
     replicate_ok = replicates_informative(posterior)
     noise_var = discount_noise(posterior)
+    import alchemist.endgame as _eg0
+    if noise_var > 0 and _eg0.AEI_C > 0:
+        m_, s_ = posterior.predict(U_measured[finite])
+        best_s = float(np.min(m_ + _eg0.AEI_C * s_) if goal == "minimize" else np.max(m_ - _eg0.AEI_C * s_))
+        best_y = float(model.output.inverse(np.array([best_s]))[0])
     if trend:
         posterior = TrendPosterior(posterior)
 
@@ -202,12 +207,30 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
         if progress is not None:
             progress(len(chosen), n)
         policy, reason = scheduled_acquisition(acquisition, n_done + len(chosen), budget)
+        local_centre = None
         if acquisition == "auto" and not constraints and in_endgame(noise_var, n_done + len(chosen), budget):
-            point = _endgame_choice(posterior, U_measured[finite], goal, chosen, taken[1:])
-            if point is not None:
+            import alchemist.endgame as _eg
+            if _eg.ENDGAME_MODE == "replicate":
+                point = _endgame_choice(posterior, U_measured[finite], goal, chosen, taken[1:])
+                if point is not None:
+                    chosen.append(point)
+                    policies.append("exploit")
+                    reasons.append(Reason.REPLICATE)
+                    continue
+            elif _eg.ENDGAME_MODE == "exploit":
+                if reason is not Reason.REFINE:
+                    policy, reason = "exploit", Reason.REFINE
+            elif _eg.ENDGAME_MODE == "local":
+                if reason is not Reason.REFINE:
+                    local_centre = _eg.best_mean_point(posterior, U_measured[finite], goal)
+            else:
+                blocked = np.vstack(taken[:1])
+                near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
+                score = _scorer(posterior, "ucb", widening, best_s, goal, -_eg.ENDGAME_BETA)
+                point, replicate = _maximize(score, encoder, rng, anchors, blocked, near, True, constraints)
                 chosen.append(point)
                 policies.append("exploit")
-                reasons.append(Reason.REPLICATE)
+                reasons.append(Reason.REPLICATE if replicate else Reason.REFINE)
                 continue
         if widening > 1.0 and policy not in ("exploit", "explore"):
             reason = Reason.WIDENED
@@ -216,6 +239,10 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
 
         def search(policy: str, xi: float = 0.0) -> tuple[np.ndarray, bool]:
             score = _scorer(posterior, policy, widening, best_s, goal, beta, xi, noise_var)
+            if local_centre is not None:
+                import alchemist.endgame as _eg
+                score = _eg.Boxed(score, local_centre)
+                return _maximize(score, encoder, rng, np.vstack([local_centre[None, :], anchors]), blocked, near, replicate_ok, constraints)
             return _maximize(score, encoder, rng, anchors, blocked, near, replicate_ok, constraints)
 
         try:
