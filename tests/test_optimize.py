@@ -263,23 +263,6 @@ def test_the_search_shrinks_with_the_square_of_the_training_points_and_not_below
     assert search_points.MIN_SOBOL <= sizes[2_000][1] < 0.5 * sizes[100][1]
 
 
-def test_the_incumbent_of_a_large_campaign_is_sought_among_the_best_readings(monkeypatch):
-    from alchemist import optimize
-
-    variables = [ContinuousVariable("x0", low=0.0, high=1.0), ContinuousVariable("x1", low=0.0, high=1.0)]
-    rng = np.random.default_rng(1)
-    X = pd.DataFrame(rng.random((120, 2)), columns=["x0", "x1"])
-    y = (X["x0"].to_numpy() - 0.3) ** 2 + X["x1"].to_numpy() + 0.01 * rng.standard_normal(120)
-    model = GPModel(variables, ModelSettings(seed=0, n_restarts=0)).fit(X, y)
-    U = model.encoder.encode(X)
-    ys = model.output.forward(y)
-    full = optimize._incumbent(model.posterior, U, ys, "minimize")
-    assert full == pytest.approx(float(np.min(model.posterior.predict(U)[0])))
-    monkeypatch.setattr(optimize, "INCUMBENT_POINTS", 15)
-    assert optimize._incumbent(model.posterior, U, ys, "minimize") == pytest.approx(full)
-    assert optimize._incumbent(model.posterior, U, ys, "maximize") == pytest.approx(float(np.max(model.posterior.predict(U)[0])))
-
-
 def test_trend_scores_with_the_quadratic_trend_also_in_a_constrained_batch():
     # A bowl peaking at x = 7, measured at 0, 2, 4 and 10: the GP alone (constant prior mean)
     # puts its best mean near 4.5, the model with the quadratic trend near 4.8.

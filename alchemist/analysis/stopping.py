@@ -46,6 +46,7 @@ from alchemist.analysis.model_access import (
 from alchemist.analysis.search import SpaceSearch, encode_rows
 from alchemist.errors import ModelError
 from alchemist.model import GPModel
+from alchemist.model.incumbent import INCUMBENT_ROWS, best_mean_row
 
 # Verdict thresholds on the probability of improving by more than the margin.
 DONE_PROBABILITY = 0.05  # below this (and little expected improvement left): DONE
@@ -60,7 +61,8 @@ CONFIRM_ROUNDS = 2
 # A relative margin is a fraction of the observed range of the result; above 1 it would ask
 # for an improvement larger than everything seen so far, which no one means.
 MAX_RELATIVE_MARGIN = 1.0
-# Rows (best observed first) among which the incumbent is sought, and added to the search.
+# The best-observed rows added to the space search as candidates (the incumbent itself is
+# alchemist.model.incumbent's, sought among more rows by its mean alone).
 MAX_INCUMBENT_ROWS = 64
 DEFAULT_HISTORY_ROUNDS = 5
 MAX_HISTORY_ROUNDS = 20  # each round is one full search: bound the work of a history
@@ -113,7 +115,7 @@ class StoppingReport:
     margin: float  # absolute margin used
     n_experiments: int
     best_observed: float
-    incumbent: float  # best posterior mean at a measured point (among the MAX_INCUMBENT_ROWS best observed)
+    incumbent: float  # best posterior mean at a measured point (alchemist.model.incumbent)
     incumbent_std: float  # the model's std of the function there
     incumbent_row: int  # position of that point in the X given
     probability: float  # max over the space of P(f(x) beats the incumbent by more than the margin)
@@ -152,7 +154,7 @@ def settled_verdict(verdicts: Sequence[Verdict]) -> Verdict:
 def max_predictions(n_experiments: int) -> int:
     """Upper bound of the model predictions one `stopping_report` makes (at most ~3,200)."""
     rows = min(n_experiments, MAX_INCUMBENT_ROWS)
-    return rows + SpaceSearch.max_predictions(rows, n_scores=2)
+    return min(n_experiments, INCUMBENT_ROWS) + 1 + SpaceSearch.max_predictions(rows, n_scores=2)
 
 
 def stopping_report(
@@ -184,7 +186,8 @@ def _report(model: GPModel, X: pd.DataFrame, y: np.ndarray, goal: str, margin: M
         raise ModelError("Every result must be a finite number.")
     U = encode_rows(model, X)
     absolute = margin.absolute(y)
-    rows, row, incumbent, incumbent_std = _incumbent(model, U, y, goal)
+    row, incumbent, incumbent_std = _incumbent(model, U, y, goal)
+    rows = np.argsort(-y if goal == "maximize" else y, kind="stable")[:MAX_INCUMBENT_ROWS]
 
     transform = output_transform(model)
     limits = limits_for(y)
@@ -208,7 +211,7 @@ def _report(model: GPModel, X: pd.DataFrame, y: np.ndarray, goal: str, margin: M
         expected_improvement=expected,
         expected_improvement_at=search.decode(gain.point),
         verdict=verdict_for(probability, expected, absolute),
-        predictions=len(rows) + search.predictions,
+        predictions=min(len(y), INCUMBENT_ROWS) + 1 + search.predictions,
     )
 
 
@@ -223,28 +226,25 @@ class ModelBest:
 
 
 def model_best(model: GPModel, X: pd.DataFrame, y: np.ndarray, *, goal: str) -> ModelBest:
-    """The best measured experiment by the model's posterior mean (cheap: MAX_INCUMBENT_ROWS predictions)."""
+    """The best measured experiment by the model's posterior mean (alchemist.model.incumbent:
+    the same value the suggestion search improves on)."""
     check_goal(goal)
     y = np.asarray(y, dtype=float).ravel()
     if len(y) == 0 or len(X) != len(y) or not np.all(np.isfinite(y)):
         raise ModelError("Give one finite result per measured experiment, and at least one experiment.")
     with single_thread():
-        _, row, mean, std = _incumbent(model, encode_rows(model, X), y, goal)
+        row, mean, std = _incumbent(model, encode_rows(model, X), y, goal)
     return ModelBest(float(np.max(y) if goal == "maximize" else np.min(y)), mean, std, row)
 
 
-def _incumbent(model: GPModel, U: np.ndarray, y: np.ndarray, goal: str) -> tuple[np.ndarray, int, float, float]:
-    """The rows searched, and the row, mean and std of the best posterior mean among them.
+def _incumbent(model: GPModel, U: np.ndarray, y: np.ndarray, goal: str) -> tuple[int, float, float]:
+    """The row, mean and std (the result's units) of the best posterior mean at a measured point.
 
-    The incumbent is looked for among the best-observed rows only: a prediction costs O(n^2)
-    for its std, and the best posterior mean sits at or next to a good reading (measured at
-    2,000 experiments: 4.5 s with every row, see benchmarks/stopping.py).
+    The mean alone picks it (cheap: O(n) per row); the std, O(n^2), only at the one row.
     """
-    sign = 1.0 if goal == "maximize" else -1.0
-    rows = np.argsort(-sign * y, kind="stable")[:MAX_INCUMBENT_ROWS]
-    mean_measured, std_measured = predict_in_chunks(model, U[rows])
-    best = int(np.argmax(sign * mean_measured))
-    return rows, int(rows[best]), float(mean_measured[best]), float(std_measured[best])
+    row, _ = best_mean_row(model._check_fitted(), U, y, goal)
+    mean, std = predict_in_chunks(model, U[row:row + 1])
+    return row, float(mean[0]), float(std[0])
 
 
 def stopping_history(

@@ -13,7 +13,6 @@ from alchemist.analysis.stopping import (
     DONE_PROBABILITY,
     LIKELY_DONE_PROBABILITY,
     MAX_HISTORY_ROUNDS,
-    MAX_INCUMBENT_ROWS,
     Margin,
     CONFIRM_ROUNDS,
     Verdict,
@@ -26,6 +25,7 @@ from alchemist.analysis.stopping import (
 from alchemist.design import initial_design
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, ModelSettings
+from alchemist.model.incumbent import INCUMBENT_ROWS
 from alchemist.variables import CategoricalVariable, ContinuousVariable
 
 SQUARE = (ContinuousVariable("x1", low=0.0, high=1.0), ContinuousVariable("x2", low=0.0, high=1.0))
@@ -133,7 +133,7 @@ def test_the_work_is_bounded(rounds):
     assert 0 < report.predictions <= max_predictions(len(y))
     assert max_predictions(len(y)) < 5_000
     # However many experiments: the incumbent is sought among a bounded number of rows.
-    assert max_predictions(100_000) == max_predictions(MAX_INCUMBENT_ROWS) < 5_000
+    assert max_predictions(100_000) == max_predictions(INCUMBENT_ROWS) < 5_000
 
 
 @pytest.mark.parametrize("value, relative", [
