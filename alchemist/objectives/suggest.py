@@ -23,6 +23,28 @@ Batches and pending experiments: the kriging believer, as in alchemist.optimize;
 conditioned on its own predicted mean at a pending or chosen point, and for EHVI the chosen
 means join the front as `pending`. The search itself is alchemist.optimize's (with input
 constraints, alchemist.constraints.search): every returned point meets the input constraints.
+
+Where it still loses (benchmarks/constrained.py, 2026-11-30; figures and scripts in the
+benchmark notes, bench-keep/mo8): the models, not the search over them. On BraninCurrin 83 of
+100 suggestions (seeds 0-9) lie on a bound, where the front is, and the first call's pair
+improves the hypervolume in 6 of 10 seeds (no initial point lies inside the reference box); the
+Branin model is confidently wrong next to x1 = 0 (seed 3, 8 points: 15 +- 10 predicted where it
+is 66, its fitted x1 length scale 0.58). On the outcome problem 26 of 160 suggestions (seeds 0-19)
+lie on a bound and none improved (Purity predicted too high there, median z -0.5); the median
+is set by which of the two basins a run finds (8 of 40 seeds end below regret 1.2, BoTorch 8
+of 20). A log or unwarped Cost model is no better calibrated on the 6-point designs (median z
+on the bounds +0.4 as fitted, +0.8 to +1.1 in logs; the tail warp is inactive there).
+Measured and not kept (ours only, seeds 0-29 of BraninCurrin and DTLZ2, 0-39 of the outcome
+problem, seeds better / worse than this code): the limits alone while nothing is inside the
+reference box (BraninCurrin 6 / 15); pending and chosen points joining the front one std worse
+than their means (11 / 18, DTLZ2 10 / 20) or half a std better (16 / 13, DTLZ2 14 / 16);
+exploiting with 0.3 of the stds instead of EXPLOIT_STD_SHARE (16 / 14, medians unchanged) or
+only the last experiment of the budget (16 / 14) or the last 4 (14 / 15, DTLZ2 18 / 12); log P(limits) counted twice in the score
+(BraninCurrin 11 / 18; outcome 25 / 15, median 1.96 -> 1.89, Wilcoxon p 0.27, seeds 0-9 worse);
+the outcome problem with trend prior sd 0.5 (18 / 22), without a trend under the limit's model
+(18 / 22, mean regret +0.7), exploiting its last 2 experiments (20 / 19, mean +0.6); P(limits)
+in model units and the leave-one-out widening of alchemist.optimize changed no suggestion
+checked (the limits sit where the output transform is linear; the widening never triggered).
 """
 
 from __future__ import annotations
