@@ -1,9 +1,9 @@
-"""The scoring of benchmarks.optimization, so that its figures mean what its docstring says."""
+"""The scoring of benchmarks.optimization (benchmarks.scoring), so that its figures mean what its docstring says."""
 
 import numpy as np
 import pytest
 
-from benchmarks.optimization import expected_regret
+from benchmarks.scoring import expected_regret
 from benchmarks.problems import PROBLEMS
 
 
