@@ -32,6 +32,10 @@ worse: the runs stuck near regret 7-10 are rescued); the mixture problem 2.43 ->
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Sequence
+
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
 
@@ -46,16 +50,45 @@ def trend_basis(U: np.ndarray) -> np.ndarray:
     return np.hstack([np.ones((len(C), 1)), C, C**2])
 
 
+@dataclass(frozen=True)
+class TrendBasis:
+    """The trend's terms and their prior: trend_basis's constant, linear and squared terms, then
+    one centred product per pair of encoded columns in `pairs`, each coefficient with prior sd
+    `prior_sd` (the products' `pair_sd`, default the same)."""
+
+    pairs: tuple[tuple[int, int], ...] = ()
+    prior_sd: float = TREND_PRIOR_SD
+    pair_sd: float | None = None
+
+    def __call__(self, U: np.ndarray) -> np.ndarray:
+        H = trend_basis(U)
+        if not self.pairs:
+            return H
+        C = np.atleast_2d(U) - 0.5
+        i, j = np.array(self.pairs, dtype=int).T
+        return np.hstack([H, C[:, i] * C[:, j]])
+
+    def prior_variances(self, n_dims: int) -> np.ndarray:
+        pair_sd = self.prior_sd if self.pair_sd is None else self.pair_sd
+        return np.r_[np.full(1 + 2 * n_dims, self.prior_sd**2), np.full(len(self.pairs), pair_sd**2)]
+
+
+def all_pairs(columns: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    return tuple(combinations(sorted(int(c) for c in columns), 2))
+
+
 class TrendPosterior:
     """`base` (a fitted GP posterior) with a quadratic trend; the same predict / condition
-    interface as alchemist.model.Posterior, in the same (standardised) units."""
+    interface as alchemist.model.Posterior, in the same (standardised) units. `basis` (default:
+    no cross terms, prior sd `prior_sd`) chooses the terms."""
 
-    def __init__(self, base: Posterior, prior_sd: float = TREND_PRIOR_SD) -> None:
+    def __init__(self, base: Posterior, prior_sd: float = TREND_PRIOR_SD, basis: TrendBasis | None = None) -> None:
         self.base = base
-        self.prior_sd = float(prior_sd)
-        H = trend_basis(base.U)
+        self.basis = TrendBasis(prior_sd=float(prior_sd)) if basis is None else basis
+        self.prior_sd = self.basis.prior_sd
+        H = self.basis(base.U)
         self._KinvH = cho_solve((base.L, True), H, check_finite=False)
-        A = H.T @ self._KinvH + np.eye(H.shape[1]) / self.prior_sd**2
+        A = H.T @ self._KinvH + np.diag(1.0 / self.basis.prior_variances(base.U.shape[1]))
         self._A_chol = np.linalg.cholesky(A)
         # beta-hat = A^-1 H' K^-1 y; the GP then explains y - H beta-hat.
         self.beta = cho_solve((self._A_chol, True), H.T @ base.weights, check_finite=False)
@@ -69,7 +102,7 @@ class TrendPosterior:
         Uq = np.atleast_2d(Uq)
         _, std = self.base.predict(Uq, include_noise=include_noise)
         Kq = self.base.covariance.cross(self.base.theta, Uq, self.base.U)
-        Hq = trend_basis(Uq)
+        Hq = self.basis(Uq)
         mean = Hq @ self.beta + Kq @ self._weights
         # The trend's own uncertainty: r' A^-1 r, r = h(u) - H' K^-1 k(u).
         R = Hq - Kq @ self._KinvH
@@ -77,4 +110,4 @@ class TrendPosterior:
         return mean, np.sqrt(std**2 + np.einsum("ij,ij->j", W, W))
 
     def condition(self, U_new: np.ndarray, ys_new: np.ndarray) -> "TrendPosterior":
-        return TrendPosterior(self.base.condition(U_new, ys_new), self.prior_sd)
+        return TrendPosterior(self.base.condition(U_new, ys_new), basis=self.basis)
