@@ -9,7 +9,7 @@ import pandas as pd
 from alchemist.model import GPModel, ModelSettings
 from alchemist.objectives import Objective
 from alchemist.objectives.suggest import suggest_objectives
-from alchemist.model.trend import TrendBasis, TrendPosterior, all_pairs, trend_basis
+from alchemist.model.trend import TrendPosterior
 from alchemist.variables import ContinuousVariable
 
 FAST = ModelSettings(n_restarts=0)
@@ -69,77 +69,3 @@ def test_two_objectives_worse_toward_the_bounds_get_suggestions_nearer_the_front
             P = batch[[v.name for v in variables]].to_numpy(dtype=float)
             distance[trend] += list(((P[:, 1:] - 0.5) ** 2).sum(axis=1))
     assert np.mean(distance[True]) < np.mean(distance[False]) - 0.1, distance
-
-
-def test_the_basis_adds_one_centred_product_per_pair_after_the_quadratic_terms():
-    U = np.array([[0.0, 0.2, 1.0], [0.5, 0.9, 0.3]])
-    basis = TrendBasis(pairs=all_pairs([2, 0, 1]))
-    assert basis.pairs == ((0, 1), (0, 2), (1, 2))
-    H = basis(U)
-    assert H.shape == (2, 1 + 2 * 3 + 3)
-    np.testing.assert_array_equal(H[:, :7], trend_basis(U))
-    C = U - 0.5
-    np.testing.assert_allclose(H[:, 7:], np.c_[C[:, 0] * C[:, 1], C[:, 0] * C[:, 2], C[:, 1] * C[:, 2]])
-    np.testing.assert_array_equal(TrendBasis()(U), trend_basis(U))
-    np.testing.assert_allclose(TrendBasis(pairs=((0, 1),), prior_sd=2.0, pair_sd=0.5).prior_variances(3), [4.0] * 7 + [0.25])
-
-
-def test_the_default_basis_gives_exactly_the_trend_without_cross_terms():
-    # The objective search builds TrendPosterior(base): its predictions must not move.
-    base = _bowl_model()._check_fitted()
-    Uq = np.linspace(0, 1, 7)[:, None]
-    old = TrendPosterior(base, prior_sd=1.5).predict(Uq)
-    new = TrendPosterior(base, basis=TrendBasis(prior_sd=1.5)).predict(Uq)
-    np.testing.assert_array_equal(old[0], new[0])
-    np.testing.assert_array_equal(old[1], new[1])
-
-
-def _interacting(U: np.ndarray) -> np.ndarray:
-    # A quadratic with interactions only: a plane plus two products of the columns.
-    C = U - 0.5
-    return C[:, 0] - 0.5 * C[:, 1] + C[:, 0] * C[:, 1] + 0.5 * C[:, 1] * C[:, 2]
-
-
-def _fit(U: np.ndarray) -> GPModel:
-    variables = [ContinuousVariable(f"x{i}", low=0, high=1) for i in range(U.shape[1])]
-    frame = pd.DataFrame(U, columns=[v.name for v in variables])
-    return GPModel(variables, FAST).fit(frame, _interacting(U))
-
-
-def test_cross_terms_predict_a_quadratic_with_interactions_better_away_from_the_data():
-    # 12 points in 3 dimensions (10 trend terms with the products); judged at the box's corners,
-    # where a trend without the products can only bend each axis on its own. Measured when
-    # written: RMS error 0.50 with the products against 0.71 without (5 seeds, every one better).
-    corners = np.array([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)], dtype=float)
-    errors: dict[bool, list[float]] = {False: [], True: []}
-    for seed in range(3):
-        U = np.random.default_rng(seed).uniform(0, 1, (12, 3))
-        model = _fit(U)
-        base = model._check_fitted()
-        truth = model.output.forward(_interacting(corners))
-        for cross in (False, True):
-            basis = TrendBasis(pairs=all_pairs(range(3)) if cross else ())
-            mean, _ = TrendPosterior(base, basis=basis).predict(corners)
-            errors[cross].append(float(np.sqrt(np.mean((mean - truth) ** 2))))
-    assert all(w < wo for w, wo in zip(errors[True], errors[False])), errors
-    assert np.mean(errors[True]) < 0.85 * np.mean(errors[False]), errors
-
-
-def test_a_trend_with_more_terms_than_points_stays_sane():
-    # 5 dimensions, all pairs: 21 terms from 6 points. The prior keeps it finite and modest:
-    # it still passes through the data, and nowhere in the box predicts far beyond the data's range.
-    U = np.random.default_rng(4).uniform(0, 1, (6, 5))
-    model = _fit(U)
-    base = model._check_fitted()
-    trend = TrendPosterior(base, basis=TrendBasis(pairs=all_pairs(range(5))))
-    assert len(trend.beta) == 21
-    at_data, _ = trend.predict(U)
-    np.testing.assert_allclose(at_data, base.ys, atol=0.1)
-    Uq = np.random.default_rng(5).uniform(0, 1, (2000, 5))
-    mean, std = trend.predict(Uq)
-    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)
-    # Standardised outputs have sd 1; the trend's coefficients have prior sd 1.5 on terms of at
-    # most 1/2 or 1/4 in size, so a prediction beyond 10 sd would be the prior failing.
-    assert np.max(np.abs(mean)) < 10.0
-    conditioned = trend.condition(Uq[:1], mean[:1])
-    assert conditioned.basis == trend.basis
