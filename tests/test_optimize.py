@@ -282,7 +282,7 @@ def test_the_incumbent_of_a_large_campaign_is_sought_among_the_best_readings(mon
 
 def test_trend_scores_with_the_quadratic_trend_also_in_a_constrained_batch():
     # A bowl peaking at x = 7, measured at 0, 2, 4 and 10: the GP alone (constant prior mean)
-    # puts its best mean near 4.5, the model with the quadratic trend (the search's prior sd) near 5.3.
+    # puts its best mean near 4.5, the model with the quadratic trend (the search's prior sd) near 4.9.
     from alchemist.constraints import LinearConstraint, is_feasible
     from alchemist.model.trend import CONSTRAINED_TREND_PRIOR_SD, TrendPosterior
 
