@@ -63,7 +63,7 @@ from alchemist.search_points import candidates as candidate_points
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, Posterior, as_outputs, blas_single_thread
 from alchemist.model.incumbent import best_mean_row
-from alchemist.model.trend import TrendPosterior
+from alchemist.model.trend import CONSTRAINED_TREND_PRIOR_SD, TrendPosterior
 from alchemist.model.likelihood import LOO_CHECK_MAX_POINTS, loo_residuals
 from alchemist.validation import whole_number
 
@@ -181,7 +181,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     replicate_ok = replicates_informative(posterior)
     noise_var = discount_noise(posterior)
     if trend:
-        posterior = TrendPosterior(posterior)
+        posterior = TrendPosterior(posterior, CONSTRAINED_TREND_PRIOR_SD)
 
     taken = [U_measured]
     n_done = int(finite.sum())

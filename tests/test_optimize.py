@@ -265,9 +265,9 @@ def test_the_search_shrinks_with_the_square_of_the_training_points_and_not_below
 
 def test_trend_scores_with_the_quadratic_trend_also_in_a_constrained_batch():
     # A bowl peaking at x = 7, measured at 0, 2, 4 and 10: the GP alone (constant prior mean)
-    # puts its best mean near 4.5, the model with the quadratic trend near 4.8.
+    # puts its best mean near 4.5, the model with the quadratic trend (the search's prior sd) near 4.9.
     from alchemist.constraints import LinearConstraint, is_feasible
-    from alchemist.model.trend import TrendPosterior
+    from alchemist.model.trend import CONSTRAINED_TREND_PRIOR_SD, TrendPosterior
 
     variables = [ContinuousVariable("x", low=0.0, high=10.0)]
     X = pd.DataFrame({"x": [0.0, 2.0, 4.0, 10.0]})
@@ -275,7 +275,7 @@ def test_trend_scores_with_the_quadratic_trend_also_in_a_constrained_batch():
     model = GPModel(variables, ModelSettings(seed=0)).fit(X, y)
     grid = np.linspace(0.0, 1.0, 1001)[:, None]
     best_gp = 10.0 * grid[np.argmax(model.posterior.predict(grid)[0]), 0]
-    best_trend = 10.0 * grid[np.argmax(TrendPosterior(model.posterior).predict(grid)[0]), 0]
+    best_trend = 10.0 * grid[np.argmax(TrendPosterior(model.posterior, CONSTRAINED_TREND_PRIOR_SD).predict(grid)[0]), 0]
     assert abs(best_trend - best_gp) > 0.15
     plain = suggest(model, X, y, acquisition="exploit", seed=1)
     trended = suggest(model, X, y, acquisition="exploit", seed=1, trend=True)
