@@ -61,6 +61,10 @@ from alchemist.model.gp import Posterior
 
 TREND_PRIOR_SD = 1.5  # of each trend coefficient, in standardised output units (outputs have sd 1)
 CONSTRAINED_TREND_PRIOR_SD = 2.0  # the same, for the single-objective search under input constraints
+EFFECT_SAMPLE = 256  # allowed points over which effect_prior_sd measures each term's spread
+MAX_EFFECT_WIDENING = 10.0  # cap on effect_prior_sd's widening, for terms nearly constant where allowed
+# Each term's sd over the unit box (u uniform): what effect_prior_sd measures the allowed region against.
+_BOX_SD = (1 / np.sqrt(12), 1 / np.sqrt(180))
 
 
 def trend_basis(U: np.ndarray) -> np.ndarray:
@@ -69,16 +73,33 @@ def trend_basis(U: np.ndarray) -> np.ndarray:
     return np.hstack([np.ones((len(C), 1)), C, C**2])
 
 
+def effect_prior_sd(U_allowed: np.ndarray, prior_sd: float) -> np.ndarray:
+    """(1 + 2 d,) per-coefficient prior sds that put `prior_sd` on each term's effect over the
+    allowed points U_allowed (encoded) rather than on its coefficient: a term that varies less
+    over them than over the whole box gets a proportionally wider coefficient prior (capped at
+    MAX_EFFECT_WIDENING times), one that varies as much keeps prior_sd."""
+    H = trend_basis(U_allowed)
+    d = (H.shape[1] - 1) // 2
+    box = np.concatenate([[np.nan], np.full(d, _BOX_SD[0]), np.full(d, _BOX_SD[1])])
+    spread = H.std(axis=0)
+    ratio = np.ones_like(spread)
+    ratio[1:] = np.clip(box[1:] / np.maximum(spread[1:], 1e-12), 1.0, MAX_EFFECT_WIDENING)
+    return prior_sd * ratio
+
+
 class TrendPosterior:
     """`base` (a fitted GP posterior) with a quadratic trend; the same predict / condition
     interface as alchemist.model.Posterior, in the same (standardised) units."""
 
-    def __init__(self, base: Posterior, prior_sd: float = TREND_PRIOR_SD) -> None:
+    def __init__(self, base: Posterior, prior_sd: float | np.ndarray = TREND_PRIOR_SD) -> None:
+        """`prior_sd`: one sd for every coefficient, or one per coefficient (see trend_basis's
+        order, as effect_prior_sd returns them)."""
         self.base = base
-        self.prior_sd = float(prior_sd)
         H = trend_basis(base.U)
+        sd = np.asarray(prior_sd, dtype=float)
+        self.prior_sd = float(sd) if sd.ndim == 0 else np.broadcast_to(sd, (H.shape[1],)).copy()
         self._KinvH = cho_solve((base.L, True), H, check_finite=False)
-        A = H.T @ self._KinvH + np.eye(H.shape[1]) / self.prior_sd**2
+        A = H.T @ self._KinvH + np.diag(np.broadcast_to(1.0 / sd**2, (H.shape[1],)))
         self._A_chol = np.linalg.cholesky(A)
         # beta-hat = A^-1 H' K^-1 y; the GP then explains y - H beta-hat.
         self.beta = cho_solve((self._A_chol, True), H.T @ base.weights, check_finite=False)
