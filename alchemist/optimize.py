@@ -63,8 +63,7 @@ from alchemist.search_points import candidates as candidate_points
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, Posterior, as_outputs, blas_single_thread
 from alchemist.model.incumbent import best_mean_row
-from alchemist.model.trend import CONSTRAINED_TREND_PRIOR_SD, EFFECT_SAMPLE, TrendPosterior, effect_prior_sd
-from alchemist.constraints.sampling import feasible_candidates
+from alchemist.model.trend import CONSTRAINED_TREND_PRIOR_SD, TrendPosterior
 from alchemist.model.likelihood import LOO_CHECK_MAX_POINTS, loo_residuals
 from alchemist.validation import whole_number
 
@@ -182,9 +181,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     replicate_ok = replicates_informative(posterior)
     noise_var = discount_noise(posterior)
     if trend:
-        # The prior is on each term's effect over the allowed region (a fixed draw: same seed, same prior).
-        allowed = encoder.encode(feasible_candidates(encoder.variables, constraints, EFFECT_SAMPLE, 0, spread=False))
-        posterior = TrendPosterior(posterior, effect_prior_sd(allowed, CONSTRAINED_TREND_PRIOR_SD))
+        posterior = TrendPosterior(posterior, CONSTRAINED_TREND_PRIOR_SD)
 
     taken = [U_measured]
     n_done = int(finite.sum())

@@ -50,6 +50,23 @@ no squares), 3.96 (2 / 48). Each product adds prior variance that peaks at the v
 went there (seeds 0-3, 20 EI suggestions: 7 at a vertex with sd 1.5 and no products, 17 with
 all pairs at sd 3). The trend's mean with the GP's own std (its uncertainty left out): 2.18
 (19 / 31), Branin 0.94 (23 / 27). Figures and scripts: /work/bench-keep/mo7.
+
+The prior on each term's effect over the allowed region instead of on its coefficient (wip/
+scale, 2026-11-30; not kept): each coefficient's sd times (the term's sd over the unit box) /
+(its sd over 256 allowed points), widening only, at most 10 times. It widens the wrong problem:
+the mixture's shares, bounded 0-0.6 and encoded on that range, spread over the simplex almost
+as over the box (linear terms' sd 0.26-0.27 against 0.29, squares 0.069-0.075 against 0.075),
+so their coefficients went only 2 -> 2.1-2.2, while Branin's triangle x1 + x2 <= 8 narrows x1
+and x2 (0.20, 0.21) and widened theirs to 2.9 and 2.7. Against sd 2, ours only, seeds 0-49:
+base sd 2, mixture 0.95 -> 1.03 (33 / 17, p 0.15, mean 1.38 -> 1.44), Branin 0.97 -> 0.97 but
+mean 1.00 -> 1.22 (13 / 36, p 0.06); base sd 3, mixture 0.58 (25 / 25, p 0.5, mean 1.20), Branin
+0.96, mean 1.23, 16 runs above 1 against 12 (against plain sd 3: mixture 0.77 -> 0.58, 32 / 18,
+p 0.13; Branin 15 / 35, p 0.06). The spread left after the other terms (partial) would be
+worse: the shares' linear terms sum to a constant on the simplex (spread 0), while Branin's x1
+and x2 fall to 0.10 (a 2.8 times wider prior). Sd 3 on the squares only, 2 on the rest: mixture
+1.19 (27 / 23, p 0.87), Branin 0.95 (33 / 17, p 0.83) but mean 1.20 and 15 runs above 1: wider
+squares alone cost Branin's bad runs and do not help the mixture. Figures and scripts:
+/work/bench-keep/mo9.
 """
 
 from __future__ import annotations
@@ -61,10 +78,6 @@ from alchemist.model.gp import Posterior
 
 TREND_PRIOR_SD = 1.5  # of each trend coefficient, in standardised output units (outputs have sd 1)
 CONSTRAINED_TREND_PRIOR_SD = 2.0  # the same, for the single-objective search under input constraints
-EFFECT_SAMPLE = 256  # allowed points over which effect_prior_sd measures each term's spread
-MAX_EFFECT_WIDENING = 10.0  # cap on effect_prior_sd's widening, for terms nearly constant where allowed
-# Each term's sd over the unit box (u uniform): what effect_prior_sd measures the allowed region against.
-_BOX_SD = (1 / np.sqrt(12), 1 / np.sqrt(180))
 
 
 def trend_basis(U: np.ndarray) -> np.ndarray:
@@ -73,33 +86,16 @@ def trend_basis(U: np.ndarray) -> np.ndarray:
     return np.hstack([np.ones((len(C), 1)), C, C**2])
 
 
-def effect_prior_sd(U_allowed: np.ndarray, prior_sd: float) -> np.ndarray:
-    """(1 + 2 d,) per-coefficient prior sds that put `prior_sd` on each term's effect over the
-    allowed points U_allowed (encoded) rather than on its coefficient: a term that varies less
-    over them than over the whole box gets a proportionally wider coefficient prior (capped at
-    MAX_EFFECT_WIDENING times), one that varies as much keeps prior_sd."""
-    H = trend_basis(U_allowed)
-    d = (H.shape[1] - 1) // 2
-    box = np.concatenate([[np.nan], np.full(d, _BOX_SD[0]), np.full(d, _BOX_SD[1])])
-    spread = H.std(axis=0)
-    ratio = np.ones_like(spread)
-    ratio[1:] = np.clip(box[1:] / np.maximum(spread[1:], 1e-12), 1.0, MAX_EFFECT_WIDENING)
-    return prior_sd * ratio
-
-
 class TrendPosterior:
     """`base` (a fitted GP posterior) with a quadratic trend; the same predict / condition
     interface as alchemist.model.Posterior, in the same (standardised) units."""
 
-    def __init__(self, base: Posterior, prior_sd: float | np.ndarray = TREND_PRIOR_SD) -> None:
-        """`prior_sd`: one sd for every coefficient, or one per coefficient (see trend_basis's
-        order, as effect_prior_sd returns them)."""
+    def __init__(self, base: Posterior, prior_sd: float = TREND_PRIOR_SD) -> None:
         self.base = base
+        self.prior_sd = float(prior_sd)
         H = trend_basis(base.U)
-        sd = np.asarray(prior_sd, dtype=float)
-        self.prior_sd = float(sd) if sd.ndim == 0 else np.broadcast_to(sd, (H.shape[1],)).copy()
         self._KinvH = cho_solve((base.L, True), H, check_finite=False)
-        A = H.T @ self._KinvH + np.diag(np.broadcast_to(1.0 / sd**2, (H.shape[1],)))
+        A = H.T @ self._KinvH + np.eye(H.shape[1]) / self.prior_sd**2
         self._A_chol = np.linalg.cholesky(A)
         # beta-hat = A^-1 H' K^-1 y; the GP then explains y - H beta-hat.
         self.beta = cho_solve((self._A_chol, True), H.T @ base.weights, check_finite=False)
