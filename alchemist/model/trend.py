@@ -50,6 +50,23 @@ no squares), 3.96 (2 / 48). Each product adds prior variance that peaks at the v
 went there (seeds 0-3, 20 EI suggestions: 7 at a vertex with sd 1.5 and no products, 17 with
 all pairs at sd 3). The trend's mean with the GP's own std (its uncertainty left out): 2.18
 (19 / 31), Branin 0.94 (23 / 27). Figures and scripts: /work/bench-keep/mo7.
+
+The prior on each term's effect over the allowed region instead of on its coefficient (wip/
+scale, 2026-11-30; not kept): each coefficient's sd times (the term's sd over the unit box) /
+(its sd over 256 allowed points), widening only, at most 10 times. It widens the wrong problem:
+the mixture's shares, bounded 0-0.6 and encoded on that range, spread over the simplex almost
+as over the box (linear terms' sd 0.26-0.27 against 0.29, squares 0.069-0.075 against 0.075),
+so their coefficients went only 2 -> 2.1-2.2, while Branin's triangle x1 + x2 <= 8 narrows x1
+and x2 (0.20, 0.21) and widened theirs to 2.9 and 2.7. Against sd 2, ours only, seeds 0-49:
+base sd 2, mixture 0.95 -> 1.03 (33 / 17, p 0.15, mean 1.38 -> 1.44), Branin 0.97 -> 0.97 but
+mean 1.00 -> 1.22 (13 / 36, p 0.06); base sd 3, mixture 0.58 (25 / 25, p 0.5, mean 1.20), Branin
+0.96, mean 1.23, 16 runs above 1 against 12 (against plain sd 3: mixture 0.77 -> 0.58, 32 / 18,
+p 0.13; Branin 15 / 35, p 0.06). The spread left after the other terms (partial) would be
+worse: the shares' linear terms sum to a constant on the simplex (spread 0), while Branin's x1
+and x2 fall to 0.10 (a 2.8 times wider prior). Sd 3 on the squares only, 2 on the rest: mixture
+1.19 (27 / 23, p 0.87), Branin 0.95 (33 / 17, p 0.83) but mean 1.20 and 15 runs above 1: wider
+squares alone cost Branin's bad runs and do not help the mixture. Figures and scripts:
+/work/bench-keep/mo9.
 """
 
 from __future__ import annotations
