@@ -121,8 +121,9 @@ def suggest(
     `budget`, the total number of experiments planned, schedules the "auto" policy.
     `constraints` (alchemist.constraints) restrict the search to the points that meet them all.
     `progress(points found, n)` is called before each point's search; the caller stops it by raising.
-    `trend`: score with the model plus a quadratic trend (alchemist.model.trend), so that far
-    from the data its mean follows the data's curvature instead of their average.
+    `trend`: score with the model plus a quadratic trend (alchemist.model.trend, prior sd
+    CONSTRAINED_TREND_PRIOR_SD), so that far from the data its mean follows the data's curvature
+    instead of their average; Session.suggest asks for it when the session has input constraints.
     """
     with blas_single_thread():
         return _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, tuple(constraints), progress, trend)
