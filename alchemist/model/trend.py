@@ -66,7 +66,10 @@ worse: the shares' linear terms sum to a constant on the simplex (spread 0), whi
 and x2 fall to 0.10 (a 2.8 times wider prior). Sd 3 on the squares only, 2 on the rest: mixture
 1.19 (27 / 23, p 0.87), Branin 0.95 (33 / 17, p 0.83) but mean 1.20 and 15 runs above 1: wider
 squares alone cost Branin's bad runs and do not help the mixture. Figures and scripts:
-/work/bench-keep/mo9.
+/work/bench-keep/mo9. Sd 3 on the linear terms only, 2 on the rest (2026-11-30, seeds 0-49,
+against sd 2): mixture 0.95 -> 1.05 (20 / 30, p 0.49), Branin mean 1.00 -> 1.19 (17 / 32); so
+neither kind of term alone carries sd 3's mixture gain, and over 50 seeds that gain itself
+(0.95 -> 0.77, 28 / 22, p 0.39) is not distinguishable from chance. Scripts: bench-keep/mo10.
 """
 
 from __future__ import annotations
