@@ -51,7 +51,7 @@ it) instead of the three best by the first objective: BraninCurrin 11 / 11, DTLZ
 The outcome problem over 50 seeds: its runs find the basin of the optimum (regret below 1.2)
 in 20% of seeds, BoTorch's in 38%; without the trend 22%, median 2.03 -> 2.01 (21 / 29); EI
 asking for a least gain of 0.1 / 0.3 (model units) 18% / 8%, median 2.25 / 2.96 (12 / 38, 6 /
-44). Matern 3/2 models instead of 5/2: outcome 3 / 27 seeds better, BraninCurrin 9 / 21 (0-29).
+44). Other kernels: see alchemist.model.settings.
 """
 
 from __future__ import annotations
