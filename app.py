@@ -25,6 +25,7 @@ from ui.history import show_history_error, undo_redo_buttons  # noqa: E402
 from ui.import_notes_words import note_lines  # noqa: E402
 from ui.recent import recent_list  # noqa: E402
 from ui.plurals import bold_counted, counted  # noqa: E402
+from ui.downloads import after_rerun, run_started  # noqa: E402
 from ui.progress import report_stopped_work  # noqa: E402
 from ui.templates import new_from_template  # noqa: E402
 
@@ -209,7 +210,7 @@ def close_prompt(session: Session) -> None:
         with st.container(horizontal=True):
             if not has_current_copy(session):
                 st.download_button(
-                    "Download a copy", data=lambda: store.export(session),
+                    "Download a copy", data=after_rerun(lambda: store.export(session)),
                     file_name=f"alchemist_session_{session.short_id}.pkl", mime="application/octet-stream",
                     on_click=note_download, args=(session.id, session.modified, "a copy of the session"),
                     key="close_download", icon="💾", type="primary",
@@ -261,18 +262,22 @@ def header(session: Session) -> None:
     status = session.model_status()
     name_col, actions_col = st.columns([2, 3], vertical_alignment="bottom")
     with name_col:
-        # The box follows the session's name whenever it changes elsewhere (a load, another tab).
-        if st.session_state.get("session_name_for") != (session.id, session.name):
+        # The box follows the session's name whenever it changes elsewhere (a load, another tab),
+        # and is filled again when it was not drawn for a run (a closed session): Streamlit then
+        # drops the widget's state, and the box would come back empty.
+        if ("session_name" not in st.session_state
+                or st.session_state.get("session_name_for") != (session.id, session.name)):
             st.session_state["session_name"] = session.name
             st.session_state["session_name_for"] = (session.id, session.name)
         st.text_input("Session name", key="session_name", on_change=rename_session, max_chars=120)
     with actions_col, st.container(horizontal=True, horizontal_alignment="right"):
         with_history = st.checkbox("With history", value=True, key="save_with_history",
                                    help="Include the revisions and snapshots in the saved file, or only the current state.")
-        # data= a callable: the file is built when clicked, in another thread, so it gets what it needs here.
+        # data= a callable: the file is built when clicked, in another thread, so it gets what it needs
+        # here; after_rerun holds it back until the run the click starts has begun (ui/downloads.py).
         st.download_button(
             "Save Session",
-            data=lambda: store.export(session, include_history=with_history),
+            data=after_rerun(lambda: store.export(session, include_history=with_history)),
             file_name=f"alchemist_session_{session.short_id}.pkl",
             mime="application/octet-stream",
             on_click=note_download,
@@ -283,7 +288,7 @@ def header(session: Session) -> None:
         )
         st.download_button(
             "Save as JSON",
-            data=lambda: store.export(session, fmt="json", include_history=with_history),
+            data=after_rerun(lambda: store.export(session, fmt="json", include_history=with_history)),
             file_name=f"alchemist_session_{session.short_id}.json",
             mime="application/json",
             on_click=note_download,
@@ -320,6 +325,7 @@ def header(session: Session) -> None:
     st.divider()
 
 
+run_started()  # before any download button is drawn (ui/downloads.py)
 ui.get_store()  # a bad key ring, time to live or limit stops the app here, before anyone works
 session = ui.current_session(retry_unsaved=True)
 report_stopped_work()  # long work the last run did not finish (Cancel, or another click): before the header

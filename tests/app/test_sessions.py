@@ -83,6 +83,9 @@ def test_close_asks_for_a_download_then_says_what_it_did_and_offers_the_way_back
     button(at, "Reopen it").click().run()
     assert at.session_state["session"].id == session_id
     assert "Last change: Reopened 'Catalyst screening (example)'." in texts(at.caption)
+    # The name box was not drawn while the session was closed (Streamlit drops a widget's state
+    # then): it must show the name again, not an empty box.
+    assert at.text_input(key="session_name").value == "Catalyst screening (example)"
 
 def test_an_empty_session_closes_without_asking(cache: Path) -> None:
     at = start_app()
