@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA, scheduled_acquisition
+from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA
 from alchemist.analysis.stopping import Margin, model_best, settled_verdict, stopping_history
 from alchemist.design import DESIGNS, MAX_POINTS
 from alchemist.errors import AlchemistError
 from alchemist.display import display_step, rounded, rounded_points
-from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid, slice_anchor
+from alchemist.landscape import best_so_far, default_fixed_values, map_acquisition, prediction_grid, slice_anchor
 from alchemist.optimize import MAX_BATCH, MAX_BUDGET
 from alchemist.session import ModelState
 from ui import charts, words
@@ -271,10 +271,10 @@ else:
                 )
     best_result = best.best_by_model if best is not None else None
     try:
+        # The map shows what the automatic choice would use for the next experiment.
+        map_policy, map_beta = map_acquisition(model, acquisition, len(y), None if budget is None else int(budget), float(beta))
         grid = prediction_grid(
-            model, x_name, y_name, fixed, goal=goal, beta=float(beta), best=best_result,
-            # The map shows what the automatic choice would use for the next experiment.
-            acquisition=scheduled_acquisition(acquisition, len(y), None if budget is None else int(budget))[0],
+            model, x_name, y_name, fixed, goal=goal, beta=map_beta, best=best_result, acquisition=map_policy,
             constraints=session.constraints,
         )
     except AlchemistError as error:
