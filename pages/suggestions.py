@@ -69,7 +69,7 @@ seed = seed_col.number_input("Seed", min_value=0, value=settings.seed, step=1, k
 budget = budget_col.number_input(
     "Experiments planned in total (optional)", min_value=1, max_value=MAX_BUDGET, value=settings.budget, step=1,
     placeholder="not stated", disabled=acquisition != AUTO, key=f"suggest_budget_{session.id}",
-    help="With a budget, the automatic choice refines the best conditions over the last 10% of it.",
+    help="With a budget, the automatic choice refines around the best conditions over the last 10% of it.",
 )
 if acquisition == AUTO:
     st.caption(words.policy_sentence(None if budget is None else int(budget)))
