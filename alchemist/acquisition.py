@@ -70,24 +70,6 @@ BASIN_RADIUS = 0.05
 # one, and then every experiment spent elsewhere is a refinement step lost (Branin, 30
 # experiments: median regret 9e-5 -> 2.5e-4 on 6 seeds with the rule to the end).
 EXPLORE_AWAY_SHARE = 0.3
-# On noisy results the automatic policy refines at the optimistic end of the model's belief, its
-# mean plus REFINE_OPTIMISM standard deviations when maximising (minus, when minimising), not at
-# the mean itself. Refining at the mean stacks the experiments on one spot: a noisy Hartmann-3
-# run put its last 12 within 0.005 of a point 0.04 above the optimum, where each new reading
-# only confirms the mean there and says nothing about whether the best lies a little further on.
-# The optimistic bound leans toward the neighbours the model knows least. Noise-free results keep
-# the mean: there the bound cost Branin a factor of 5 in median regret (10 seeds) and mixed
-# Branin 7, since each refining step already lands on new ground (alchemist.optimize decides
-# which results count as noisy). Noisy Branin and Hartmann-3 (noise sd 2% of the range, seeds
-# 0-39, benchmarks/optimization.py), true regret of the best reading, median / upper quartile,
-# at the mean -> with 1 std: Branin 1.69 / 3.70 -> 1.70 / 2.67 (10 seeds better, 5 worse, the
-# rest unchanged), Hartmann-3 0.0151 / 0.0455 -> 0.0149 / 0.0312 (15 / 9). With 0.5 std nothing
-# changed (Branin q75 3.68); with 2 std Branin's median rose to 2.00 and its expected regret
-# over fresh noise from 1.81 to 2.29 (9 / 31 seeds). A knowledge-gradient step (the reading that
-# most raises the best posterior mean) did best by the posterior mean (Hartmann-3 mean regret
-# 0.069 -> 0.019) but spread the readings, and the best reading, the user's pick, lost (median
-# 0.015 -> 0.029).
-REFINE_OPTIMISM = 1.0
 
 
 class Reason(str, Enum):

@@ -8,10 +8,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alchemist.acquisition import Reason, acquisition_value, check_goal, scheduled_acquisition
+from alchemist.acquisition import acquisition_value, check_goal
 from alchemist.errors import ModelError
 from alchemist.model import GPModel
-from alchemist.optimize import ei_noise_discount, refine_optimism
+from alchemist.optimize import ei_noise_discount
 from alchemist.variables import Variable
 
 MAX_RESOLUTION = 100
@@ -66,15 +66,6 @@ def _axis(variable: Variable, resolution: int) -> np.ndarray:
         return np.asarray(variable.values, dtype=float)
     values = np.linspace(variable.low, variable.high, resolution)
     return np.unique(np.round(values)) if variable.kind == "integer" else values
-
-
-def map_acquisition(model: GPModel, acquisition: str, n_done: int, budget: int | None, beta: float) -> tuple[str, float]:
-    """The acquisition (and confidence-bound factor) the next experiment would be scored by, for
-    the map: the automatic policy's scheduled one, and its refining on noisy results is the
-    optimistic bound (alchemist.acquisition.REFINE_OPTIMISM), not the mean."""
-    policy, reason = scheduled_acquisition(acquisition, n_done, budget)
-    optimism = refine_optimism(model._check_fitted()) if reason is Reason.REFINE else 0.0
-    return ("ucb", optimism) if optimism else (policy, beta)
 
 
 def prediction_grid(

@@ -33,6 +33,17 @@ none), such as seed 23, which refines a minimum on the bound x1 = 0 (regret 0.86
 (kriging's, so that experiments clustered near a minimum weigh less) instead of the outputs'
 average changed nothing: seeds 0-39, expected regret 0.0200 -> 0.0190 (20 / 20), Branin
 1.81 -> 1.91 (15 / 25); the same seeds stay stuck.
+Refining at an optimistic bound instead of the mean (mean + 1 std, on noisy results only), so
+that the refining steps stop stacking on one spot (a noisy Hartmann-3 run put its last 12 within
+0.005 of a point 0.04 above the optimum): at 40 seeds it looked like a gain (upper quartiles of
+the best reading 3.70 -> 2.67 and 0.0455 -> 0.0312), at 80 seeds (0-79, 2026-11-30) it was a
+trade: Branin by the posterior mean 1.57 -> 1.55 (45 / 33, p 0.03), Hartmann-3's expected regret
+0.0189 -> 0.0219 (25 / 52, p 0.04), the best readings level (21 / 15, 26 / 28). With 0.5 std
+nothing changed; with 2 std Branin's expected regret went 1.81 -> 2.29 (seeds 0-39, 9 / 31). A
+knowledge-gradient step (the reading that most raises the best posterior mean; seeds 0-39) made
+Hartmann-3's mean regret by the posterior mean 0.069 -> 0.019 (24 / 16) but spread the readings,
+and the best reading lost (median 0.015 -> 0.029, expected 10 / 30 seeds worse on both).
+On noise-free results the optimistic bound cost Branin a factor of 5 (10 seeds).
 
 A batch of q points uses the kriging believer: after each choice the model is conditioned on a
 fantasy observation equal to its own prediction there (hyperparameters fixed), which collapses
@@ -50,7 +61,6 @@ import pandas as pd
 from alchemist.acquisition import (
     BASIN_RADIUS,
     LITTLE_LEFT,
-    REFINE_OPTIMISM,
     Reason,
     acquisition_score,
     acquisition_value,
@@ -92,12 +102,6 @@ REPLICATE_NOISE_RATIO = 0.05
 # had put up to 15 of 25 suggestions on one spot 1.6 above the minimum; the expected regret of
 # the best reading (over fresh noise) went from median 1.58 / mean 1.80 to 1.43 / 1.59.
 NOISY_DATA_RATIO = 1e-2
-# Learned noise variance / signal variance from which the automatic policy refines optimistically
-# (alchemist.acquisition.REFINE_OPTIMISM): the noise prior's median, so that the data, not the
-# prior, must say there is noise. While refining, noise-free campaigns learned at most 4.5e-4
-# (Branin, Hartmann-3 and -6, mixed Branin, 10 seeds each: 481 refining steps), noisy
-# Hartmann-3 a median of 1.4e-3 and noisy Branin 1.4e-2.
-OPTIMISTIC_REFINE_RATIO = 1e-3
 # Leave-one-out z-scores with a root mean square above this mean the model is overconfident;
 # the uncertainty is then widened by that factor, up to MAX_WIDENING.
 WIDEN_ABOVE = 2.0
@@ -155,16 +159,11 @@ def widening_factor(posterior: Posterior) -> float:
     return min(rms, MAX_WIDENING) if rms > WIDEN_ABOVE else 1.0
 
 
-def noise_ratio(posterior: Posterior) -> float:
-    """The learned noise variance as a share of the signal variance."""
-    hp = posterior.covariance.unpack(posterior.theta)
-    return float(hp.noise / hp.signal)
-
-
 def discount_noise(posterior: Posterior) -> float:
     """The noise variance (model units) by which EI is discounted: the learned one on noisy
     data (NOISY_DATA_RATIO), else 0."""
-    return float(posterior.noise_level) if noise_ratio(posterior) >= NOISY_DATA_RATIO else 0.0
+    hp = posterior.covariance.unpack(posterior.theta)
+    return float(hp.noise) if hp.noise >= NOISY_DATA_RATIO * hp.signal else 0.0
 
 
 def ei_noise_discount(model: GPModel, U: np.ndarray, widening: float = 1.0) -> np.ndarray:
@@ -174,13 +173,8 @@ def ei_noise_discount(model: GPModel, U: np.ndarray, widening: float = 1.0) -> n
 
 
 def replicates_informative(posterior: Posterior) -> bool:
-    return noise_ratio(posterior) >= REPLICATE_NOISE_RATIO
-
-
-def refine_optimism(posterior: Posterior) -> float:
-    """Standard deviations of optimism with which the automatic policy refines: REFINE_OPTIMISM
-    on noisy results (OPTIMISTIC_REFINE_RATIO), else 0 (the mean)."""
-    return REFINE_OPTIMISM if noise_ratio(posterior) >= OPTIMISTIC_REFINE_RATIO else 0.0
+    hp = posterior.covariance.unpack(posterior.theta)
+    return hp.noise >= REPLICATE_NOISE_RATIO * hp.signal
 
 
 def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, exclude, budget, constraints=(), progress=None, trend=False) -> pd.DataFrame:
@@ -204,7 +198,6 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
     widening = widening_factor(posterior)
     replicate_ok = replicates_informative(posterior)
     noise_var = discount_noise(posterior)
-    optimism = refine_optimism(posterior)
     if trend:
         posterior = TrendPosterior(posterior, CONSTRAINED_TREND_PRIOR_SD)
 
@@ -231,11 +224,7 @@ def _suggest(model, X_measured, y_measured, n, acquisition, goal, beta, seed, ex
         near = np.vstack(taken[1:] + [np.array(chosen).reshape(-1, encoder.n_dims)])
 
         def search(policy: str, xi: float = 0.0) -> tuple[np.ndarray, bool]:
-            if policy == "exploit" and reason in (Reason.REFINE, Reason.LITTLE_LEFT) and optimism:
-                # The automatic policy's refining on noisy results: the optimistic bound.
-                score = _scorer(posterior, "ucb", widening, best_s, goal, optimism)
-            else:
-                score = _scorer(posterior, policy, widening, best_s, goal, beta, xi, noise_var)
+            score = _scorer(posterior, policy, widening, best_s, goal, beta, xi, noise_var)
             return _maximize(score, encoder, rng, anchors, blocked, near, replicate_ok, constraints)
 
         try:

@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA
+from alchemist.acquisition import ACQUISITIONS, AUTO, GOALS, MAX_BETA, scheduled_acquisition
 from alchemist.analysis.stopping import Margin, model_best, settled_verdict, stopping_history
 from alchemist.design import DESIGNS, MAX_POINTS
 from alchemist.errors import AlchemistError
 from alchemist.display import display_step, rounded, rounded_points
-from alchemist.landscape import best_so_far, default_fixed_values, map_acquisition, prediction_grid, slice_anchor
+from alchemist.landscape import best_so_far, default_fixed_values, prediction_grid, slice_anchor
 from alchemist.optimize import MAX_BATCH, MAX_BUDGET
 from alchemist.session import ModelState
 from ui import charts, words
@@ -69,7 +69,7 @@ seed = seed_col.number_input("Seed", min_value=0, value=settings.seed, step=1, k
 budget = budget_col.number_input(
     "Experiments planned in total (optional)", min_value=1, max_value=MAX_BUDGET, value=settings.budget, step=1,
     placeholder="not stated", disabled=acquisition != AUTO, key=f"suggest_budget_{session.id}",
-    help="With a budget, the automatic choice refines around the best conditions over the last 10% of it.",
+    help="With a budget, the automatic choice refines the best conditions over the last 10% of it.",
 )
 if acquisition == AUTO:
     st.caption(words.policy_sentence(None if budget is None else int(budget)))
@@ -271,10 +271,10 @@ else:
                 )
     best_result = best.best_by_model if best is not None else None
     try:
-        # The map shows what the automatic choice would use for the next experiment.
-        map_policy, map_beta = map_acquisition(model, acquisition, len(y), None if budget is None else int(budget), float(beta))
         grid = prediction_grid(
-            model, x_name, y_name, fixed, goal=goal, beta=map_beta, best=best_result, acquisition=map_policy,
+            model, x_name, y_name, fixed, goal=goal, beta=float(beta), best=best_result,
+            # The map shows what the automatic choice would use for the next experiment.
+            acquisition=scheduled_acquisition(acquisition, len(y), None if budget is None else int(budget))[0],
             constraints=session.constraints,
         )
     except AlchemistError as error:

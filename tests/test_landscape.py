@@ -120,21 +120,3 @@ def test_the_maps_incumbent_is_the_one_the_search_improves_on() -> None:
     assert table["Acquisition"].iloc[0] == pytest.approx(float(on_best_mean[0] * discount[0]), rel=1e-6)
     on_reading = acquisition_value("ei", mean, std, float(y.max()), "maximize")
     assert float(on_reading[0]) < float(on_best_mean[0])  # the old map's incumbent would understate EI
-
-
-def test_the_map_shows_the_bound_the_automatic_policy_refines_noisy_results_by() -> None:
-    from alchemist.acquisition import REFINE_OPTIMISM
-    from alchemist.landscape import map_acquisition
-    from alchemist.model import GPModel, ModelSettings
-    from alchemist.variables import ContinuousVariable
-
-    line = [ContinuousVariable("x", low=0.0, high=1.0)]
-    x = np.concatenate([[0.0, 0.2, 0.4, 0.8, 1.0], np.full(8, 0.5)])
-    exact = -4.0 * (x - 0.6) ** 2
-    noisy = exact + 0.03 * np.random.default_rng(0).standard_normal(len(x))
-    X = pd.DataFrame({"x": x})
-    for y, refining in ((noisy, ("ucb", REFINE_OPTIMISM)), (exact, ("exploit", 2.0))):
-        model = GPModel(line, ModelSettings(seed=0)).fit(X, y)
-        assert map_acquisition(model, "auto", len(y), len(y) + 1, 2.0) == refining
-        assert map_acquisition(model, "auto", len(y), 100, 2.0) == ("ei", 2.0)
-        assert map_acquisition(model, "exploit", len(y), len(y) + 1, 2.0) == ("exploit", 2.0)  # the user's choice

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from scipy.stats import qmc
 
-from alchemist.acquisition import ACQUISITIONS, BASIN_RADIUS, REFINE_OPTIMISM, Reason, acquisition_value, expected_improvement
+from alchemist.acquisition import ACQUISITIONS, BASIN_RADIUS, Reason, acquisition_value, expected_improvement
 from alchemist.design import initial_design
 from alchemist.errors import ModelError
 from alchemist.model import GPModel, ModelSettings
-from alchemist.optimize import NEAR_DUPLICATE, _maximize, discount_noise, refine_optimism, replicates_informative, suggest
+from alchemist.optimize import NEAR_DUPLICATE, _maximize, discount_noise, replicates_informative, suggest
 from alchemist.variables import CategoricalVariable, ContinuousVariable, DiscreteVariable, IntegerVariable
 
 VARIABLES = [
@@ -196,31 +196,6 @@ def test_the_default_policy_refines_at_the_end_of_a_stated_budget(fitted):
     late = suggest(model, X, y, n=2, acquisition="auto", goal="maximize", seed=0, budget=len(y) + 1)
     assert list(early["Policy"]) == ["ei"] and early["Reason"].iloc[0] in (Reason.EXPLORE, Reason.WIDENED)
     assert list(late["Policy"]) == ["exploit", "exploit"] and set(late["Reason"]) == {Reason.REFINE}
-
-
-def stacked_campaign(noise_sd: float) -> tuple[pd.DataFrame, np.ndarray]:
-    """A smooth maximum at x = 0.6, measured sparsely around it and eight times at 0.5."""
-    x = np.concatenate([[0.0, 0.2, 0.4, 0.8, 1.0], np.full(8, 0.5)])
-    y = -4.0 * (x - 0.6) ** 2 + noise_sd * np.random.default_rng(0).standard_normal(len(x))
-    return pd.DataFrame({"x": x}), y
-
-
-@pytest.mark.parametrize("noise_sd", [0.03, 0.0])
-def test_refining_noisy_results_leans_to_the_optimistic_bound_and_noise_free_ones_stay_at_the_mean(noise_sd):
-    X, y = stacked_campaign(noise_sd)
-    model = GPModel(LINE, ModelSettings(seed=0)).fit(X, y)
-    refined = suggest(model, X, y, n=1, acquisition="auto", goal="maximize", seed=0, budget=len(y) + 1).iloc[0]
-    assert (refined["Policy"], refined["Reason"]) == ("exploit", Reason.REFINE)
-    grid = np.linspace(0.0, 1.0, 2001)
-    mean, std = model.posterior.predict(model.encoder.encode(pd.DataFrame({"x": grid})))
-    at_mean, at_bound = grid[np.argmax(mean)], grid[np.argmax(mean + REFINE_OPTIMISM * std)]
-    if noise_sd:
-        assert refine_optimism(model.posterior) == REFINE_OPTIMISM
-        assert abs(refined["x"] - at_bound) < 2e-3 and abs(refined["x"] - at_mean) > 1e-2
-        assert abs(refined["x"] - 0.5) > abs(at_mean - 0.5)  # away from the stack, where less is known
-    else:
-        assert refine_optimism(model.posterior) == 0.0
-        assert abs(refined["x"] - at_mean) < 2e-3
 
 
 def test_a_model_that_predicts_its_own_data_badly_gets_its_uncertainty_widened():

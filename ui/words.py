@@ -235,10 +235,10 @@ def policy_sentence(budget: int | None) -> str:
     """The automatic policy in one sentence a chemist understands."""
     if budget is None:
         return ("**Automatic** explores where the model expects the largest gain over its best prediction "
-                "so far, and refines around the best conditions once little is left to gain; state how many experiments "
+                "so far, and refines the best conditions once little is left to gain; state how many experiments "
                 "you plan in total and it will also spend the last 10% refining.")
     return (f"**Automatic** explores where the model expects the largest gain over its best prediction, "
-            f"then spends the last 10% of your {budget} experiments refining around the best conditions.")
+            f"then spends the last 10% of your {budget} experiments refining the best conditions.")
 
 
 def reason_text(reason: str) -> str:
