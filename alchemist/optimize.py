@@ -106,8 +106,9 @@ REPLICATE_NOISE_RATIO = 0.05
 # the best reading (over fresh noise) went from median 1.58 / mean 1.80 to 1.43 / 1.59.
 # Lower, so that noisy Hartmann-3 (which learns 5e-4 to 3e-3) is discounted too and its spent
 # basins count as spent (8 of 80 runs end in another basin, scikit-optimize's none): 1e-3 and
-# 3e-3 left the same runs stuck (9 and 7 of 80) and moved no median or paired count beyond
-# chance (seeds 0-79, 2026-11-30; Hartmann-3 expected regret 0.0189 -> 0.0180 / 0.0184).
+# 3e-3 left mostly the same runs stuck (9 and 7 of 80; 6 and 7 of the 8 stuck before) and
+# moved no median or paired count beyond chance (seeds 0-79, 2026-11-30; Hartmann-3 expected
+# regret 0.0189 -> 0.0180 / 0.0184).
 NOISY_DATA_RATIO = 1e-2
 # Leave-one-out z-scores with a root mean square above this mean the model is overconfident;
 # the uncertainty is then widened by that factor, up to MAX_WIDENING.
